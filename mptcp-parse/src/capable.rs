@@ -1,0 +1,236 @@
+//! MP_CAPABLE (subtype 0x0): the handshake that starts an MPTCP connection.
+
+use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::wire::{expect_length, field_u16, field_u64, field_u8, BufferTooSmall, Header, Writer};
+use crate::Segment;
+
+/// The MP_CAPABLE flags byte (byte 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct CapableFlags(pub u8);
+
+impl CapableFlags {
+    /// A: DSS checksums required.
+    pub const CHECKSUM_REQUIRED: u8 = 0x80;
+    /// B: extensibility; must be 0.
+    pub const EXTENSIBILITY: u8 = 0x40;
+    /// C (v1): do not open subflows to this source address and port.
+    pub const DENY_JOIN_ID0: u8 = 0x20;
+    /// D to G (v1): unassigned.
+    pub const UNASSIGNED_V1: u8 = 0x1e;
+    /// C to G (v0): crypto algorithm bits no algorithm was assigned to.
+    pub const UNASSIGNED_V0: u8 = 0x3e;
+    /// H: HMAC-SHA256 (v1) or HMAC-SHA1 (v0).
+    pub const HMAC: u8 = 0x01;
+
+    /// A: the sender requires DSS checksums.
+    pub const fn checksum_required(self) -> bool {
+        self.0 & Self::CHECKSUM_REQUIRED != 0
+    }
+    /// B: extensibility (must be 0; Linux rejects the handshake otherwise).
+    pub const fn extensibility(self) -> bool {
+        self.0 & Self::EXTENSIBILITY != 0
+    }
+    /// C (v1 only): the sender accepts no new subflows to the address it sent this from.
+    pub const fn deny_join_id0(self) -> bool {
+        self.0 & Self::DENY_JOIN_ID0 != 0
+    }
+    /// H: the HMAC algorithm (SHA-256 in v1, SHA-1 in v0) is offered.
+    pub const fn hmac(self) -> bool {
+        self.0 & Self::HMAC != 0
+    }
+
+    /// Bits set that the given version leaves unassigned or requires to be zero.
+    pub const fn reserved(self, version: u8) -> u8 {
+        let unassigned = if version == 0 { Self::UNASSIGNED_V0 } else { Self::UNASSIGNED_V1 };
+        self.0 & (unassigned | Self::EXTENSIBILITY)
+    }
+}
+
+/// The variable part of MP_CAPABLE, chosen by the option's length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CapableForm<'a> {
+    /// v1 SYN: flags only (length 4).
+    Bare,
+    /// The sender's key (length 12): v1 SYN/ACK, v0 SYN and SYN/ACK.
+    SenderKey {
+        /// The sender's 64-bit key.
+        key: u64,
+    },
+    /// Both keys (length 20): the third ACK of the handshake.
+    BothKeys {
+        /// Key of the host sending this option (the one that sent the SYN).
+        sender_key: u64,
+        /// Key of the other host.
+        receiver_key: u64,
+    },
+    /// v1: both keys with the first data (length 22, or 24 with a DSS checksum).
+    ///
+    /// The mapping is implicit: DSN = IDSN(sender) + 1, subflow sequence 1.
+    BothKeysData {
+        /// Key of the host sending this option.
+        sender_key: u64,
+        /// Key of the other host.
+        receiver_key: u64,
+        /// Data-level length of the implicit mapping.
+        data_len: u16,
+        /// DSS checksum of that mapping, when checksums were negotiated.
+        checksum: Option<u16>,
+    },
+    /// A version this crate does not know: the bytes after the flags, as they are.
+    Opaque(&'a [u8]),
+}
+
+/// MP_CAPABLE, versions 0 (RFC 6824) and 1 (RFC 8684).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MpCapable<'a> {
+    /// Version nibble: 0 or 1 (others decode only leniently, as [`CapableForm::Opaque`]).
+    pub version: u8,
+    /// Flags byte.
+    pub flags: CapableFlags,
+    /// Keys and data, by length.
+    pub form: CapableForm<'a>,
+}
+
+const V0_LENGTHS: LengthSet = LengthSet::of(&[12, 20]);
+const V1_LENGTHS: LengthSet = LengthSet::of(&[4, 12, 20, 22, 24]);
+
+pub(crate) fn parse(header: Header, body: &[u8], lenient: bool) -> Result<MpCapable<'_>, Error> {
+    let version = header.nibble;
+    let (rest, flags) = field_u8(body, "flags")?;
+    let flags = CapableFlags(flags);
+    let form = match version {
+        0 => {
+            expect_length("MP_CAPABLE v0", V0_LENGTHS, header.length)?;
+            keys(rest, header.length)?
+        }
+        1 => {
+            expect_length("MP_CAPABLE v1", V1_LENGTHS, header.length)?;
+            keys(rest, header.length)?
+        }
+        _ if lenient => CapableForm::Opaque(rest),
+        _ => return Err(Error::UnsupportedVersion { version }),
+    };
+    Ok(MpCapable { version, flags, form })
+}
+
+fn keys(i: &[u8], length: u8) -> Result<CapableForm<'static>, Error> {
+    if length == 4 {
+        return Ok(CapableForm::Bare);
+    }
+    let (i, sender_key) = field_u64(i, "sender key")?;
+    if length == 12 {
+        return Ok(CapableForm::SenderKey { key: sender_key });
+    }
+    let (i, receiver_key) = field_u64(i, "receiver key")?;
+    if length == 20 {
+        return Ok(CapableForm::BothKeys { sender_key, receiver_key });
+    }
+    let (i, data_len) = field_u16(i, "data-level length")?;
+    let checksum = if length == 24 { Some(field_u16(i, "checksum")?.1) } else { None };
+    Ok(CapableForm::BothKeysData { sender_key, receiver_key, data_len, checksum })
+}
+
+impl MpCapable<'_> {
+    /// Bytes [`emit`](Self::emit) writes.
+    pub fn buffer_len(&self) -> usize {
+        match self.form {
+            CapableForm::Bare => 4,
+            CapableForm::SenderKey { .. } => 12,
+            CapableForm::BothKeys { .. } => 20,
+            CapableForm::BothKeysData { checksum, .. } => 22 + if checksum.is_some() { 2 } else { 0 },
+            CapableForm::Opaque(body) => 4 + body.len(),
+        }
+    }
+
+    /// Writes the whole option (kind and length included); returns its length.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+        let mut w = Writer::start(buf, self.buffer_len(), 0, self.version)?;
+        w.u8(self.flags.0);
+        match self.form {
+            CapableForm::Bare => {}
+            CapableForm::SenderKey { key } => w.u64(key),
+            CapableForm::BothKeys { sender_key, receiver_key } => {
+                w.u64(sender_key);
+                w.u64(receiver_key);
+            }
+            CapableForm::BothKeysData { sender_key, receiver_key, data_len, checksum } => {
+                w.u64(sender_key);
+                w.u64(receiver_key);
+                w.u16(data_len);
+                if let Some(c) = checksum {
+                    w.u16(c);
+                }
+            }
+            CapableForm::Opaque(body) => w.bytes(body),
+        }
+        Ok(w.done())
+    }
+
+    /// The sender's key, in every form that carries one.
+    pub fn sender_key(&self) -> Option<u64> {
+        match self.form {
+            CapableForm::SenderKey { key } => Some(key),
+            CapableForm::BothKeys { sender_key, .. } | CapableForm::BothKeysData { sender_key, .. } => Some(sender_key),
+            _ => None,
+        }
+    }
+
+    /// The receiver's key (third ACK and first data only).
+    pub fn receiver_key(&self) -> Option<u64> {
+        match self.form {
+            CapableForm::BothKeys { receiver_key, .. } | CapableForm::BothKeysData { receiver_key, .. } => Some(receiver_key),
+            _ => None,
+        }
+    }
+
+    /// The handshake step this form belongs to, in words.
+    pub fn step(&self) -> &'static str {
+        match self.form {
+            CapableForm::Bare => "SYN",
+            CapableForm::SenderKey { .. } if self.version == 0 => "SYN or SYN/ACK",
+            CapableForm::SenderKey { .. } => "SYN/ACK",
+            CapableForm::BothKeys { .. } => "ACK",
+            CapableForm::BothKeysData { .. } => "ACK with data",
+            CapableForm::Opaque(_) => "unknown",
+        }
+    }
+
+    pub(crate) fn add_warnings(&self, segment: Option<Segment>, out: &mut Warnings) {
+        if let CapableForm::Opaque(_) = self.form {
+            out.push(Warning::UnknownVersion { version: self.version });
+            return;
+        }
+        let reserved = self.flags.reserved(self.version);
+        if reserved != 0 {
+            out.push(Warning::ReservedBits { field: "MP_CAPABLE flags", bits: reserved });
+        }
+        let Some(s) = segment else { return };
+        let fits = match self.form {
+            CapableForm::Bare => s.is_syn(),
+            CapableForm::SenderKey { .. } if self.version == 0 => s.syn,
+            CapableForm::SenderKey { .. } => s.is_syn_ack(),
+            CapableForm::BothKeys { .. } => s.ack && !s.syn,
+            CapableForm::BothKeysData { .. } => s.ack && !s.syn && s.payload,
+            CapableForm::Opaque(_) => true,
+        };
+        if !fits {
+            let option = match self.form {
+                CapableForm::Bare => "MP_CAPABLE without key",
+                CapableForm::SenderKey { .. } => "MP_CAPABLE with the sender's key",
+                CapableForm::BothKeys { .. } => "MP_CAPABLE with both keys",
+                _ => "MP_CAPABLE with data-level length",
+            };
+            out.push(Warning::UnexpectedSegment { option, expected: self.step_segment() });
+        }
+    }
+
+    fn step_segment(&self) -> &'static str {
+        match self.form {
+            CapableForm::Bare => "a SYN",
+            CapableForm::SenderKey { .. } if self.version == 0 => "a SYN or SYN/ACK",
+            CapableForm::SenderKey { .. } => "a SYN/ACK",
+            CapableForm::BothKeys { .. } => "an ACK",
+            _ => "an ACK with payload",
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! MP_JOIN (subtype 0x1): a new subflow joins an existing connection.
+
+use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::wire::{expect_length, field_array, field_u32, field_u64, field_u8, BufferTooSmall, Header, Writer};
+use crate::Segment;
+
+/// The three forms of MP_JOIN, one per handshake step, told apart by length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JoinForm<'a> {
+    /// SYN (length 12).
+    Syn {
+        /// Address ID of the joining host's address.
+        address_id: u8,
+        /// Token of the receiver's key: names the connection to join.
+        receiver_token: u32,
+        /// The sender's random number R_A.
+        sender_nonce: u32,
+    },
+    /// SYN/ACK (length 16).
+    SynAck {
+        /// Address ID of the listener's address.
+        address_id: u8,
+        /// Leftmost 64 bits of HMAC-B (key B‖A, message R_B‖R_A).
+        truncated_hmac: u64,
+        /// The sender's random number R_B.
+        sender_nonce: u32,
+    },
+    /// Third ACK (length 24).
+    Ack {
+        /// Reserved byte 3.
+        reserved: u8,
+        /// HMAC-A: full HMAC-SHA1 (v0) or leftmost 160 bits of HMAC-SHA256 (v1).
+        hmac: &'a [u8; 20],
+    },
+}
+
+/// MP_JOIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MpJoin<'a> {
+    /// B: the sender wants this subflow as a backup (SYN and SYN/ACK only).
+    pub backup: bool,
+    /// Bits 1 to 3 of the subtype byte (reserved); in the ACK form, bit 0 as well.
+    pub reserved: u8,
+    /// The form, by handshake step.
+    pub form: JoinForm<'a>,
+}
+
+const LENGTHS: LengthSet = LengthSet::of(&[12, 16, 24]);
+
+pub(crate) fn parse(header: Header, body: &[u8]) -> Result<MpJoin<'_>, Error> {
+    expect_length("MP_JOIN", LENGTHS, header.length)?;
+    let form = match header.length {
+        12 => {
+            let (i, address_id) = field_u8(body, "address ID")?;
+            let (i, receiver_token) = field_u32(i, "receiver token")?;
+            let (_, sender_nonce) = field_u32(i, "sender random number")?;
+            JoinForm::Syn { address_id, receiver_token, sender_nonce }
+        }
+        16 => {
+            let (i, address_id) = field_u8(body, "address ID")?;
+            let (i, truncated_hmac) = field_u64(i, "truncated HMAC")?;
+            let (_, sender_nonce) = field_u32(i, "sender random number")?;
+            JoinForm::SynAck { address_id, truncated_hmac, sender_nonce }
+        }
+        _ => {
+            let (i, reserved) = field_u8(body, "reserved")?;
+            let (_, hmac) = field_array::<20>(i, "HMAC")?;
+            JoinForm::Ack { reserved, hmac }
+        }
+    };
+    Ok(match form {
+        JoinForm::Ack { .. } => MpJoin { backup: false, reserved: header.nibble, form },
+        _ => MpJoin { backup: header.nibble & 1 != 0, reserved: header.nibble & 0x0e, form },
+    })
+}
+
+impl MpJoin<'_> {
+    /// Bytes [`emit`](Self::emit) writes.
+    pub fn buffer_len(&self) -> usize {
+        match self.form {
+            JoinForm::Syn { .. } => 12,
+            JoinForm::SynAck { .. } => 16,
+            JoinForm::Ack { .. } => 24,
+        }
+    }
+
+    /// Writes the whole option; returns its length.
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+        let nibble = self.reserved | u8::from(self.backup);
+        let mut w = Writer::start(buf, self.buffer_len(), 1, nibble)?;
+        match self.form {
+            JoinForm::Syn { address_id, receiver_token, sender_nonce } => {
+                w.u8(address_id);
+                w.u32(receiver_token);
+                w.u32(sender_nonce);
+            }
+            JoinForm::SynAck { address_id, truncated_hmac, sender_nonce } => {
+                w.u8(address_id);
+                w.u64(truncated_hmac);
+                w.u32(sender_nonce);
+            }
+            JoinForm::Ack { reserved, hmac } => {
+                w.u8(reserved);
+                w.bytes(hmac);
+            }
+        }
+        Ok(w.done())
+    }
+
+    /// The address ID (SYN and SYN/ACK forms).
+    pub fn address_id(&self) -> Option<u8> {
+        match self.form {
+            JoinForm::Syn { address_id, .. } | JoinForm::SynAck { address_id, .. } => Some(address_id),
+            JoinForm::Ack { .. } => None,
+        }
+    }
+
+    pub(crate) fn add_warnings(&self, segment: Option<Segment>, out: &mut Warnings) {
+        let reserved = match self.form {
+            JoinForm::Ack { reserved, .. } => self.reserved | reserved,
+            _ => self.reserved,
+        };
+        if reserved != 0 {
+            out.push(Warning::ReservedBits { field: "MP_JOIN reserved bits", bits: reserved });
+        }
+        let Some(s) = segment else { return };
+        let (fits, option, expected) = match self.form {
+            JoinForm::Syn { .. } => (s.is_syn(), "MP_JOIN SYN form", "a SYN"),
+            JoinForm::SynAck { .. } => (s.is_syn_ack(), "MP_JOIN SYN/ACK form", "a SYN/ACK"),
+            JoinForm::Ack { .. } => (s.ack && !s.syn, "MP_JOIN ACK form", "an ACK"),
+        };
+        if !fits {
+            out.push(Warning::UnexpectedSegment { option, expected });
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The TCP options area: every option of a TCP header, MPTCP ones decoded.
+
+use crate::error::{Error, LengthSet};
+use crate::option::{parse_mptcp_option, parse_mptcp_option_lenient, Decoded, MptcpOption};
+use crate::wire::MPTCP_KIND;
+use crate::{Context, Segment};
+
+/// TCP option kind: End of Option List.
+pub const KIND_EOL: u8 = 0;
+/// TCP option kind: No-Operation.
+pub const KIND_NOP: u8 = 1;
+
+/// One TCP option as it is on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawOption<'a> {
+    /// The kind byte.
+    pub kind: u8,
+    /// The whole option, kind (and length, when it has one) included.
+    pub bytes: &'a [u8],
+}
+
+/// Iterator over the raw options of a TCP options area; see [`raw_options`].
+#[derive(Debug, Clone)]
+pub struct RawOptions<'a> {
+    rest: &'a [u8],
+}
+
+/// Walks the options area option by option: EOL (then stops), NOP, and every other kind
+/// bounded by its length byte. A length byte below 2 or past the end yields one error and ends.
+pub fn raw_options(area: &[u8]) -> RawOptions<'_> {
+    RawOptions { rest: area }
+}
+
+impl<'a> Iterator for RawOptions<'a> {
+    type Item = Result<RawOption<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let input = self.rest;
+        let (&kind, after_kind) = input.split_first()?;
+        if kind == KIND_EOL || kind == KIND_NOP {
+            // Bytes after EOL are padding, not options.
+            self.rest = if kind == KIND_EOL { &[] } else { after_kind };
+            return Some(Ok(RawOption { kind, bytes: &input[..1] }));
+        }
+        self.rest = &[];
+        let Some(&length) = after_kind.first() else {
+            return Some(Err(Error::Truncated { field: "TCP option length", needed: 1 }));
+        };
+        if length < 2 || length as usize > input.len() {
+            // An MPTCP option cut by the end of the captured header is still worth decoding:
+            // the MPTCP decoder names the field that is cut.
+            if kind == MPTCP_KIND && length >= 3 {
+                return Some(Ok(RawOption { kind, bytes: input }));
+            }
+            return Some(Err(Error::BadTcpOptionLength { kind, length, available: input.len() }));
+        }
+        let (bytes, rest) = input.split_at(length as usize);
+        self.rest = rest;
+        Some(Ok(RawOption { kind, bytes }))
+    }
+}
+
+/// A TCP option, MPTCP ones decoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpOption<'a> {
+    /// Kind 0: End of Option List.
+    EndOfList,
+    /// Kind 1: No-Operation.
+    Nop,
+    /// Kind 30.
+    Mptcp(MptcpOption<'a>),
+    /// Any other kind, with the bytes after its length byte.
+    Other {
+        /// The kind.
+        kind: u8,
+        /// The option's data (after kind and length).
+        data: &'a [u8],
+    },
+}
+
+/// Iterator over a TCP options area with MPTCP options decoded strictly; see [`tcp_options`].
+#[derive(Debug, Clone)]
+pub struct TcpOptions<'a> {
+    raw: RawOptions<'a>,
+    ctx: Context,
+}
+
+/// Every option of a TCP options area. An MPTCP option that does not decode yields its error
+/// and iteration goes on with the next option.
+///
+/// ```
+/// use mptcp_parse::{tcp_options, Context, TcpOption, MptcpOption};
+/// // nop, nop, timestamps, DSS with a 4-octet Data ACK
+/// let area = [1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 30, 8, 0x20, 0x01, 0, 0, 0, 9];
+/// let kinds: Vec<_> = tcp_options(&area, Context::default()).map(|o| o.unwrap()).collect();
+/// assert_eq!(kinds.len(), 4);
+/// assert!(matches!(kinds[3], TcpOption::Mptcp(MptcpOption::Dss(_))));
+/// ```
+pub fn tcp_options(area: &[u8], ctx: Context) -> TcpOptions<'_> {
+    TcpOptions { raw: raw_options(area), ctx }
+}
+
+impl<'a> Iterator for TcpOptions<'a> {
+    type Item = Result<TcpOption<'a>, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let raw = match self.raw.next()? {
+            Ok(raw) => raw,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(match raw.kind {
+            KIND_EOL => Ok(TcpOption::EndOfList),
+            KIND_NOP => Ok(TcpOption::Nop),
+            MPTCP_KIND => parse_mptcp_option(raw.bytes, &self.ctx).map(|(_, o)| TcpOption::Mptcp(o)).map_err(Error::from),
+            kind => Ok(TcpOption::Other { kind, data: &raw.bytes[2..] }),
+        })
+    }
+}
+
+/// Every MPTCP option of an options area, decoded leniently (see
+/// [`parse_mptcp_option_lenient`]); other kinds are skipped. A broken TCP option length
+/// yields one error and ends the walk.
+pub fn mptcp_options_lenient(area: &[u8], ctx: Context) -> impl Iterator<Item = Decoded<'_>> {
+    raw_options(area).filter_map(move |raw| match raw {
+        Ok(raw) if raw.kind == MPTCP_KIND => Some(parse_mptcp_option_lenient(raw.bytes, &ctx).1),
+        Ok(_) => None,
+        Err(e) => Some(Decoded { option: Err(e), warnings: Default::default() }),
+    })
+}
+
+/// The parts of a TCP segment the MPTCP decoders need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TcpSegment<'a> {
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// Sequence number.
+    pub seq: u32,
+    /// Acknowledgment number.
+    pub ack: u32,
+    /// Flags byte (CWR ECE URG ACK PSH RST SYN FIN).
+    pub flags: u8,
+    /// The options area.
+    pub options: &'a [u8],
+    /// The payload (what the buffer holds after the header).
+    pub payload: &'a [u8],
+}
+
+impl<'a> TcpSegment<'a> {
+    /// Splits a TCP segment (header, then payload) into header fields, options and payload.
+    pub fn parse(segment: &'a [u8]) -> Result<TcpSegment<'a>, Error> {
+        let Some(fixed) = segment.first_chunk::<20>() else {
+            return Err(Error::Truncated { field: "TCP header", needed: 20 - segment.len() });
+        };
+        let header_len = (fixed[12] >> 4) as usize * 4;
+        if header_len < 20 {
+            return Err(Error::InvalidLength {
+                option: "TCP header (data offset)",
+                expected: LengthSet::of(&[20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60]),
+                found: header_len as u8,
+            });
+        }
+        if segment.len() < header_len {
+            return Err(Error::Truncated { field: "TCP options", needed: header_len - segment.len() });
+        }
+        Ok(TcpSegment {
+            src_port: u16::from_be_bytes([fixed[0], fixed[1]]),
+            dst_port: u16::from_be_bytes([fixed[2], fixed[3]]),
+            seq: u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]),
+            ack: u32::from_be_bytes([fixed[8], fixed[9], fixed[10], fixed[11]]),
+            flags: fixed[13],
+            options: &segment[20..header_len],
+            payload: &segment[header_len..],
+        })
+    }
+
+    /// The segment facts MPTCP decoding uses.
+    pub fn segment(&self) -> Segment {
+        Segment::from_tcp_flags(self.flags, self.payload.len())
+    }
+
+    /// A context for this segment's options, FAULT_ANNOUNCE at the default subtype.
+    pub fn context(&self) -> Context {
+        Context::on(self.segment())
+    }
+
+    /// The segment's options, MPTCP ones decoded strictly.
+    pub fn options(&self) -> TcpOptions<'a> {
+        tcp_options(self.options, self.context())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eol_ends_the_walk() {
+        let kinds: Vec<u8> = raw_options(&[1, 0, 30, 4]).map(|o| o.unwrap().kind).collect();
+        assert_eq!(kinds, [1, 0]);
+    }
+
+    #[test]
+    fn bad_length_yields_one_error_and_stops() {
+        let items: Vec<_> = raw_options(&[1, 8, 1, 1]).collect();
+        assert_eq!(items.len(), 2);
+        assert_eq!(items[1], Err(Error::BadTcpOptionLength { kind: 8, length: 1, available: 3 }));
+        let items: Vec<_> = raw_options(&[8, 10, 1]).collect();
+        assert_eq!(items, [Err(Error::BadTcpOptionLength { kind: 8, length: 10, available: 3 })]);
+    }
+
+    #[test]
+    fn bad_mptcp_option_does_not_stop_the_walk() {
+        // MP_TCPRST with length 5 (invalid), then a NOP.
+        let items: Vec<_> = tcp_options(&[30, 5, 0x80, 0, 0, 1], Context::default()).collect();
+        assert!(matches!(items[0], Err(Error::InvalidLength { found: 5, .. })));
+        assert_eq!(items[1], Ok(TcpOption::Nop));
+    }
+
+    #[test]
+    fn cut_mptcp_option_names_the_missing_field() {
+        // MP_FASTCLOSE whose key is cut after 3 bytes.
+        let items: Vec<_> = tcp_options(&[30, 12, 0x70, 0, 1, 2, 3], Context::default()).collect();
+        assert_eq!(items, [Err(Error::Truncated { field: "receiver key", needed: 5 })]);
+    }
+
+    #[test]
+    fn segment_splits_header_options_payload() {
+        let mut seg = [0u8; 28];
+        seg[12] = 6 << 4; // 24-byte header
+        seg[13] = 0x12; // SYN, ACK
+        seg[20..24].copy_from_slice(&[30, 4, 0x01, 0x01]);
+        let s = TcpSegment::parse(&seg).unwrap();
+        assert_eq!(s.options, &[30, 4, 0x01, 0x01]);
+        assert_eq!(s.payload.len(), 4);
+        assert!(s.segment().is_syn_ack());
+        assert!(TcpSegment::parse(&seg[..22]).is_err());
+    }
+}

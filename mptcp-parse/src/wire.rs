@@ -1,0 +1,183 @@
+//! The bytes every MPTCP option shares (kind, length, subtype) and the field readers and
+//! writer the option modules use.
+
+use crate::error::{Error, LengthSet};
+use core::fmt;
+use nom::number::complete::{be_u16, be_u32, be_u64, be_u8};
+use nom::IResult;
+
+/// TCP option kind of every MPTCP option.
+pub const MPTCP_KIND: u8 = 30;
+
+pub(crate) type PResult<'a, O> = IResult<&'a [u8], O, Error>;
+
+/// Kind, length and the subtype byte, common to all MPTCP options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Header {
+    /// The option's length byte (kind and length included).
+    pub length: u8,
+    /// The subtype (high nibble of byte 2).
+    pub subtype: u8,
+    /// The four subtype-specific bits (low nibble of byte 2).
+    pub nibble: u8,
+}
+
+/// An MPTCP option split into its header and body.
+pub(crate) struct Framed<'a> {
+    pub header: Header,
+    /// Bytes after the subtype byte, up to the option's length or the end of the input.
+    pub body: &'a [u8],
+    /// Input after this option (empty when the option was cut).
+    pub rest: &'a [u8],
+}
+
+/// Splits off one MPTCP option (starting at its kind byte), bounded by its length byte so that
+/// a bad option never eats the next one.
+pub(crate) fn frame(input: &[u8]) -> Result<Framed<'_>, Error> {
+    match input {
+        [] => Err(Error::Truncated { field: "kind", needed: 1 }),
+        [kind, ..] if *kind != MPTCP_KIND => Err(Error::NotMptcp { kind: *kind }),
+        [_] => Err(Error::Truncated { field: "length", needed: 1 }),
+        [_, length, ..] if *length < 3 => Err(Error::InvalidLength {
+            option: "MPTCP option",
+            expected: LengthSet::range(3, 40),
+            found: *length,
+        }),
+        [_, _] => Err(Error::Truncated { field: "subtype", needed: 1 }),
+        [_, length, byte2, ..] => {
+            let length = *length;
+            let end = (length as usize).min(input.len());
+            Ok(Framed {
+                header: Header { length, subtype: byte2 >> 4, nibble: byte2 & 0x0f },
+                body: &input[3..end],
+                rest: &input[end..],
+            })
+        }
+    }
+}
+
+/// Checks the length byte against the lengths valid for this option and flags.
+#[inline]
+pub(crate) fn expect_length(option: &'static str, expected: LengthSet, found: u8) -> Result<(), Error> {
+    if expected.contains(found) {
+        Ok(())
+    } else {
+        Err(Error::InvalidLength { option, expected, found })
+    }
+}
+
+macro_rules! field_reader {
+    ($name:ident, $ty:ty, $size:expr, $nom:ident) => {
+        /// Reads one named big-endian field; a short input reports the field and the bytes missing.
+        #[inline]
+        pub(crate) fn $name<'a>(input: &'a [u8], field: &'static str) -> PResult<'a, $ty> {
+            $nom::<&[u8], Error>(input).map_err(|_| {
+                nom::Err::Error(Error::Truncated { field, needed: $size - input.len() })
+            })
+        }
+    };
+}
+
+field_reader!(field_u8, u8, 1, be_u8);
+field_reader!(field_u16, u16, 2, be_u16);
+field_reader!(field_u32, u32, 4, be_u32);
+field_reader!(field_u64, u64, 8, be_u64);
+
+/// Reads `N` bytes as an array reference (zero copy).
+#[inline]
+pub(crate) fn field_array<'a, const N: usize>(input: &'a [u8], field: &'static str) -> PResult<'a, &'a [u8; N]> {
+    match input.split_first_chunk::<N>() {
+        Some((array, rest)) => Ok((rest, array)),
+        None => Err(nom::Err::Error(Error::Truncated { field, needed: N - input.len() })),
+    }
+}
+
+/// The buffer given to `emit` is shorter than the option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferTooSmall {
+    /// Bytes the option needs.
+    pub needed: usize,
+    /// Bytes the buffer has.
+    pub available: usize,
+}
+
+impl fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "buffer of {} byte(s) is too small for {} byte(s)", self.available, self.needed)
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for BufferTooSmall {}
+
+/// Writes an option front to back; created only once the buffer is known to be long enough.
+pub(crate) struct Writer<'b> {
+    buf: &'b mut [u8],
+    pos: usize,
+}
+
+impl<'b> Writer<'b> {
+    /// Starts an MPTCP option of `length` bytes: writes kind, length and the subtype byte.
+    pub fn start(buf: &'b mut [u8], length: usize, subtype: u8, nibble: u8) -> Result<Writer<'b>, BufferTooSmall> {
+        if buf.len() < length {
+            return Err(BufferTooSmall { needed: length, available: buf.len() });
+        }
+        let mut w = Writer { buf: &mut buf[..length], pos: 0 };
+        w.u8(MPTCP_KIND);
+        // Option lengths are below 256 by construction of every `buffer_len`.
+        w.u8(length as u8);
+        w.u8((subtype << 4) | (nibble & 0x0f));
+        Ok(w)
+    }
+
+    pub fn u8(&mut self, v: u8) {
+        self.bytes(&[v]);
+    }
+    pub fn u16(&mut self, v: u16) {
+        self.bytes(&v.to_be_bytes());
+    }
+    pub fn u32(&mut self, v: u32) {
+        self.bytes(&v.to_be_bytes());
+    }
+    pub fn u64(&mut self, v: u64) {
+        self.bytes(&v.to_be_bytes());
+    }
+    pub fn bytes(&mut self, v: &[u8]) {
+        self.buf[self.pos..self.pos + v.len()].copy_from_slice(v);
+        self.pos += v.len();
+    }
+
+    /// Ends the option; returns the number of bytes written.
+    pub fn done(self) -> usize {
+        debug_assert_eq!(self.pos, self.buf.len(), "buffer_len and emit disagree");
+        self.pos
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_bounds_the_body_by_the_length_byte() {
+        let f = frame(&[30, 4, 0x81, 0x81, 1, 1, 8, 10]).unwrap();
+        assert_eq!(f.header, Header { length: 4, subtype: 8, nibble: 1 });
+        assert_eq!(f.body, &[0x81]);
+        assert_eq!(f.rest, &[1, 1, 8, 10]);
+    }
+
+    #[test]
+    fn frame_reports_each_missing_header_byte() {
+        assert_eq!(frame(&[]).err(), Some(Error::Truncated { field: "kind", needed: 1 }));
+        assert_eq!(frame(&[30]).err(), Some(Error::Truncated { field: "length", needed: 1 }));
+        assert_eq!(frame(&[30, 4]).err(), Some(Error::Truncated { field: "subtype", needed: 1 }));
+        assert!(matches!(frame(&[30, 2, 0]), Err(Error::InvalidLength { found: 2, .. })));
+        assert_eq!(frame(&[8, 10]).err(), Some(Error::NotMptcp { kind: 8 }));
+    }
+
+    #[test]
+    fn field_reader_names_the_field_and_the_shortfall() {
+        let e = field_u64(&[1, 2, 3], "sender key").unwrap_err();
+        assert_eq!(e, nom::Err::Error(Error::Truncated { field: "sender key", needed: 5 }));
+    }
+}
