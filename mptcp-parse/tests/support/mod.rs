@@ -1,0 +1,151 @@
+//! Reading the shared captures in tests and benches: TCP segments out of pcap files.
+#![allow(dead_code)]
+
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{Linktype, PcapBlockOwned, PcapError, PcapNGReader, LegacyPcapReader};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// `../shared/captures` beside the repository. Missing in CI is a failure, not a skip.
+pub fn captures_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/captures");
+    assert!(
+        dir.is_dir(),
+        "the shared captures are missing: expected {} (clone the repository beside ../shared)",
+        dir.display()
+    );
+    dir
+}
+
+/// Every `.pcap` under `captures/<sub>`, sorted.
+pub fn captures_in(sub: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(captures_dir().join(sub))
+        .unwrap_or_else(|e| panic!("reading captures/{sub}: {e}"))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no captures in captures/{sub}");
+    files
+}
+
+/// One TCP segment of a capture.
+#[derive(Debug, Clone)]
+pub struct Packet {
+    /// 1-based frame number.
+    pub frame: usize,
+    /// Seconds since the epoch.
+    pub time: f64,
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    /// The TCP segment: header and captured payload.
+    pub tcp: Vec<u8>,
+}
+
+/// Every frame of a pcap file; frames that are not TCP over IPv4/IPv6 come back as `None`.
+pub fn read_frames(path: &Path) -> Vec<Option<Packet>> {
+    let data = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut out = Vec::new();
+    let mut linktype = Linktype::ETHERNET;
+    let mut frame = 0usize;
+    let mut push = |linktype: Linktype, time: f64, bytes: &[u8], out: &mut Vec<Option<Packet>>| {
+        frame += 1;
+        out.push(link_to_tcp(linktype, bytes).map(|(src, dst, tcp)| Packet { frame, time, src, dst, tcp: tcp.to_vec() }));
+    };
+    let is_ng = data.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
+    if is_ng {
+        let mut reader = PcapNGReader::new(65536, &data[..]).expect("pcapng header");
+        let mut linktypes = Vec::new();
+        loop {
+            match reader.next() {
+                Ok((offset, block)) => {
+                    if let PcapBlockOwned::NG(b) = block {
+                        use pcap_parser::Block;
+                        match b {
+                            Block::InterfaceDescription(idb) => linktypes.push(idb.linktype),
+                            Block::EnhancedPacket(epb) => {
+                                let lt = linktypes.get(epb.if_id as usize).copied().unwrap_or(Linktype::ETHERNET);
+                                let t = (u64::from(epb.ts_high) << 32 | u64::from(epb.ts_low)) as f64 / 1e6;
+                                push(lt, t, &epb.data[..epb.caplen as usize], &mut out);
+                            }
+                            _ => {}
+                        }
+                    }
+                    reader.consume(offset);
+                }
+                Err(PcapError::Eof) => break,
+                Err(PcapError::Incomplete(_)) => reader.refill().expect("refill"),
+                Err(e) => panic!("{}: {e:?}", path.display()),
+            }
+        }
+    } else {
+        let mut reader = LegacyPcapReader::new(65536, &data[..]).expect("pcap header");
+        loop {
+            match reader.next() {
+                Ok((offset, block)) => {
+                    match block {
+                        PcapBlockOwned::LegacyHeader(h) => linktype = h.network,
+                        PcapBlockOwned::Legacy(b) => {
+                            let t = f64::from(b.ts_sec) + f64::from(b.ts_usec) / 1e6;
+                            push(linktype, t, &b.data[..b.caplen as usize], &mut out);
+                        }
+                        _ => {}
+                    }
+                    reader.consume(offset);
+                }
+                Err(PcapError::Eof) => break,
+                Err(PcapError::Incomplete(_)) => reader.refill().expect("refill"),
+                Err(e) => panic!("{}: {e:?}", path.display()),
+            }
+        }
+    }
+    out
+}
+
+fn link_to_tcp(linktype: Linktype, bytes: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
+    let ip = match linktype {
+        Linktype::ETHERNET => {
+            let mut ethertype = u16::from_be_bytes([*bytes.get(12)?, *bytes.get(13)?]);
+            let mut at = 14;
+            while ethertype == 0x8100 || ethertype == 0x88a8 {
+                ethertype = u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]);
+                at += 4;
+            }
+            bytes.get(at..)?
+        }
+        Linktype::LINUX_SLL => bytes.get(16..)?,
+        Linktype::LINUX_SLL2 => bytes.get(20..)?,
+        Linktype::RAW | Linktype(101) | Linktype(228) | Linktype(229) => bytes,
+        Linktype::NULL => bytes.get(4..)?,
+        _ => return None,
+    };
+    ip_to_tcp(ip)
+}
+
+fn ip_to_tcp(ip: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
+    match ip.first()? >> 4 {
+        4 => {
+            let ihl = (ip[0] & 0x0f) as usize * 4;
+            if *ip.get(9)? != 6 {
+                return None;
+            }
+            let total = u16::from_be_bytes([*ip.get(2)?, *ip.get(3)?]) as usize;
+            let src: [u8; 4] = ip.get(12..16)?.try_into().ok()?;
+            let dst: [u8; 4] = ip.get(16..20)?.try_into().ok()?;
+            let end = total.min(ip.len());
+            Some((IpAddr::from(src), IpAddr::from(dst), ip.get(ihl..end)?))
+        }
+        6 => {
+            // No extension headers in these captures: next header must be TCP.
+            if *ip.get(6)? != 6 {
+                return None;
+            }
+            let payload_len = u16::from_be_bytes([*ip.get(4)?, *ip.get(5)?]) as usize;
+            let src: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
+            let dst: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
+            let end = (40 + payload_len).min(ip.len());
+            Some((IpAddr::from(src), IpAddr::from(dst), ip.get(40..end)?))
+        }
+        _ => None,
+    }
+}
