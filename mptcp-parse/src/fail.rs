@@ -22,7 +22,7 @@ pub struct MpFastclose {
     pub receiver_key: u64,
 }
 
-fn parse_reserved_u64<'a>(name: &'static str, header: Header, body: &'a [u8], value: &'static str) -> Result<(u16, u64), Error> {
+fn parse_reserved_u64(name: &'static str, header: Header, body: &[u8], value: &'static str) -> Result<(u16, u64), Error> {
     expect_length(name, LengthSet::of(&[12]), header.length)?;
     let (i, byte3) = field_u8(body, "reserved")?;
     let (_, v) = field_u64(i, value)?;

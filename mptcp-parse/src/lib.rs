@@ -23,7 +23,7 @@
 //!
 //! ## Design
 //! - One module per option family ([`capable`], [`join`], [`dss`], [`address`], [`prio`],
-//!   [`fail`], [`tcprst`], [`fault`]), one for the TCP options area ([`tcp_options`]), one for
+//!   [`fail`], [`tcprst`], [`fault`]), one for the TCP options area ([`options_area`]), one for
 //!   [`crypto`]. Parsing is free functions over `&[u8]`, built with [nom]; values borrow the
 //!   input where they are byte strings.
 //! - Every value can be written back: `buffer_len()` and `emit(&mut [u8])`, so that
@@ -61,7 +61,7 @@ pub mod join;
 mod option;
 pub mod prio;
 mod seq;
-pub mod tcp_options;
+pub mod options_area;
 pub mod tcprst;
 mod wire;
 
@@ -76,7 +76,7 @@ pub use join::{JoinForm, MpJoin};
 pub use option::{parse_mptcp_option, parse_mptcp_option_lenient, subtype, Decoded, MptcpOption, Opaque};
 pub use prio::MpPrio;
 pub use seq::DataSeq;
-pub use tcp_options::{mptcp_options_lenient, raw_options, tcp_options, RawOption, TcpOption, TcpSegment};
+pub use options_area::{mptcp_options_lenient, raw_options, tcp_options, RawOption, TcpOption, TcpSegment};
 pub use tcprst::{MpTcpRst, RstReason};
 pub use wire::{BufferTooSmall, MPTCP_KIND};
 

@@ -36,6 +36,8 @@ struct Subflow {
     join_ack: Option<(usize, [u8; 20])>,
 }
 
+type Handshake = (Version, Option<u64>, Option<u64>);
+
 #[derive(Default)]
 struct Direction {
     isn: Option<u32>,
@@ -65,7 +67,8 @@ fn analyse(path: &Path) -> Results {
     let mut tokens: HashMap<u32, (usize, bool)> = HashMap::new(); // token -> (connection, is the server's key)
     let mut subflows: HashMap<(Endpoint, Endpoint), Subflow> = HashMap::new();
     let mut directions: HashMap<(Endpoint, Endpoint), Direction> = HashMap::new();
-    let mut versions: HashMap<(Endpoint, Endpoint), (Version, Option<u64>, Option<u64>)> = HashMap::new();
+    // Initial subflow -> (version, SYN sender's key, listener's key) while the handshake runs.
+    let mut handshakes: HashMap<(Endpoint, Endpoint), Handshake> = HashMap::new();
     let mut add_addrs = Vec::new();
 
     for packet in support::read_frames(path).into_iter().flatten() {
@@ -90,7 +93,7 @@ fn analyse(path: &Path) -> Results {
             match option {
                 MptcpOption::MpCapable(c) => {
                     let v = Version::from_nibble(c.version).unwrap();
-                    let entry = versions.entry(key).or_insert((v, None, None));
+                    let entry = handshakes.entry(key).or_insert((v, None, None));
                     match c.form {
                         CapableForm::SenderKey { key: k } if from_syn_sender => entry.1 = Some(k),
                         CapableForm::SenderKey { key: k } => entry.2 = Some(k),

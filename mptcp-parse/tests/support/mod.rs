@@ -115,7 +115,7 @@ fn link_to_tcp(linktype: Linktype, bytes: &[u8]) -> Option<(IpAddr, IpAddr, &[u8
         }
         Linktype::LINUX_SLL => bytes.get(16..)?,
         Linktype::LINUX_SLL2 => bytes.get(20..)?,
-        Linktype::RAW | Linktype(101) | Linktype(228) | Linktype(229) => bytes,
+        Linktype::RAW | Linktype(228) | Linktype(229) => bytes,
         Linktype::NULL => bytes.get(4..)?,
         _ => return None,
     };
