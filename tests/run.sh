@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of the project: the parser's unit, vector, capture and property tests, and
+# the plugin's integration tests through real tshark. Installs the Debian packages they need
+# when run as root (otherwise says which to install).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(tshark libwireshark-dev wireshark-dev libclang-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "Installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "Missing Debian packages: ${missing[*]}" >&2
+        echo "Install them with: sudo apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+if [ ! -d ../shared/captures ]; then
+    echo "../shared/captures is missing: the capture tests need the shared set beside the repository" >&2
+    exit 1
+fi
+
+cargo test --workspace --release
