@@ -9,8 +9,9 @@
 //! use mptcp_parse::{crypto, tcp_options, Context, MptcpOption, TcpOption, Segment};
 //!
 //! // The options of a SYN/ACK from a real capture (tcpdump's mptcp-v1.pcap, frame 2).
-//! let area = [2, 4, 5, 180, 4, 2, 8, 10, 195, 56, 56, 147, 27, 175, 39, 161, 1, 3, 3, 8,
-//!             30, 12, 0x01, 0x01, 0x29, 0xa6, 0xc8, 0x69, 0x81, 0xad, 0x93, 0x3c];
+//! let area = [0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0xc3, 0x37, 0xc5, 0x93, 0x1b, 0xaf,
+//!             0x9e, 0xa1, 0x01, 0x03, 0x03, 0x08, 0x1e, 0x0c, 0x01, 0x01, 0x29, 0xa6, 0xc8, 0x69,
+//!             0x81, 0xad, 0x93, 0x3c];
 //! let ctx = Context::on(Segment { syn: true, ack: true, ..Default::default() });
 //! for option in tcp_options(&area, ctx) {
 //!     if let TcpOption::Mptcp(MptcpOption::MpCapable(mpc)) = option.unwrap() {
@@ -81,3 +82,8 @@ pub use tcprst::{MpTcpRst, RstReason};
 pub use wire::{BufferTooSmall, MPTCP_KIND};
 
 pub use nom;
+
+// The README's examples run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
