@@ -1,0 +1,375 @@
+//! Displays one MPTCP option: the decoding comes from `mptcp-parse`; this module only
+//! translates its values, warnings and errors into tree items, expert items and Info column
+//! notes, with the byte ranges the wire format puts them at.
+
+use std::ffi::{c_int, c_void};
+use std::net::IpAddr;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering::Relaxed;
+
+use mptcp_parse::{
+    parse_mptcp_option_lenient, AddAddr, AddAddrVersion, CapableForm, Context, Decoded, Dss, Error,
+    FaultAnnounce, JoinForm, MpCapable, MpJoin, MptcpOption, Opaque, Segment, Warning,
+};
+
+use crate::ffi;
+use crate::fields::{sync_subtype_names, Ei, Ett, Hf, PROTO};
+use crate::tree::{Item, OptionView};
+
+/// Wireshark's boolean types differ between releases (gboolean, bool).
+trait Truthy {
+    fn truthy(self) -> bool;
+}
+impl Truthy for bool {
+    fn truthy(self) -> bool {
+        self
+    }
+}
+impl Truthy for i32 {
+    fn truthy(self) -> bool {
+        self != 0
+    }
+}
+
+/// The segment an option is on, from the `struct tcpheader` the TCP dissector passes.
+///
+/// # Safety
+/// `data` is null or points to the TCP dissector's `struct tcpheader` for this segment.
+unsafe fn segment(data: *mut c_void) -> Option<Segment> {
+    // SAFETY: see above.
+    let th = unsafe { data.cast::<ffi::tcpheader>().as_ref() }?;
+    let payload = if th.th_have_seglen.truthy() { th.th_seglen as usize } else { 0 };
+    Some(Segment::from_tcp_flags((th.th_flags & 0xff) as u8, payload))
+}
+
+/// Called by the shim for every MPTCP option, after the built-in dissector.
+///
+/// # Safety
+/// Called by the shim with the arguments Wireshark gave to the option dissector.
+pub(crate) unsafe extern "C" fn on_option(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    data: *mut c_void,
+    _builtin_threw: c_int,
+) {
+    // SAFETY: pointers from Wireshark, valid during this call.
+    let mut view = unsafe { OptionView::new(tvb, pinfo, tree) };
+    let done = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `data` is what the TCP dissector passes to option dissectors.
+        let seg = unsafe { segment(data) };
+        show_option(&mut view, seg);
+    }));
+    if let Err(panic) = done {
+        let msg = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        // Reporting must not panic again across the C boundary either.
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            view.expert(Item::NONE, Ei::PluginError, Some(&format!("MPTCPX internal error: {msg}")));
+        }));
+    }
+}
+
+fn show_option(view: &mut OptionView, seg: Option<Segment>) {
+    // SAFETY: reads a preference value owned by the shim.
+    let pref = unsafe { ffi::mptcpx_shim_pref_fault_announce_subtype() };
+    sync_subtype_names(pref);
+    let fault_subtype = u8::try_from(pref).ok().filter(|s| *s != 0);
+    let ctx = match seg {
+        Some(s) => Context::on(s),
+        None => Context::UNKNOWN_SEGMENT,
+    }
+    .with_fault_announce_subtype(fault_subtype);
+
+    let mut buf = [0u8; 256];
+    let bytes = view.copy_bytes(&mut buf);
+    let (_, decoded) = parse_mptcp_option_lenient(bytes, &ctx);
+
+    let top = view.add_protocol(PROTO.load(Relaxed), Ett::Option);
+    if let Some(&length) = bytes.get(1) {
+        view.uint(Hf::Length, 1, 1, u32::from(length));
+    }
+    match &decoded.option {
+        Ok(option) => {
+            top.append_text(&format!(": {}", option.name()));
+            view.uint(Hf::Subtype, 2, 1, u32::from(option.subtype()));
+            show_decoded(view, top, option);
+            if let Some(valid) = length_valid(&decoded) {
+                view.boolean(Hf::LengthValid, 1, 1, valid).generated();
+            }
+        }
+        Err(err) => show_error(view, top, bytes, &decoded, err),
+    }
+    for warning in &decoded.warnings {
+        show_warning(view, top, warning);
+    }
+}
+
+/// Whether the length fits the subtype and flags; `None` when that cannot be judged.
+fn length_valid(decoded: &Decoded<'_>) -> Option<bool> {
+    match &decoded.option {
+        Ok(MptcpOption::MpCapable(MpCapable { form: CapableForm::Opaque(_), .. })) => None,
+        Ok(_) => Some(true),
+        Err(Error::InvalidLength { .. }) => Some(false),
+        Err(_) => None,
+    }
+}
+
+fn show_error(view: &OptionView, top: Item, bytes: &[u8], decoded: &Decoded<'_>, err: &Error) {
+    // The parser reports no subtype for an option it could not frame; the subtype byte is
+    // still shown when it was captured.
+    if let Some(&byte2) = bytes.get(2) {
+        view.uint(Hf::Subtype, 2, 1, u32::from(byte2 >> 4));
+        top.append_text(": malformed");
+    }
+    if let Some(valid) = length_valid(decoded) {
+        view.boolean(Hf::LengthValid, 1, 1, valid).generated();
+    }
+    if bytes.len() > 3 {
+        view.bytes(Hf::OpaqueData, 3, &bytes[3..]);
+    }
+    view.expert(top, Ei::Malformed, Some(&format!("Malformed MPTCP option, field \"{}\": {err}", err.field())));
+}
+
+fn show_warning(view: &OptionView, top: Item, warning: &Warning) {
+    let ei = match warning {
+        Warning::ReservedBits { .. } => Ei::ReservedSet,
+        Warning::UnknownVersion { .. } => Ei::CapableUnknownVersion,
+        Warning::UnassignedRstReason { .. } => Ei::RstUnassignedReason,
+        Warning::TcpRstWithoutRst => Ei::RstWithoutRstFlag,
+        Warning::NonZeroPadding => Ei::FaultPaddingNonzero,
+        Warning::UnexpectedSegment { .. } => Ei::UnexpectedSegment,
+    };
+    view.expert(top, ei, Some(&capitalize(&warning.to_string())));
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn show_decoded(view: &OptionView, top: Item, option: &MptcpOption<'_>) {
+    match option {
+        MptcpOption::MpCapable(o) => show_capable(view, top, o),
+        MptcpOption::MpJoin(o) => show_join(view, top, o),
+        MptcpOption::Dss(o) => show_dss(view, o),
+        MptcpOption::AddAddr(o) => show_add_addr(view, top, o),
+        MptcpOption::RemoveAddr(o) => {
+            reserved(view, 2, 1, u16::from(o.reserved));
+            for (i, id) in o.address_ids.iter().enumerate() {
+                view.uint(Hf::RemoveAddrId, 3 + i, 1, u32::from(*id));
+            }
+        }
+        MptcpOption::MpPrio(o) => {
+            view.boolean(Hf::PrioBackup, 2, 1, o.backup);
+            reserved(view, 2, 1, u16::from(o.reserved));
+            if let Some(id) = o.address_id {
+                view.uint(Hf::PrioAddrId, 3, 1, u32::from(id));
+            }
+            top.append_text(if o.backup { " (backup)" } else { " (regular)" });
+        }
+        MptcpOption::MpFail(o) => {
+            reserved(view, 2, 2, o.reserved);
+            view.uint64(Hf::FailDsn, 4, 8, o.dsn);
+            view.info(&format!("[MP_FAIL DSN={}]", o.dsn));
+        }
+        MptcpOption::MpFastclose(o) => {
+            reserved(view, 2, 2, o.reserved);
+            view.uint64(Hf::FastcloseKey, 4, 8, o.receiver_key);
+            view.info("[MP_FASTCLOSE]");
+        }
+        MptcpOption::MpTcpRst(o) => {
+            let flags = view.uint(Hf::RstFlags, 2, 1, u32::from(o.reserved | u8::from(o.transient)));
+            let sub = view.subtree(flags, Ett::RstFlags);
+            sub.boolean(Hf::RstTransient, 2, 1, o.transient);
+            reserved(&sub, 2, 1, u16::from(o.reserved));
+            view.uint(Hf::RstReason, 3, 1, u32::from(o.reason.0));
+            let transient = if o.transient { ", transient" } else { "" };
+            top.append_text(&format!(": {}{transient}", o.reason));
+            view.info(&format!("[MP_TCPRST: {}{transient}]", o.reason));
+        }
+        MptcpOption::FaultAnnounce(o) => show_fault(view, top, o),
+        MptcpOption::MpExperimental(o) | MptcpOption::Unknown(o) => show_opaque(view, o),
+    }
+}
+
+/// Reserved bits, shown only when set (a `mptcpx.reserved_set` item then says which).
+fn reserved(view: &OptionView, start: usize, len: usize, value: u16) {
+    if value != 0 {
+        view.uint(Hf::Reserved, start, len, u32::from(value));
+    }
+}
+
+fn show_capable(view: &OptionView, top: Item, o: &MpCapable<'_>) {
+    view.uint(Hf::CapVersion, 2, 1, u32::from(o.version));
+    let flags = view.uint(Hf::CapFlags, 3, 1, u32::from(o.flags.0));
+    let sub = view.subtree(flags, Ett::CapableFlags);
+    sub.boolean(Hf::CapFlagChecksum, 3, 1, o.flags.checksum_required());
+    sub.boolean(Hf::CapFlagExtensibility, 3, 1, o.flags.extensibility());
+    sub.boolean(Hf::CapFlagDenyJoinId0, 3, 1, o.flags.deny_join_id0());
+    let unassigned_mask = Hf::CapFlagUnassigned.mask() as u8;
+    sub.uint(Hf::CapFlagUnassigned, 3, 1, u32::from((o.flags.0 & unassigned_mask) >> unassigned_mask.trailing_zeros()));
+    sub.boolean(Hf::CapFlagHmac, 3, 1, o.flags.hmac());
+    match o.form {
+        CapableForm::Bare => {}
+        CapableForm::SenderKey { key } => {
+            view.uint64(Hf::CapSenderKey, 4, 8, key);
+        }
+        CapableForm::BothKeys { sender_key, receiver_key } => {
+            view.uint64(Hf::CapSenderKey, 4, 8, sender_key);
+            view.uint64(Hf::CapReceiverKey, 12, 8, receiver_key);
+        }
+        CapableForm::BothKeysData { sender_key, receiver_key, data_len, checksum } => {
+            view.uint64(Hf::CapSenderKey, 4, 8, sender_key);
+            view.uint64(Hf::CapReceiverKey, 12, 8, receiver_key);
+            view.uint(Hf::CapDataLen, 20, 2, u32::from(data_len));
+            if let Some(c) = checksum {
+                view.uint(Hf::CapChecksum, 22, 2, u32::from(c));
+            }
+        }
+        CapableForm::Opaque(body) => {
+            view.bytes(Hf::CapData, 4, body);
+        }
+    }
+    top.append_text(&format!(" v{} ({})", o.version, o.step()));
+}
+
+fn show_join(view: &OptionView, top: Item, o: &MpJoin<'_>) {
+    match o.form {
+        JoinForm::Syn { address_id, receiver_token, sender_nonce } => {
+            view.boolean(Hf::JoinBackup, 2, 1, o.backup);
+            reserved(view, 2, 1, u16::from(o.reserved));
+            view.uint(Hf::JoinAddrId, 3, 1, u32::from(address_id));
+            view.uint(Hf::JoinToken, 4, 4, receiver_token);
+            view.uint(Hf::JoinNonce, 8, 4, sender_nonce);
+            top.append_text(" (SYN)");
+        }
+        JoinForm::SynAck { address_id, truncated_hmac, sender_nonce } => {
+            view.boolean(Hf::JoinBackup, 2, 1, o.backup);
+            reserved(view, 2, 1, u16::from(o.reserved));
+            view.uint(Hf::JoinAddrId, 3, 1, u32::from(address_id));
+            view.uint64(Hf::JoinTruncatedHmac, 4, 8, truncated_hmac);
+            view.uint(Hf::JoinNonce, 12, 4, sender_nonce);
+            top.append_text(" (SYN/ACK)");
+        }
+        JoinForm::Ack { reserved: byte3, hmac } => {
+            // The nibble and byte 3 are both reserved in the third ACK.
+            reserved(view, 2, 2, u16::from(o.reserved) << 8 | u16::from(byte3));
+            view.bytes(Hf::JoinHmac, 4, hmac);
+            top.append_text(" (ACK)");
+        }
+    }
+}
+
+fn show_dss(view: &OptionView, o: &Dss) {
+    use mptcp_parse::dss::flags as f;
+    reserved(view, 2, 1, u16::from(o.reserved));
+    let bits = o.flags();
+    let flags = view.uint(Hf::DssFlags, 3, 1, u32::from(bits));
+    let sub = view.subtree(flags, Ett::DssFlags);
+    sub.uint(Hf::DssFlagReserved, 3, 1, u32::from((bits & f::RESERVED) >> f::RESERVED.trailing_zeros()));
+    sub.boolean(Hf::DssFlagDataFin, 3, 1, bits & f::DATA_FIN != 0);
+    sub.boolean(Hf::DssFlagDsn8, 3, 1, bits & f::DSN_64 != 0);
+    sub.boolean(Hf::DssFlagMapping, 3, 1, bits & f::MAPPING != 0);
+    sub.boolean(Hf::DssFlagAck8, 3, 1, bits & f::ACK_64 != 0);
+    sub.boolean(Hf::DssFlagAck, 3, 1, bits & f::DATA_ACK != 0);
+
+    let mut at = 4;
+    if let Some(ack) = o.data_ack {
+        view.uint64(Hf::DssAck, at, ack.wire_len(), ack.raw());
+        at += ack.wire_len();
+    }
+    if let Some(m) = o.mapping {
+        view.uint64(Hf::DssDsn, at, m.dsn.wire_len(), m.dsn.raw());
+        at += m.dsn.wire_len();
+        view.uint(Hf::DssSsn, at, 4, m.ssn);
+        at += 4;
+        view.uint(Hf::DssDataLen, at, 2, u32::from(m.data_len));
+        if m.is_infinite() {
+            view.boolean(Hf::DssInfiniteMapping, at, 2, true).generated();
+        }
+        at += 2;
+        if let Some(c) = m.checksum {
+            view.uint(Hf::DssChecksum, at, 2, u32::from(c));
+        }
+    }
+}
+
+fn show_add_addr(view: &OptionView, top: Item, o: &AddAddr) {
+    match o.version {
+        AddAddrVersion::V0 => {
+            view.uint(Hf::AddAddrIpVer, 2, 1, if o.address.is_ipv4() { 4 } else { 6 });
+        }
+        AddAddrVersion::V1 { echo, reserved: bits } => {
+            view.boolean(Hf::AddAddrEcho, 2, 1, echo);
+            reserved(view, 2, 1, u16::from(bits));
+        }
+    }
+    view.uint(Hf::AddAddrId, 3, 1, u32::from(o.address_id));
+    let mut at = 4;
+    match o.address {
+        IpAddr::V4(a) => {
+            view.ipv4(Hf::AddAddrIpv4, at, &a.octets());
+            at += 4;
+        }
+        IpAddr::V6(a) => {
+            view.ipv6(Hf::AddAddrIpv6, at, &a.octets());
+            at += 16;
+        }
+    }
+    if let Some(port) = o.port {
+        view.uint(Hf::AddAddrPort, at, 2, u32::from(port));
+        at += 2;
+    }
+    if let Some(hmac) = o.truncated_hmac {
+        view.uint64(Hf::AddAddrHmac, at, 8, hmac);
+    }
+    let port = o.port.map(|p| format!(" port {p}")).unwrap_or_default();
+    let echo = if o.is_echo() { " (echo)" } else { "" };
+    top.append_text(&format!(" id {} {}{port}{echo}", o.address_id, o.address));
+}
+
+fn show_fault(view: &OptionView, top: Item, o: &FaultAnnounce<'_>) {
+    use mptcp_parse::fault::flags as f;
+    let bits = o.flags();
+    let flags = view.uint(Hf::FaultFlags, 2, 1, u32::from(bits));
+    let sub = view.subtree(flags, Ett::FaultFlags);
+    sub.boolean(Hf::FaultFlagAddress, 2, 1, bits & f::ADDRESS != 0);
+    sub.boolean(Hf::FaultFlagIpv6, 2, 1, bits & f::IPV6 != 0);
+    sub.boolean(Hf::FaultTransient, 2, 1, o.transient);
+    sub.boolean(Hf::FaultFlagReserved, 2, 1, o.reserved);
+    view.uint(Hf::FaultCause, 3, 1, u32::from(o.cause.0));
+    view.uint(Hf::FaultDstAddrId, 4, 1, u32::from(o.dst_addr_id));
+    view.uint(Hf::FaultSrcAddrId, 5, 1, u32::from(o.src_addr_id));
+    let mut at = 6;
+    match o.middlebox {
+        Some(IpAddr::V4(a)) => {
+            view.ipv4(Hf::FaultMiddleboxIpv4, at, &a.octets());
+            at += 4;
+        }
+        Some(IpAddr::V6(a)) => {
+            view.ipv6(Hf::FaultMiddleboxIpv6, at, &a.octets());
+            at += 16;
+        }
+        None => {}
+    }
+    if !o.padding.is_empty() {
+        view.bytes(Hf::FaultPadding, at, o.padding);
+    }
+    let transient = if o.transient { ", transient" } else { "" };
+    top.append_text(&format!(": {}{transient}", o.cause));
+    view.info(&format!("[FAULT_ANNOUNCE: {}{transient}]", o.cause));
+}
+
+fn show_opaque(view: &OptionView, o: &Opaque<'_>) {
+    view.uint(Hf::OpaqueBits, 2, 1, u32::from(o.nibble));
+    if !o.body.is_empty() {
+        view.bytes(Hf::OpaqueData, 3, o.body);
+    }
+}

@@ -1,0 +1,356 @@
+/*
+ * shim.c: what the Rust side of the plugin must not do itself (see shim.h).
+ *
+ * - Wireshark's TRY/CATCH (setjmp/longjmp) around every call that can throw while a packet
+ *   is dissected, including the call into the built-in MPTCP dissector;
+ * - the HFILL/EXPFILL initialisers and other macros;
+ * - API differences between Wireshark releases (gboolean vs bool preferences, ...).
+ */
+#include "shim.h"
+
+#include <string.h>
+#include <ws_version.h>
+#include <epan/exceptions.h>
+#include <epan/prefs.h>
+#include <epan/column-utils.h>
+
+#define MPTCPX_WS_GE(maj, min) \
+    (WIRESHARK_VERSION_MAJOR > (maj) || \
+     (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
+
+/* TCP option kind of Multipath TCP (RFC 8684). */
+#define MPTCPX_TCPOPT_MPTCP 30
+
+/* ---- Registration ---------------------------------------------------------------- */
+
+void mptcpx_shim_fill_hf(hf_register_info *out, int *p_id, const char *name,
+                         const char *abbrev, int type, int display, const void *strings,
+                         uint64_t bitmask, const char *blurb)
+{
+    hf_register_info hf = {
+        p_id, { name, abbrev, (enum ftenum)type, display, strings, bitmask, blurb, HFILL }
+    };
+    *out = hf;
+}
+
+void mptcpx_shim_fill_ei(ei_register_info *out, expert_field *ids, const char *name,
+                         int group, int severity, const char *summary)
+{
+    ei_register_info ei = { ids, { name, group, severity, summary, EXPFILL } };
+    *out = ei;
+}
+
+void mptcpx_shim_init_ei(expert_field *ei)
+{
+    expert_field init = EI_INIT;
+    *ei = init;
+}
+
+static unsigned pref_fault_announce_subtype = 9;
+#if MPTCPX_WS_GE(4, 2)
+static bool pref_verify_crypto = true;
+#else
+static gboolean pref_verify_crypto = TRUE;
+#endif
+
+void mptcpx_shim_register_prefs(int proto)
+{
+    module_t *module = prefs_register_protocol(proto, NULL);
+
+    prefs_register_uint_preference(module, "fault_announce_subtype",
+        "FAULT_ANNOUNCE subtype",
+        "MPTCP subtype at which the FAULT_ANNOUNCE option "
+        "(draft-kang-tcpm-fault-management-in-mptcp-session) is decoded. "
+        "No value was ever assigned by IANA; 9 is the first unassigned one. "
+        "0 turns FAULT_ANNOUNCE decoding off (the option is then shown as an unknown subtype).",
+        10, &pref_fault_announce_subtype);
+    prefs_register_bool_preference(module, "verify_crypto",
+        "Verify tokens, HMACs and DSS checksums",
+        "Check MP_JOIN tokens and HMACs, ADD_ADDR HMACs and DSS checksums against the keys "
+        "seen in the MP_CAPABLE handshake and the payload.",
+        &pref_verify_crypto);
+}
+
+unsigned mptcpx_shim_pref_fault_announce_subtype(void)
+{
+    return pref_fault_announce_subtype;
+}
+
+int mptcpx_shim_pref_verify_crypto(void)
+{
+    return pref_verify_crypto ? 1 : 0;
+}
+
+/* ---- The option dissector -------------------------------------------------------- */
+
+static int mptcpx_proto = -1;
+static mptcpx_option_cb option_cb;
+/*
+ * The built-in MPTCP dissector is kept in a private table of its own, so that it can be
+ * called with dissector_try_uint_new(..., add_proto_name = FALSE): the protocol layer is
+ * then counted once (by our handle, which carries the built-in's protocol), exactly as
+ * without the plugin.
+ */
+static dissector_table_t builtin_table;
+
+static char last_error[256] = "";
+
+static const char *exception_name(unsigned long code)
+{
+    switch (code) {
+    case BoundsError: return "BoundsError";
+    case ContainedBoundsError: return "ContainedBoundsError";
+    case ReportedBoundsError: return "ReportedBoundsError";
+    case FragmentBoundsError: return "FragmentBoundsError";
+    case TypeError: return "TypeError";
+    case DissectorError: return "DissectorError";
+    case ScsiBoundsError: return "ScsiBoundsError";
+    case OutOfMemoryError: return "OutOfMemoryError";
+    case ReassemblyError: return "ReassemblyError";
+    default: return "exception";
+    }
+}
+
+static void remember_error(const char *what, unsigned long code, const char *message)
+{
+    g_snprintf(last_error, sizeof last_error, "%s: %s%s%s", what, exception_name(code),
+               message ? ": " : "", message ? message : "");
+}
+
+const char *mptcpx_shim_last_error(void)
+{
+    return last_error;
+}
+
+static void run_callback(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data,
+                         int builtin_threw)
+{
+    const char *saved_proto = pinfo->current_proto;
+
+    pinfo->current_proto = "MPTCPX";
+    option_cb(tvb, pinfo, tree, data, builtin_threw);
+    pinfo->current_proto = saved_proto;
+}
+
+static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                                void *data)
+{
+    volatile int consumed = 0;
+
+    if (option_cb == NULL || !proto_is_protocol_enabled(find_protocol_by_id(mptcpx_proto))) {
+        /* Our protocol is disabled: behave as the built-in dissector. */
+        if (builtin_table != NULL)
+            return dissector_try_uint_new(builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo,
+                                          tree, FALSE, data);
+        return 0;
+    }
+
+    if (builtin_table != NULL) {
+        TRY {
+            consumed = dissector_try_uint_new(builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo,
+                                              tree, FALSE, data);
+        }
+        CATCH_ALL {
+            /*
+             * The built-in dissector threw (a malformed option, or one of its own
+             * assertions, e.g. on captures that start mid-connection). Our subtree is
+             * still added, then the exception goes on as it would without the plugin.
+             * No Rust frame is on the stack when RETHROW longjmps.
+             */
+            run_callback(tvb, pinfo, tree, data, 1);
+            RETHROW;
+        }
+        ENDTRY;
+    }
+    run_callback(tvb, pinfo, tree, data, 0);
+    return consumed > 0 ? consumed : (int)tvb_captured_length(tvb);
+}
+
+int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb)
+{
+    dissector_table_t tcp_options = find_dissector_table("tcp.option");
+    dissector_handle_t builtin;
+    dissector_handle_t ours;
+    int handle_proto;
+
+    mptcpx_proto = proto;
+    option_cb = cb;
+    if (tcp_options == NULL)
+        return -1;
+
+    builtin = dissector_get_uint_handle(tcp_options, MPTCPX_TCPOPT_MPTCP);
+    handle_proto = builtin != NULL ? dissector_handle_get_protocol_index(builtin) : -1;
+    if (builtin != NULL) {
+        builtin_table = register_dissector_table("mptcpx.builtin",
+            "Built-in MPTCP option dissector (called by MPTCPX)", proto, FT_UINT8, BASE_DEC);
+        dissector_add_uint("mptcpx.builtin", MPTCPX_TCPOPT_MPTCP, builtin);
+    }
+    /*
+     * Our handle carries the built-in dissector's protocol when there is one: the TCP
+     * options summary keeps its name, the protocol layers stay those of Wireshark, and
+     * disabling "MPTCP" behaves as before. Disabling MPTCPX leaves only the built-in
+     * decoding.
+     */
+    ours = create_dissector_handle(dissect_mptcp_option, handle_proto >= 0 ? handle_proto : proto);
+    dissector_add_uint("tcp.option", MPTCPX_TCPOPT_MPTCP, ours);
+    return builtin != NULL ? 1 : 0;
+}
+
+/* ---- Per packet ------------------------------------------------------------------ */
+
+/* Catches any exception of `TRY { ... }`, remembering it under `what`. */
+#define MPTCPX_CATCH(what) \
+    CATCH_ALL { remember_error((what), EXCEPT_CODE, GET_MESSAGE); } \
+    ENDTRY
+
+int mptcpx_shim_tvb_copy(tvbuff_t *tvb, uint8_t *buf, int max)
+{
+    volatile int n = 0;
+
+    if (tvb == NULL || buf == NULL || max <= 0)
+        return 0;
+    TRY {
+        int len = (int)tvb_captured_length(tvb);
+
+        if (len > max)
+            len = max;
+        if (len > 0)
+            tvb_memcpy(tvb, buf, 0, len);
+        n = len;
+    }
+    MPTCPX_CATCH("copying the option bytes");
+    return n;
+}
+
+proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
+                                     int length, int ett, proto_tree **subtree)
+{
+    proto_item *volatile item = NULL;
+    proto_tree *volatile sub = NULL;
+
+    TRY {
+        item = proto_tree_add_item(tree, proto, tvb, start, length, ENC_NA);
+        sub = proto_item_add_subtree(item, ett);
+    }
+    MPTCPX_CATCH("adding the protocol item");
+    *subtree = sub;
+    return item;
+}
+
+proto_tree *mptcpx_shim_add_subtree(proto_item *item, int ett)
+{
+    proto_tree *volatile sub = NULL;
+
+    TRY {
+        sub = proto_item_add_subtree(item, ett);
+    }
+    MPTCPX_CATCH("adding a subtree");
+    return sub;
+}
+
+/* Body of the item adders: `call` runs inside TRY. */
+#define MPTCPX_ADD(what, call) \
+    proto_item *volatile item = NULL; \
+    TRY { \
+        item = (call); \
+    } \
+    MPTCPX_CATCH(what); \
+    return item
+
+proto_item *mptcpx_shim_add_uint(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                 int length, uint32_t value)
+{
+    MPTCPX_ADD("adding an integer", proto_tree_add_uint(tree, hf, tvb, start, length, value));
+}
+
+proto_item *mptcpx_shim_add_uint64(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                   int length, uint64_t value)
+{
+    MPTCPX_ADD("adding a 64-bit integer",
+               proto_tree_add_uint64(tree, hf, tvb, start, length, value));
+}
+
+proto_item *mptcpx_shim_add_boolean(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                    int length, uint64_t value)
+{
+    /* 4.0 takes a guint32, later releases a uint64_t: our bitmasks fit in 32 bits. */
+#if MPTCPX_WS_GE(4, 2)
+    MPTCPX_ADD("adding a boolean", proto_tree_add_boolean(tree, hf, tvb, start, length, value));
+#else
+    MPTCPX_ADD("adding a boolean",
+               proto_tree_add_boolean(tree, hf, tvb, start, length, (guint32)value));
+#endif
+}
+
+proto_item *mptcpx_shim_add_ipv4(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                 int length, const uint8_t *addr)
+{
+    ws_in4_addr v4;
+
+    memcpy(&v4, addr, sizeof v4); /* stays in network order, as Wireshark wants it */
+    {
+        MPTCPX_ADD("adding an IPv4 address",
+                   proto_tree_add_ipv4(tree, hf, tvb, start, length, v4));
+    }
+}
+
+proto_item *mptcpx_shim_add_ipv6(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                 int length, const uint8_t *addr)
+{
+    ws_in6_addr v6;
+
+    memcpy(&v6, addr, sizeof v6);
+    {
+        MPTCPX_ADD("adding an IPv6 address",
+                   proto_tree_add_ipv6(tree, hf, tvb, start, length, &v6));
+    }
+}
+
+proto_item *mptcpx_shim_add_bytes(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                  int length, const uint8_t *bytes)
+{
+    MPTCPX_ADD("adding bytes", proto_tree_add_bytes(tree, hf, tvb, start, length, bytes));
+}
+
+void mptcpx_shim_item_set_generated(proto_item *item)
+{
+    if (item != NULL)
+        proto_item_set_generated(item);
+}
+
+void mptcpx_shim_item_append_text(proto_item *item, const char *text)
+{
+    if (item == NULL || text == NULL)
+        return;
+    TRY {
+        proto_item_append_text(item, "%s", text);
+    }
+    MPTCPX_CATCH("appending text");
+}
+
+void mptcpx_shim_expert(packet_info *pinfo, proto_item *item, expert_field *ei,
+                        const char *message)
+{
+    TRY {
+        if (message != NULL)
+            expert_add_info_format(pinfo, item, ei, "%s", message);
+        else
+            expert_add_info(pinfo, item, ei);
+    }
+    MPTCPX_CATCH("adding an expert item");
+}
+
+void mptcpx_shim_col_append_info(packet_info *pinfo, const char *text)
+{
+    if (text == NULL)
+        return;
+    TRY {
+        col_append_sep_str(pinfo->cinfo, COL_INFO, " ", text);
+    }
+    MPTCPX_CATCH("writing the Info column");
+}
+
+uint32_t mptcpx_shim_frame_number(packet_info *pinfo)
+{
+    return pinfo->num;
+}

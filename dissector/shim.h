@@ -1,0 +1,106 @@
+/*
+ * shim.h: the C side of the plugin's FFI seam.
+ *
+ * Wireshark reports errors by throwing exceptions implemented with setjmp/longjmp
+ * (epan/exceptions.h). A longjmp across Rust frames is undefined behaviour, so every call
+ * into Wireshark that can throw while a packet is dissected goes through a function of this
+ * file, which runs it inside TRY/CATCH and reports failure by its return value. Functions
+ * and macros whose signature or existence differs between Wireshark releases are wrapped
+ * here too, so that the Rust side sees one API.
+ *
+ * Rust never calls a function of this file while an exception is propagating, and no
+ * function of this file lets an exception escape into Rust.
+ */
+#ifndef MPTCPX_SHIM_H
+#define MPTCPX_SHIM_H
+
+#include <stdint.h>
+#include <epan/packet.h>
+#include <epan/proto.h>
+#include <epan/expert.h>
+
+/*
+ * Called by the shim for every MPTCP option (TCP option kind 30), after Wireshark's built-in
+ * MPTCP dissector. `data` is the `struct tcpheader *` that the TCP dissector passes to
+ * option dissectors. `builtin_threw` is non-zero when the built-in dissector raised an
+ * exception; the shim re-raises that exception after this callback returns, so that
+ * Wireshark reports it as it would without the plugin. Implemented in Rust; it must not
+ * unwind.
+ */
+typedef void (*mptcpx_option_cb)(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                                 void *data, int builtin_threw);
+
+/* ---- Registration ---------------------------------------------------------------- */
+
+/* Fills one hf_register_info (the HFILL part stays in C). */
+void mptcpx_shim_fill_hf(hf_register_info *out, int *p_id, const char *name,
+                         const char *abbrev, int type, int display, const void *strings,
+                         uint64_t bitmask, const char *blurb);
+
+/* Fills one ei_register_info (the EXPFILL part stays in C). */
+void mptcpx_shim_fill_ei(ei_register_info *out, expert_field *ids, const char *name,
+                         int group, int severity, const char *summary);
+
+/* Resets an expert_field to EI_INIT. */
+void mptcpx_shim_init_ei(expert_field *ei);
+
+/* Registers the protocol's preferences; their storage lives in the shim. */
+void mptcpx_shim_register_prefs(int proto);
+
+/* Current preference values. */
+unsigned mptcpx_shim_pref_fault_announce_subtype(void);
+int mptcpx_shim_pref_verify_crypto(void);
+
+/*
+ * Takes over TCP option kind 30: keeps the built-in MPTCP dissector's handle, then
+ * registers the plugin's dissector in "tcp.option", which calls the built-in one and then
+ * `cb`. Returns 1 when the built-in dissector was found (it is then called first for every
+ * option), 0 when not (only `cb` runs), -1 when the "tcp.option" table does not exist.
+ */
+int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb);
+
+/* ---- Per packet: all exception-safe ----------------------------------------------- */
+
+/* Copies up to `max` captured bytes of `tvb` (from offset 0) into `buf`; returns the number
+ * of bytes copied (never more than the captured length). */
+int mptcpx_shim_tvb_copy(tvbuff_t *tvb, uint8_t *buf, int max);
+
+/* Adds the protocol item and its subtree; returns the item or NULL. `*subtree` receives the
+ * subtree (NULL when the tree is not being built). */
+proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
+                                     int length, int ett, proto_tree **subtree);
+
+proto_tree *mptcpx_shim_add_subtree(proto_item *item, int ett);
+
+proto_item *mptcpx_shim_add_uint(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                 int length, uint32_t value);
+proto_item *mptcpx_shim_add_uint64(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                   int length, uint64_t value);
+proto_item *mptcpx_shim_add_boolean(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                    int length, uint64_t value);
+/* `addr` points to 4 bytes in network order. */
+proto_item *mptcpx_shim_add_ipv4(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                 int length, const uint8_t *addr);
+/* `addr` points to 16 bytes. */
+proto_item *mptcpx_shim_add_ipv6(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                 int length, const uint8_t *addr);
+proto_item *mptcpx_shim_add_bytes(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                  int length, const uint8_t *bytes);
+
+void mptcpx_shim_item_set_generated(proto_item *item);
+void mptcpx_shim_item_append_text(proto_item *item, const char *text);
+
+/* Adds an expert item; `message` NULL uses the registered summary. */
+void mptcpx_shim_expert(packet_info *pinfo, proto_item *item, expert_field *ei,
+                        const char *message);
+
+/* Appends `text` to the Info column, separated by a space. */
+void mptcpx_shim_col_append_info(packet_info *pinfo, const char *text);
+
+/* Frame number of the packet being dissected. */
+uint32_t mptcpx_shim_frame_number(packet_info *pinfo);
+
+/* Message of the last exception that a shim function caught (never NULL), for reports. */
+const char *mptcpx_shim_last_error(void);
+
+#endif /* MPTCPX_SHIM_H */

@@ -1,0 +1,149 @@
+//! A thin, exception-safe view of one option's place in Wireshark: its bytes, the tree to
+//! add items to, the packet for expert items and columns. Every call goes through the C
+//! shim, which catches Wireshark's exceptions.
+
+use std::ffi::CString;
+use std::ptr;
+
+use crate::ffi;
+use crate::fields::{Ei, Ett, Hf};
+
+/// A tree item (null when the tree is not being built or the item could not be added).
+#[derive(Clone, Copy)]
+pub(crate) struct Item(*mut ffi::proto_item);
+
+impl Item {
+    pub(crate) const NONE: Item = Item(ptr::null_mut());
+
+    /// Marks the item as generated (not on the wire).
+    pub(crate) fn generated(self) -> Item {
+        // SAFETY: the shim accepts null and items of the packet being dissected.
+        unsafe { ffi::mptcpx_shim_item_set_generated(self.0) };
+        self
+    }
+
+    pub(crate) fn append_text(self, text: &str) {
+        if self.0.is_null() {
+            return;
+        }
+        let text = c_string(text);
+        // SAFETY: as above; the shim copies the text.
+        unsafe { ffi::mptcpx_shim_item_append_text(self.0, text.as_ptr()) };
+    }
+}
+
+fn c_string(s: &str) -> CString {
+    CString::new(s.replace('\0', " ")).unwrap_or_default()
+}
+
+/// One MPTCP option being displayed: the option's tvb (offset 0 = kind byte), the packet,
+/// and the subtree items are added to.
+pub(crate) struct OptionView {
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+}
+
+impl OptionView {
+    /// # Safety
+    /// The pointers must be those Wireshark passed to the option dissector, valid for the
+    /// lifetime of the value.
+    pub(crate) unsafe fn new(
+        tvb: *mut ffi::tvbuff_t,
+        pinfo: *mut ffi::packet_info,
+        tree: *mut ffi::proto_tree,
+    ) -> OptionView {
+        OptionView { tvb, pinfo, tree }
+    }
+
+    /// The captured bytes of the option (at most `buf.len()`).
+    pub(crate) fn copy_bytes<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
+        let max = i32::try_from(buf.len()).unwrap_or(i32::MAX);
+        // SAFETY: the shim writes at most `max` bytes into `buf`.
+        let n = unsafe { ffi::mptcpx_shim_tvb_copy(self.tvb, buf.as_mut_ptr(), max) };
+        &buf[..usize::try_from(n).unwrap_or(0).min(buf.len())]
+    }
+
+    /// Adds the protocol item over the whole option and makes its subtree the current tree.
+    pub(crate) fn add_protocol(&mut self, proto: i32, ett: Ett) -> Item {
+        let mut sub = ptr::null_mut();
+        // SAFETY: pointers from Wireshark; the shim catches exceptions.
+        let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, 0, -1, ett.id(), &mut sub) };
+        self.tree = sub;
+        Item(item)
+    }
+
+    /// A view whose items go under `item`'s new subtree.
+    pub(crate) fn subtree(&self, item: Item, ett: Ett) -> OptionView {
+        // SAFETY: the shim accepts null items.
+        let tree = unsafe { ffi::mptcpx_shim_add_subtree(item.0, ett.id()) };
+        OptionView { tvb: self.tvb, pinfo: self.pinfo, tree }
+    }
+
+    /// An unsigned integer of up to 32 bits at `[start, start+len)`. For a field with a
+    /// bitmask, `value` is the field's value; it is placed under the mask here.
+    pub(crate) fn uint(&self, hf: Hf, start: usize, len: usize, value: u32) -> Item {
+        let raw = under_mask(hf, u64::from(value)) as u32;
+        // SAFETY: pointers from Wireshark; the shim catches exceptions.
+        Item(unsafe { ffi::mptcpx_shim_add_uint(self.tree, hf.id(), self.tvb, off(start), off(len), raw) })
+    }
+
+    pub(crate) fn uint64(&self, hf: Hf, start: usize, len: usize, value: u64) -> Item {
+        // SAFETY: as above.
+        Item(unsafe { ffi::mptcpx_shim_add_uint64(self.tree, hf.id(), self.tvb, off(start), off(len), value) })
+    }
+
+    pub(crate) fn boolean(&self, hf: Hf, start: usize, len: usize, value: bool) -> Item {
+        let raw = under_mask(hf, u64::from(value));
+        // SAFETY: as above.
+        Item(unsafe { ffi::mptcpx_shim_add_boolean(self.tree, hf.id(), self.tvb, off(start), off(len), raw) })
+    }
+
+    pub(crate) fn ipv4(&self, hf: Hf, start: usize, octets: &[u8; 4]) -> Item {
+        // SAFETY: the shim reads 4 bytes.
+        Item(unsafe { ffi::mptcpx_shim_add_ipv4(self.tree, hf.id(), self.tvb, off(start), 4, octets.as_ptr()) })
+    }
+
+    pub(crate) fn ipv6(&self, hf: Hf, start: usize, octets: &[u8; 16]) -> Item {
+        // SAFETY: the shim reads 16 bytes.
+        Item(unsafe { ffi::mptcpx_shim_add_ipv6(self.tree, hf.id(), self.tvb, off(start), 16, octets.as_ptr()) })
+    }
+
+    /// Bytes shown as they are; `bytes.len()` is the highlighted length.
+    pub(crate) fn bytes(&self, hf: Hf, start: usize, bytes: &[u8]) -> Item {
+        // SAFETY: the shim reads `bytes.len()` bytes.
+        Item(unsafe {
+            ffi::mptcpx_shim_add_bytes(self.tree, hf.id(), self.tvb, off(start), off(bytes.len()), bytes.as_ptr())
+        })
+    }
+
+    /// An expert item on `item`, with `message` instead of the registered summary.
+    pub(crate) fn expert(&self, item: Item, ei: Ei, message: Option<&str>) {
+        let message = message.map(c_string);
+        let message_ptr = message.as_ref().map_or(ptr::null(), |m| m.as_ptr());
+        // SAFETY: pointers from Wireshark or static; the shim catches exceptions.
+        unsafe { ffi::mptcpx_shim_expert(self.pinfo, item.0, ei.as_ptr(), message_ptr) };
+    }
+
+    /// Appends `text` to the Info column.
+    pub(crate) fn info(&self, text: &str) {
+        let text = c_string(text);
+        // SAFETY: the shim copies the text.
+        unsafe { ffi::mptcpx_shim_col_append_info(self.pinfo, text.as_ptr()) };
+    }
+}
+
+/// An offset or length as Wireshark's `gint` (option offsets are below 256).
+fn off(v: usize) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// `value` shifted under the field's bitmask, as `proto_tree_add_uint`/`_boolean` expect.
+fn under_mask(hf: Hf, value: u64) -> u64 {
+    let mask = hf.mask();
+    if mask == 0 {
+        value
+    } else {
+        (value << mask.trailing_zeros()) & mask
+    }
+}
