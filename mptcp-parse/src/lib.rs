@@ -51,6 +51,8 @@
 #![deny(missing_docs)]
 
 pub mod address;
+#[cfg(feature = "analysis")]
+pub mod analysis;
 pub mod capable;
 mod context;
 pub mod crypto;

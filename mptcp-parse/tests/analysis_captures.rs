@@ -1,0 +1,256 @@
+//! The analysis engine over the shared captures: exact findings on exact frames.
+#![cfg(feature = "analysis")]
+
+mod support;
+
+use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, FaultTarget, Finding, HandshakeStep, Packet};
+use mptcp_parse::crypto::LegacyAddAddrHmac;
+use mptcp_parse::{FaultCause, RstReason};
+use std::path::Path;
+
+/// Runs the engine over a capture (one pass, then `finish`); returns every (frame, finding).
+fn analyse(path: &Path) -> Vec<(u32, Finding)> {
+    let mut engine = Engine::new(Config::default());
+    let frames = support::read_frames(path);
+    for p in frames.iter().flatten() {
+        let packet = Packet { frame: p.frame as u32, time: (p.time * 1e9) as i64, src: p.src, dst: p.dst, stream: None, tcp: &p.tcp };
+        engine.process(&packet);
+    }
+    engine.finish();
+    let mut out = Vec::new();
+    for p in frames.iter().flatten() {
+        for f in engine.report(p.frame as u32).findings {
+            out.push((p.frame as u32, f.clone()));
+        }
+    }
+    out
+}
+
+fn capture(name: &str) -> std::path::PathBuf {
+    support::captures_dir().join(name)
+}
+
+/// The findings of `name` other than the routine successes (valid checksums, HMACs and keys),
+/// which are counted by `clean_captures_verify_everything`.
+fn notable(name: &str) -> Vec<(u32, Finding)> {
+    analyse(&capture(name))
+        .into_iter()
+        .filter(|(_, f)| {
+            !matches!(
+                f,
+                Finding::DssChecksum { valid: true, .. }
+                    | Finding::JoinHmac { valid: true, .. }
+                    | Finding::FastcloseKey { valid: true }
+                    | Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }
+            )
+        })
+        .collect()
+}
+
+fn reason(code: u8) -> Finding {
+    Finding::RstReasonGiven { reason: RstReason(code), transient: false }
+}
+
+#[test]
+fn clean_captures_raise_no_alarm() {
+    // Captures of healthy connections: no security, checksum, fallback or stripping finding.
+    for name in [
+        "kernel/01_v4_join_addaddr_datafin.pcap",
+        "kernel/02_v4_addaddr_port.pcap",
+        "kernel/05_v4_mp_prio_backup.pcap",
+        "kernel/09_v4_dss_checksum.pcap",
+        "kernel/19_v4_server_initiated_join.pcap",
+        "kernel/20_v4_bulk_fullmesh.pcap",
+        "kernel/21_v4_tfo_mp_capable.pcap",
+        "public/mptcp-v1.pcap",
+        "public/mptcp-aa-echo.pcap",
+        "public/mptcp-dss-oobr.pcap",
+    ] {
+        assert_eq!(notable(name), [], "{name}");
+    }
+}
+
+#[test]
+fn clean_captures_verify_everything() {
+    let count = |name: &str, pred: fn(&Finding) -> bool| analyse(&capture(name)).iter().filter(|(_, f)| pred(f)).count();
+    // 43 distinct DSS mappings (each repeated on the two segments it spans) and two
+    // MP_CAPABLE+data mappings, all valid. One segment is lost before the capture point: its
+    // mapping is verified once the retransmission fills the gap, never reported bad.
+    assert_eq!(count("kernel/09_v4_dss_checksum.pcap", |f| matches!(f, Finding::DssChecksum { valid: true, .. })), 45);
+    assert_eq!(count("kernel/09_v4_dss_checksum.pcap", |f| matches!(f, Finding::DssChecksum { valid: false, .. })), 0);
+    assert_eq!(count("kernel/09_v4_dss_checksum.pcap", |f| matches!(f, Finding::JoinHmac { valid: true, .. })), 2);
+    // Two joins and one announcement.
+    assert_eq!(count("kernel/01_v4_join_addaddr_datafin.pcap", |f| matches!(f, Finding::JoinHmac { valid: true, .. })), 4);
+    assert_eq!(count("kernel/01_v4_join_addaddr_datafin.pcap", |f| matches!(f, Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid })), 1);
+}
+
+#[test]
+fn remove_addr_names_the_subflows_it_takes_down() {
+    assert_eq!(
+        notable("kernel/04_v4_remove_addr.pcap"),
+        [
+            (60, Finding::AddressRemoved { streams: vec![2] }),
+            // ID 5 was announced for 10.0.4.1 without a port; no subflow used it.
+            (106, Finding::AddressRemoved { streams: vec![] }),
+            // ID 6 is 10.0.3.1 port 10300: the subflow to that port, whatever its join said.
+            (149, Finding::AddressRemoved { streams: vec![1, 3] }),
+        ]
+    );
+    assert_eq!(notable("kernel/22_v6_endpoint_del_midtransfer.pcap"), [(605, reason(0)), (739, Finding::AddressRemoved { streams: vec![2] }), (870, reason(0))]);
+    assert_eq!(notable("public/mptcp-v0.pcap"), [(210, Finding::AddressRemoved { streams: vec![0] })]);
+}
+
+#[test]
+fn option_r_fastclose_resets_every_subflow() {
+    assert_eq!(notable("kernel/06_v4_fastclose_client_linger0.pcap"), [(45, reason(0)), (46, reason(0)), (47, reason(0))]);
+    for name in ["kernel/17_v4_fastclose_statefulfw_rst_lost.pcap", "kernel/17_v4_fastclose_statefulfw_rst_lost_srvside.pcap"] {
+        assert_eq!(notable(name), [(24, reason(0)), (25, reason(0))], "{name}");
+    }
+    let keys = analyse(&capture("kernel/06_v4_fastclose_client_linger0.pcap"));
+    assert_eq!(keys.iter().filter(|(_, f)| *f == Finding::FastcloseKey { valid: true }).count(), 3);
+}
+
+#[test]
+fn option_a_fastclose_seen_from_the_initiator() {
+    // A's view: B's RST never arrives; A retransmits, then sends RST + MP_FASTCLOSE.
+    let found = notable("crafted/c01_fastclose_ack_rst_lost_Aside.pcap");
+    let ms = 1_000_000;
+    assert_eq!(
+        found,
+        [
+            (16, Finding::FastcloseInitiated { answered_in: None, answer_delay: None }),
+            (17, reason(0)),
+            (18, Finding::FastcloseRetransmitted { number: 1, first: 16, since_first: found[2].1.since_first() }),
+            (19, Finding::FastcloseRetransmitted { number: 2, first: 16, since_first: found[3].1.since_first() }),
+            (20, Finding::FastcloseRetransmitted { number: 3, first: 16, since_first: found[4].1.since_first() }),
+            (21, Finding::FastcloseRetransmitted { number: 4, first: 16, since_first: found[5].1.since_first() }),
+            (22, Finding::FastcloseFinalRst { with_fastclose: true, first: 16 }),
+            (22, reason(0)),
+        ]
+    );
+    // Retransmissions at +0.2, +0.6, +1.4, +3.0 s from the first (pcap times are in microseconds).
+    for (i, expected) in [200, 600, 1400, 3000].into_iter().enumerate() {
+        assert!((found[2 + i].1.since_first() - expected * ms).abs() < ms, "{:?}", found[2 + i]);
+    }
+}
+
+#[test]
+fn option_a_fastclose_seen_between_the_firewalls() {
+    // B's RSTs pass the capture point and are lost after it: every retransmission is a warning.
+    let found = notable("crafted/c01_fastclose_ack_rst_lost_Bside.pcap");
+    let initiated = &found[0];
+    assert_eq!(initiated.0, 16);
+    let Finding::FastcloseInitiated { answered_in: Some(18), answer_delay: Some(delay) } = initiated.1 else { panic!("{initiated:?}") };
+    assert!((delay - 150_000).abs() < 1_000, "{delay}");
+    let after_peer_rst: Vec<(u32, u32)> = found
+        .iter()
+        .filter_map(|(frame, f)| match f {
+            Finding::FastcloseAfterPeerRst { peer_rst } => Some((*frame, *peer_rst)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(after_peer_rst, [(19, 18), (21, 20), (23, 22), (25, 24)]);
+    assert!(found.contains(&(27, Finding::FastcloseFinalRst { with_fastclose: true, first: 16 })));
+    assert!(!found.iter().any(|(_, f)| matches!(f, Finding::FastcloseUnanswered { .. })));
+}
+
+#[test]
+fn v0_option_a_fastclose_is_answered() {
+    let found = notable("public/mptcp-fclose.pcap");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(matches!(found[0], (10, Finding::FastcloseInitiated { answered_in: Some(11), answer_delay: Some(_) })));
+}
+
+#[test]
+fn fault_announce_resolves_to_the_faulty_subflow() {
+    let target = |src: [u8; 4], dst: [u8; 4]| {
+        Some(FaultTarget { stream: 1, src: src.into(), dst: dst.into(), last_frame: 20, rst_frame: Some(20) })
+    };
+    let fault = |cause: u8, src_addr_id, dst_addr_id, t| Finding::FaultAnnounced { cause: FaultCause(cause), transient: false, src_addr_id, dst_addr_id, target: t };
+    let a = target([10, 0, 2, 1], [10, 0, 3, 1]);
+    let b = target([10, 0, 3, 1], [10, 0, 2, 1]);
+    assert_eq!(
+        notable("crafted/c03_fault_announce_subtype9.pcap"),
+        [
+            (12, fault(0x0a, 2, 0, a.clone())),
+            (13, fault(0x0b, 2, 0, a.clone())),
+            (14, fault(0x0c, 2, 0, a.clone())),
+            (15, fault(0x0d, 2, 0, a.clone())),
+            (16, fault(0x0e, 2, 0, a)),
+            // The one from B names the same subflow from its side.
+            (17, fault(0x0b, 0, 2, b)),
+            (20, Finding::RstReasonGiven { reason: RstReason::UNACCEPTABLE_PERFORMANCE, transient: false }),
+        ]
+    );
+}
+
+#[test]
+fn fault_announce_off_is_not_analysed() {
+    let mut engine = Engine::new(Config { fault_announce_subtype: None, verify_crypto: true });
+    for p in support::read_frames(&capture("crafted/c03_fault_announce_subtype9.pcap")).iter().flatten() {
+        let packet = Packet { frame: p.frame as u32, time: 0, src: p.src, dst: p.dst, stream: None, tcp: &p.tcp };
+        assert!(!engine.process(&packet).findings.iter().any(|f| matches!(f, Finding::FaultAnnounced { .. })));
+    }
+}
+
+#[test]
+fn middlebox_stripping_and_fallback() {
+    let stripped = |step, at| Finding::CapableStripped { step, offered_in: at };
+    assert_eq!(notable("kernel/12_v4_fallback_syn_optstrip.pcap"), [(2, stripped(HandshakeStep::SynAck, 1))]);
+    assert_eq!(notable("kernel/12_v4_fallback_syn_optstrip_srvside.pcap"), []);
+    assert_eq!(notable("kernel/13_v4_fallback_synack_optstrip.pcap"), [(2, stripped(HandshakeStep::SynAck, 1))]);
+    assert_eq!(notable("kernel/13_v4_fallback_synack_optstrip_srvside.pcap"), [(3, stripped(HandshakeStep::Ack, 1))]);
+    assert_eq!(notable("kernel/14_v4_midstream_optstrip.pcap"), [(6, Finding::OptionsMissing)]);
+    assert_eq!(notable("kernel/14_v4_midstream_optstrip_srvside.pcap"), [(4, Finding::OptionsMissing)]);
+    assert_eq!(notable("kernel/23_v4_midstream_optstrip_one_segment.pcap"), [(24, Finding::OptionsMissing)]);
+    assert_eq!(notable("kernel/23_v4_midstream_optstrip_one_segment_srvside.pcap"), [(23, Finding::OptionsMissing)]);
+}
+
+#[test]
+fn checksum_failure_then_mp_fail_seen_from_both_sides() {
+    // The server's side saw the altered payload; both sides then send MP_FAIL and fall back,
+    // so the DSS-less data after it is not flagged.
+    assert_eq!(
+        notable("kernel/10_v4_mp_fail_single_subflow_srvside.pcap"),
+        [
+            (20, Finding::DssChecksum { valid: false, mapping_frame: 20, followed_by: Some(21) }),
+            (21, Finding::FailReported { dsn: 3015125805800501758, mapping_frame: Some(20) }),
+            (22, Finding::FailReported { dsn: 5395233888783600349, mapping_frame: None }),
+        ]
+    );
+    // The client's side: the payload was intact when it passed; only the MP_FAILs.
+    assert_eq!(
+        notable("kernel/10_v4_mp_fail_single_subflow.pcap"),
+        [
+            (21, Finding::FailReported { dsn: 3015125805800501758, mapping_frame: None }),
+            (22, Finding::FailReported { dsn: 5395233888783600349, mapping_frame: None }),
+        ]
+    );
+}
+
+#[test]
+fn join_refused_by_limits_gives_its_reason() {
+    assert_eq!(notable("kernel/08_v4_join_rejected_limits.pcap"), [(9, reason(3)), (10, reason(0))]);
+}
+
+#[test]
+fn legacy_add_addr_hmac_and_rst_reasons_from_public_captures() {
+    assert_eq!(notable("public/mptcp-aa-v1.pcap"), [(13, Finding::AddAddrHmac { verdict: AddAddrVerdict::Legacy(LegacyAddAddrHmac::Leftmost64) })]);
+    assert_eq!(
+        notable("public/mptcp-tcprst.pcap"),
+        [(1, reason(0)), (2, Finding::RstReasonGiven { reason: RstReason::MPTCP_SPECIFIC, transient: true })]
+    );
+}
+
+trait SinceFirst {
+    fn since_first(&self) -> i64;
+}
+
+impl SinceFirst for Finding {
+    fn since_first(&self) -> i64 {
+        match self {
+            Finding::FastcloseRetransmitted { since_first, .. } => *since_first,
+            _ => -1,
+        }
+    }
+}
