@@ -28,4 +28,4 @@ if [ ! -d ../shared/captures ]; then
     exit 1
 fi
 
-cargo test --workspace --release
+cargo test --workspace --release --features mptcp-parse/analysis
