@@ -8,7 +8,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 
 use mptcp_parse::{
-    parse_mptcp_option_lenient, AddAddr, AddAddrVersion, CapableForm, Context, Decoded, Dss, Error,
+    parse_mptcp_option_lenient, subtype, AddAddr, AddAddrVersion, CapableForm, Context, Decoded, Dss, Error,
     FaultAnnounce, JoinForm, MpCapable, MpJoin, MptcpOption, Opaque, Segment, Warning,
 };
 
@@ -101,7 +101,7 @@ fn show_option(view: &mut OptionView, seg: Option<Segment>) {
                 view.boolean(Hf::LengthValid, 1, 1, valid).generated();
             }
         }
-        Err(err) => show_error(view, top, bytes, &decoded, err),
+        Err(err) => show_error(view, top, bytes, &decoded, err, fault_subtype),
     }
     for warning in &decoded.warnings {
         show_warning(view, top, warning);
@@ -118,12 +118,28 @@ fn length_valid(decoded: &Decoded<'_>) -> Option<bool> {
     }
 }
 
-fn show_error(view: &OptionView, top: Item, bytes: &[u8], decoded: &Decoded<'_>, err: &Error) {
-    // The parser reports no subtype for an option it could not frame; the subtype byte is
+fn show_error(
+    view: &OptionView,
+    top: Item,
+    bytes: &[u8],
+    decoded: &Decoded<'_>,
+    err: &Error,
+    fault_subtype: Option<u8>,
+) {
+    // A malformed option has no decoded value to take the subtype from; the subtype byte is
     // still shown when it was captured.
-    if let Some(&byte2) = bytes.get(2) {
-        view.uint(Hf::Subtype, 2, 1, u32::from(byte2 >> 4));
-        top.append_text(": malformed");
+    match bytes.get(2) {
+        Some(&byte2) => {
+            let st = byte2 >> 4;
+            view.uint(Hf::Subtype, 2, 1, u32::from(st));
+            let name = match subtype::name(st) {
+                Some(name) => name,
+                None if fault_subtype == Some(st) => "FAULT_ANNOUNCE",
+                None => "unknown",
+            };
+            top.append_text(&format!(": {name} (malformed)"));
+        }
+        None => top.append_text(": malformed"),
     }
     if let Some(valid) = length_valid(decoded) {
         view.boolean(Hf::LengthValid, 1, 1, valid).generated();

@@ -225,13 +225,13 @@ fields! {
         c"The key equals the receiver's key from the handshake (absent when unknown)";
     FaultStream = c"mptcpx.fault.stream", c"Faulty subflow's stream", FT_UINT32, BASE_DEC, NO, 0,
         c"tcp.stream of the subflow that FAULT_ANNOUNCE names";
-    FaultSrc = c"mptcpx.fault.src", c"Faulty subflow's source", FT_IPv4, BASE_NONE, NO, 0,
-        c"Address of the faulty subflow's end at the sender of FAULT_ANNOUNCE";
     FaultSrc6 = c"mptcpx.fault.src", c"Faulty subflow's source", FT_IPv6, BASE_NONE, NO, 0,
         c"Address of the faulty subflow's end at the sender of FAULT_ANNOUNCE";
-    FaultDst = c"mptcpx.fault.dst", c"Faulty subflow's destination", FT_IPv4, BASE_NONE, NO, 0,
-        c"Address of the faulty subflow's end at the receiver of FAULT_ANNOUNCE";
+    FaultSrc = c"mptcpx.fault.src", c"Faulty subflow's source", FT_IPv4, BASE_NONE, NO, 0,
+        c"Address of the faulty subflow's end at the sender of FAULT_ANNOUNCE";
     FaultDst6 = c"mptcpx.fault.dst", c"Faulty subflow's destination", FT_IPv6, BASE_NONE, NO, 0,
+        c"Address of the faulty subflow's end at the receiver of FAULT_ANNOUNCE";
+    FaultDst = c"mptcpx.fault.dst", c"Faulty subflow's destination", FT_IPv4, BASE_NONE, NO, 0,
         c"Address of the faulty subflow's end at the receiver of FAULT_ANNOUNCE";
 }
 

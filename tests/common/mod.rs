@@ -1,0 +1,219 @@
+//! Runs the real tshark with the plugin that cargo just built.
+//!
+//! The cdylib is installed into the personal plugin folder of a private HOME. Wireshark
+//! ignores personal plugins when run as root, so as root tshark runs as uid/gid 65534
+//! (nobody) through `setpriv`, and the capture files it reads are copied where that user can
+//! read them. As a normal user tshark runs directly.
+
+#![allow(dead_code)]
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+const NOBODY: u32 = 65534;
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared`: the shared specs and captures. Missing is a failure, never a skip.
+pub fn shared() -> PathBuf {
+    let dir = repo().join("../shared");
+    assert!(
+        dir.join("captures").is_dir() && dir.join("spec").is_dir(),
+        "{} is missing: these tests need the shared specs and captures beside the repository",
+        dir.display()
+    );
+    dir
+}
+
+/// Every capture of `../shared/captures/{kernel,crafted,public}`, sorted.
+pub fn shared_captures() -> Vec<PathBuf> {
+    let mut all = Vec::new();
+    for sub in ["kernel", "crafted", "public"] {
+        let dir = shared().join("captures").join(sub);
+        let entries = fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("directory entry").path();
+            if path.extension().is_some_and(|e| e == "pcap") {
+                all.push(path);
+            }
+        }
+    }
+    all.sort();
+    assert!(all.len() >= 30, "expected the shared capture set, found {} files", all.len());
+    all
+}
+
+fn is_root() -> bool {
+    // SAFETY: getuid has no preconditions.
+    unsafe { libc_getuid() == 0 }
+}
+
+extern "C" {
+    #[link_name = "getuid"]
+    fn libc_getuid() -> u32;
+    #[link_name = "chown"]
+    fn libc_chown(path: *const std::ffi::c_char, uid: u32, gid: u32) -> i32;
+}
+
+fn chown_nobody(path: &Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("path without NUL");
+    // SAFETY: a valid NUL-terminated path.
+    let rc = unsafe { libc_chown(c.as_ptr(), NOBODY, NOBODY) };
+    assert_eq!(rc, 0, "chown {}", path.display());
+}
+
+fn chown_tree(path: &Path) {
+    chown_nobody(path);
+    if path.is_dir() {
+        for entry in fs::read_dir(path).expect("read_dir") {
+            chown_tree(&entry.expect("entry").path());
+        }
+    }
+}
+
+/// The release or debug cdylib next to this test binary (`target/<profile>/libmptcpx.so`).
+pub fn plugin_library() -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    // target/<profile>/deps/<test> -> target/<profile>
+    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
+    let lib = profile_dir.join("libmptcpx.so");
+    assert!(
+        lib.is_file(),
+        "{} not found: cargo builds the cdylib together with the tests (cargo test -p mptcp-dissector)",
+        lib.display()
+    );
+    lib
+}
+
+/// A private HOME with the plugin installed, shared by every test of one test binary.
+pub struct Env {
+    pub home: PathBuf,
+    pub captures: PathBuf,
+    as_nobody: bool,
+}
+
+static ENV: OnceLock<Env> = OnceLock::new();
+
+pub fn env() -> &'static Env {
+    ENV.get_or_init(|| {
+        let root = std::env::temp_dir().join(format!("mptcpx-tests-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let version = format!("{}.{}", mptcpx::WS_VERSION_MAJOR, mptcpx::WS_VERSION_MINOR);
+        let plugin_dir = root.join("home/.local/lib/wireshark/plugins").join(version).join("epan");
+        fs::create_dir_all(&plugin_dir).expect("create plugin folder");
+        fs::copy(plugin_library(), plugin_dir.join("mptcpx.so")).expect("install plugin");
+        let captures = root.join("captures");
+        fs::create_dir_all(&captures).expect("create captures folder");
+        let as_nobody = is_root();
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).expect("chmod");
+        if as_nobody {
+            chown_tree(&root);
+        }
+        Env { home: root.join("home"), captures, as_nobody }
+    })
+}
+
+impl Env {
+    /// A copy of `capture` that tshark can read (as nobody when run as root).
+    pub fn readable(&self, capture: &Path) -> PathBuf {
+        let name = capture.file_name().expect("file name");
+        let copy = self.captures.join(name);
+        if !copy.exists() {
+            fs::copy(capture, &copy).unwrap_or_else(|e| panic!("copy {}: {e}", capture.display()));
+            fs::set_permissions(&copy, fs::Permissions::from_mode(0o644)).expect("chmod");
+            if self.as_nobody {
+                chown_nobody(&copy);
+            }
+        }
+        copy
+    }
+
+    /// A scratch directory tshark's user can read, for generated captures.
+    pub fn scratch(&self, name: &str) -> PathBuf {
+        let dir = self.captures.join(name);
+        fs::create_dir_all(&dir).expect("scratch dir");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+        dir
+    }
+
+    /// Makes a file created by the tests readable by tshark's user.
+    pub fn share(&self, path: &Path) {
+        fs::set_permissions(path, fs::Permissions::from_mode(0o644)).expect("chmod");
+        if self.as_nobody {
+            chown_nobody(path);
+        }
+    }
+
+    /// Runs tshark with `args`.
+    pub fn tshark(&self, args: &[&str]) -> Tshark {
+        let mut cmd = if self.as_nobody {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "tshark"]);
+            c
+        } else {
+            Command::new("tshark")
+        };
+        cmd.args(args)
+            .env("HOME", &self.home)
+            .env_remove("WIRESHARK_PLUGIN_DIR")
+            .env("LC_ALL", "C.UTF-8");
+        let output = cmd.output().unwrap_or_else(|e| panic!("cannot run tshark ({e}): is it installed?"));
+        Tshark { args: args.iter().map(|s| s.to_string()).collect(), output }
+    }
+}
+
+/// One tshark run.
+pub struct Tshark {
+    pub args: Vec<String>,
+    pub output: Output,
+}
+
+impl Tshark {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+
+    /// Asserts exit status 0 and returns stdout.
+    pub fn ok(&self) -> String {
+        assert!(
+            self.output.status.success(),
+            "tshark {:?} failed ({}):\n{}",
+            self.args,
+            self.output.status,
+            self.stderr()
+        );
+        self.stdout()
+    }
+}
+
+/// Runs `tshark -r capture -T fields -e f1 -e f2 ...` and returns one row per frame, each a
+/// list of per-field value lists (tshark's "," aggregation split).
+pub fn fields(capture: &Path, extra: &[&str], fields: &[&str]) -> Vec<Vec<Vec<String>>> {
+    let env = env();
+    let file = env.readable(capture);
+    let mut args: Vec<&str> = vec!["-r", file.to_str().expect("utf-8 path"), "-T", "fields"];
+    args.extend_from_slice(extra);
+    for f in fields {
+        args.push("-e");
+        args.push(f);
+    }
+    args.extend_from_slice(&["-E", "separator=;", "-E", "aggregator=,", "-E", "occurrence=a"]);
+    let out = env.tshark(&args).ok();
+    out.lines()
+        .map(|line| {
+            line.split(';')
+                .map(|cell| if cell.is_empty() { Vec::new() } else { cell.split(',').map(str::to_string).collect() })
+                .collect()
+        })
+        .collect()
+}

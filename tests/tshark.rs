@@ -1,0 +1,387 @@
+//! The plugin inside the real tshark: it loads, registers every public name, and agrees with
+//! Wireshark's own MPTCP dissector on every capture of the shared set.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{env, fields, shared, shared_captures};
+
+/// Names of `spec/fields.md`: (name, type column) of the field tables, expert names, prefs.
+struct Spec {
+    fields: Vec<(String, String)>,
+    experts: Vec<(String, String)>,
+    prefs: Vec<String>,
+}
+
+fn spec() -> Spec {
+    let text = std::fs::read_to_string(shared().join("spec/fields.md")).expect("fields.md");
+    let mut spec = Spec { fields: Vec::new(), experts: Vec::new(), prefs: Vec::new() };
+    let mut section = String::new();
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("## ") {
+            section = h.to_string();
+            continue;
+        }
+        if !line.starts_with("| `") {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        // cells[0] is empty (line starts with '|'); cells[1] the names, cells[2] the type.
+        let mut names = Vec::new();
+        let mut last = String::new();
+        for token in cells[1].split('`').skip(1).step_by(2) {
+            let name = if let Some(suffix) = token.strip_prefix('.') {
+                // "`mptcpx.fault.middlebox.ipv4` / `.ipv6`": a sibling of the previous name.
+                let parent = last.rsplit_once('.').map_or(last.as_str(), |(p, _)| p);
+                format!("{parent}.{suffix}")
+            } else {
+                token.to_string()
+            };
+            last = name.clone();
+            names.push(name);
+        }
+        for name in names {
+            if section.starts_with("Preferences") {
+                spec.prefs.push(name);
+            } else if section.starts_with("Expert") {
+                spec.experts.push((name, cells[2].to_string()));
+            } else {
+                spec.fields.push((name, cells[2].to_string()));
+            }
+        }
+    }
+    assert!(spec.fields.len() > 20 && spec.experts.len() > 20 && spec.prefs.len() == 2, "fields.md parsed badly");
+    spec
+}
+
+/// Wireshark field types a fields.md type allows.
+fn ftypes_for(spec_type: &str) -> &'static [&'static str] {
+    match spec_type {
+        t if t.starts_with("uint8") => &["FT_UINT8"],
+        "uint32" => &["FT_UINT32"],
+        "bool" => &["FT_BOOLEAN"],
+        "address" => &["FT_IPv4", "FT_IPv6"],
+        "frame number" => &["FT_FRAMENUM"],
+        "relative time" => &["FT_RELATIVE_TIME"],
+        "protocol" => &["FT_PROTOCOL"],
+        other => panic!("fields.md type {other:?} has no mapping in this test"),
+    }
+}
+
+#[test]
+fn plugin_loads() {
+    let out = env().tshark(&["-G", "plugins"]).ok();
+    let line = out.lines().find(|l| l.starts_with("mptcpx.so")).unwrap_or_else(|| {
+        panic!("tshark -G plugins does not list mptcpx.so:\n{out}")
+    });
+    assert!(line.contains("dissector"), "{line}");
+    assert!(line.contains(env!("CARGO_PKG_VERSION")), "{line}");
+}
+
+#[test]
+fn every_public_name_is_registered() {
+    let spec = spec();
+    let out = env().tshark(&["-G", "fields"]).ok();
+    let mut registered: BTreeMap<String, String> = BTreeMap::new();
+    for line in out.lines() {
+        let cols: Vec<&str> = line.split('\t').collect();
+        match cols.as_slice() {
+            ["P", _, abbrev, ..] => {
+                registered.insert(abbrev.to_string(), "FT_PROTOCOL".into());
+            }
+            ["F", _, abbrev, ftype, ..] => {
+                registered.insert(abbrev.to_string(), ftype.to_string());
+            }
+            _ => {}
+        }
+    }
+    let mut missing = Vec::new();
+    for (name, spec_type) in &spec.fields {
+        match registered.get(name) {
+            None => missing.push(name.clone()),
+            Some(ftype) => assert!(
+                ftypes_for(spec_type).contains(&ftype.as_str()),
+                "{name}: registered as {ftype}, fields.md says {spec_type}"
+            ),
+        }
+    }
+    for (name, _) in &spec.experts {
+        if !registered.contains_key(name) {
+            missing.push(name.clone());
+        }
+    }
+    assert!(missing.is_empty(), "not registered: {missing:?}");
+
+    let prefs = env().tshark(&["-G", "defaultprefs"]).ok();
+    for pref in &spec.prefs {
+        assert!(prefs.contains(&format!("#{pref}:")), "preference {pref} not registered");
+    }
+    assert!(prefs.contains("#mptcpx.fault_announce_subtype: 9"), "default subtype is not 9");
+    assert!(prefs.contains("#mptcpx.verify_crypto: TRUE"), "verify_crypto is not TRUE by default");
+}
+
+/// Every MPTCP option gets an `mptcpx` subtree with the same subtype as Wireshark's, and
+/// tshark neither fails nor reports an exception in our protocol.
+#[test]
+fn subtypes_match_wireshark_on_every_capture() {
+    for capture in shared_captures() {
+        let name = capture.file_name().unwrap().to_string_lossy().into_owned();
+        let rows = fields(&capture, &[], &["frame.number", "tcp.options.mptcp.subtype", "mptcpx.subtype"]);
+        assert!(!rows.is_empty(), "{name}: no frames");
+        for row in &rows {
+            assert_eq!(row[1], row[2], "{name} frame {:?}: Wireshark's subtypes vs ours", row[0]);
+        }
+        no_exception_in_mptcpx(&capture, &[]);
+    }
+}
+
+fn no_exception_in_mptcpx(capture: &Path, extra: &[&str]) {
+    let env = env();
+    let file = env.readable(capture);
+    let mut args = vec!["-r", file.to_str().unwrap(), "-V"];
+    args.extend_from_slice(extra);
+    let run = env.tshark(&args);
+    let out = run.ok();
+    let name = capture.display();
+    for bad in ["Dissector bug, protocol MPTCPX", "Malformed Packet: MPTCPX", "mptcpx.plugin_error", "MPTCPX internal error"] {
+        assert!(!out.contains(bad), "{name}: {bad}");
+    }
+    let stderr = run.stderr();
+    assert!(!stderr.contains("mptcpx"), "{name}: tshark stderr mentions the plugin:\n{stderr}");
+}
+
+/// Values Wireshark and MPTCPX both decode, grouped so that one Wireshark field can stand
+/// for several of ours (Wireshark shows the MP_FASTCLOSE key as its receiver key, and one
+/// address ID field for every subtype).
+const GROUPS: &[(&str, &[&str], &[&str])] = &[
+    ("version", &["tcp.options.mptcp.version"], &["mptcpx.capable.version"]),
+    (
+        "keys",
+        &["tcp.options.mptcp.sendkey", "tcp.options.mptcp.recvkey"],
+        &["mptcpx.capable.sender_key", "mptcpx.capable.receiver_key", "mptcpx.fastclose.key"],
+    ),
+    ("token", &["tcp.options.mptcp.recvtok"], &["mptcpx.join.token"]),
+    ("random", &["tcp.options.mptcp.sendrand"], &["mptcpx.join.nonce"]),
+    ("join truncated hmac", &["tcp.options.mptcp.sendtrunchmac"], &["mptcpx.join.truncated_hmac"]),
+    ("join hmac", &["tcp.options.mptcp.sendhmac"], &["mptcpx.join.hmac"]),
+    (
+        "address id",
+        &["tcp.options.mptcp.addrid"],
+        &["mptcpx.join.addr_id", "mptcpx.add_addr.addr_id", "mptcpx.prio.addr_id", "mptcpx.remove_addr.addr_id"],
+    ),
+    ("data ack", &["tcp.options.mptcp.rawdataack"], &["mptcpx.dss.ack"]),
+    ("dsn", &["tcp.options.mptcp.rawdataseqno"], &["mptcpx.dss.dsn", "mptcpx.fail.dsn"]),
+    ("ssn", &["tcp.options.mptcp.subflowseqno"], &["mptcpx.dss.ssn"]),
+    ("data-level length", &["tcp.options.mptcp.datalvllen"], &["mptcpx.dss.data_len", "mptcpx.capable.data_len"]),
+    ("checksum", &["tcp.options.mptcp.checksum"], &["mptcpx.dss.checksum", "mptcpx.capable.checksum"]),
+    ("ipv4", &["tcp.options.mptcp.ipv4"], &["mptcpx.add_addr.ipv4"]),
+    ("ipv6", &["tcp.options.mptcp.ipv6"], &["mptcpx.add_addr.ipv6"]),
+    ("port", &["tcp.options.mptcp.port"], &["mptcpx.add_addr.port"]),
+    ("add_addr hmac", &["tcp.options.mptcp.addaddrtrunchmac"], &["mptcpx.add_addr.hmac"]),
+    ("rst reason", &["tcp.options.mptcp.rst_reason"], &["mptcpx.rst.reason"]),
+];
+
+/// Disagreements explained by defects of Wireshark 4.0's MPTCP dissector (see
+/// ../shared/captures/README.md); returns the reason, or None for a real disagreement.
+fn known_wireshark_defect(group: &str, theirs: &[String], ours: &[String]) -> Option<&'static str> {
+    match group {
+        // 4.0 shows no checksum for a DSS mapping (README: "DSS checksum not decoded"), nor
+        // for MP_CAPABLE with data and checksum (length 24).
+        "checksum" if theirs.is_empty() && !ours.is_empty() => {
+            Some("Wireshark 4.0 does not decode the DSS checksum")
+        }
+        _ => None,
+    }
+}
+
+/// A value as both dissectors print it: integers in decimal, bytes without separators.
+fn normalize(v: &str) -> String {
+    let v = v.trim();
+    if let Some(hex) = v.strip_prefix("0x") {
+        if let Ok(n) = u64::from_str_radix(hex, 16) {
+            return n.to_string();
+        }
+    }
+    if v.len() > 16 && v.chars().all(|c| c.is_ascii_hexdigit() || c == ':') {
+        return v.replace(':', "").to_lowercase();
+    }
+    v.to_lowercase()
+}
+
+#[test]
+fn decoded_values_match_wireshark() {
+    let mut wanted = vec!["frame.number"];
+    for (_, theirs, ours) in GROUPS {
+        wanted.extend_from_slice(theirs);
+        wanted.extend_from_slice(ours);
+    }
+    let mut defects: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut agreed: BTreeMap<&str, usize> = GROUPS.iter().map(|g| (g.0, 0)).collect();
+    let mut disagreements = Vec::new();
+    for capture in shared_captures() {
+        let name = capture.file_name().unwrap().to_string_lossy().into_owned();
+        for row in fields(&capture, &[], &wanted) {
+            let mut col = 1;
+            for (group, theirs, ours) in GROUPS {
+                let mut t: Vec<String> = row[col..col + theirs.len()].iter().flatten().map(|v| normalize(v)).collect();
+                col += theirs.len();
+                let mut o: Vec<String> = row[col..col + ours.len()].iter().flatten().map(|v| normalize(v)).collect();
+                col += ours.len();
+                t.sort();
+                o.sort();
+                if t == o {
+                    if !t.is_empty() {
+                        *agreed.get_mut(group).unwrap() += 1;
+                    }
+                    continue;
+                }
+                match known_wireshark_defect(group, &t, &o) {
+                    Some(reason) => *defects.entry(reason).or_default() += 1,
+                    None => disagreements.push(format!("{name} frame {}: {group}: Wireshark {t:?}, MPTCPX {o:?}", row[0].join(""))),
+                }
+            }
+        }
+    }
+    for (reason, n) in &defects {
+        eprintln!("known Wireshark defect ({n} frames): {reason}");
+    }
+    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    // Each group was compared on real values somewhere (a renamed field would leave it empty).
+    for (group, n) in &agreed {
+        assert!(*n > 0, "no frame of the shared captures has a value for {group:?} in both dissectors");
+    }
+}
+
+fn fault_capture() -> PathBuf {
+    shared().join("captures/crafted/c03_fault_announce_subtype9.pcap")
+}
+
+#[test]
+fn fault_announce_causes_with_names() {
+    let capture = fault_capture();
+    let rows = fields(&capture, &[], &["mptcpx.fault.cause"]);
+    let mut causes: Vec<String> = rows.into_iter().flatten().flatten().collect();
+    causes.sort();
+    causes.dedup();
+    assert_eq!(causes, ["0x0a", "0x0b", "0x0c", "0x0d", "0x0e"]);
+
+    let env = env();
+    let file = env.readable(&capture);
+    let text = env.tshark(&["-r", file.to_str().unwrap(), "-V"]).ok();
+    for name in [
+        "Cause: Network unreachable (0x0a)",
+        "Cause: Host unreachable (0x0b)",
+        "Cause: Routing failed (0x0c)",
+        "Cause: Server suppression (0x0d)",
+        "Cause: TTL equals zero (IP loop suspected) (0x0e)",
+        "Subtype: FAULT_ANNOUNCE (9)",
+    ] {
+        assert!(text.contains(name), "missing {name:?}");
+    }
+    let info = env.tshark(&["-r", file.to_str().unwrap()]).ok();
+    assert!(info.contains("[FAULT_ANNOUNCE: Network unreachable]"), "Info column:\n{info}");
+    assert!(info.contains("[MP_TCPRST: Unacceptable performance]"), "Info column:\n{info}");
+}
+
+#[test]
+fn fault_announce_subtype_preference() {
+    let capture = fault_capture();
+    let count = |subtype: &str| -> usize {
+        let pref = format!("mptcpx.fault_announce_subtype:{subtype}");
+        fields(&capture, &["-o", &pref], &["mptcpx.fault.cause"]).into_iter().flatten().flatten().count()
+    };
+    assert_eq!(count("9"), 6, "6 FAULT_ANNOUNCE at the default subtype");
+    assert_eq!(count("0"), 0, "0 turns FAULT_ANNOUNCE off");
+    assert_eq!(count("10"), 0, "subtype 10: the subtype-9 options are unknown");
+
+    let pref = "mptcpx.fault_announce_subtype:0";
+    let rows = fields(&capture, &["-o", pref], &["mptcpx.subtype", "mptcpx.opaque.data"]);
+    let opaque = rows.iter().filter(|r| r[0].contains(&"9".to_string()) && !r[1].is_empty()).count();
+    assert_eq!(opaque, 6, "with decoding off, subtype 9 is shown as raw bytes");
+    no_exception_in_mptcpx(&capture, &["-o", pref]);
+}
+
+/// The generated capture of malformed and odd options (tests/gen_malformed.py).
+struct Generated {
+    pcap: PathBuf,
+    /// frame, subtype, expert, field text, description
+    cases: Vec<(u32, u32, String, String, String)>,
+}
+
+fn generated() -> Generated {
+    let env = env();
+    let dir = env.scratch("generated");
+    let pcap = dir.join("malformed.pcap");
+    let status = Command::new("python3")
+        .arg(common::repo().join("tests/gen_malformed.py"))
+        .arg(&pcap)
+        .status()
+        .expect("python3 is needed to generate the test capture");
+    assert!(status.success(), "gen_malformed.py failed");
+    env.share(&pcap);
+    let manifest = std::fs::read_to_string(dir.join("malformed.tsv")).expect("manifest");
+    let cases = manifest
+        .lines()
+        .map(|l| {
+            let c: Vec<&str> = l.split('\t').collect();
+            (c[0].parse().unwrap(), c[1].parse().unwrap(), c[2].into(), c[3].into(), c[4].into())
+        })
+        .collect();
+    Generated { pcap, cases }
+}
+
+#[test]
+fn malformed_options_raise_expert_items_naming_the_field() {
+    let g = generated();
+    let rows = fields(&g.pcap, &[], &["frame.number", "mptcpx.subtype", "_ws.expert.message"]);
+    let experts: Vec<&str> = {
+        let mut e: Vec<&str> = g.cases.iter().map(|c| c.2.as_str()).filter(|e| *e != "-").collect();
+        e.sort();
+        e.dedup();
+        e
+    };
+    // Which frames carry each expert item.
+    let mut frames_with: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for expert in &experts {
+        let file = env().readable(&g.pcap);
+        let out = env().tshark(&["-r", file.to_str().unwrap(), "-Y", expert, "-T", "fields", "-e", "frame.number"]).ok();
+        frames_with.insert(expert, out.lines().map(|l| l.trim().parse().unwrap()).collect());
+    }
+    for (frame, subtype, expert, field, desc) in &g.cases {
+        let row = &rows[*frame as usize - 1];
+        assert_eq!(row[1], [subtype.to_string()], "frame {frame} ({desc}): subtype");
+        for (e, frames) in &frames_with {
+            let expected = expert == e;
+            assert_eq!(frames.contains(frame), expected, "frame {frame} ({desc}): {e} expected {expected}");
+        }
+        if field != "-" {
+            let messages = row[2].join(",");
+            assert!(messages.contains(field.as_str()), "frame {frame} ({desc}): expert message does not name {field:?}: {messages}");
+        }
+    }
+    no_exception_in_mptcpx(&g.pcap, &[]);
+}
+
+#[test]
+fn odd_fault_announce_forms() {
+    let g = generated();
+    let rows = fields(
+        &g.pcap,
+        &[],
+        &["frame.number", "mptcpx.fault.middlebox.ipv4", "mptcpx.fault.middlebox.ipv6", "mptcpx.fault.transient", "mptcpx.opaque.data"],
+    );
+    let frame = |desc: &str| g.cases.iter().find(|c| c.4.contains(desc)).expect(desc).0 as usize - 1;
+    assert_eq!(rows[frame("IPv4 middlebox 192.0.2.7")][1], ["192.0.2.7"]);
+    assert_eq!(rows[frame("IPv4 middlebox 192.0.2.7")][3], ["1"]);
+    assert_eq!(rows[frame("IPv6 middlebox 2001:db8::1")][2], ["2001:db8::1"]);
+    assert_eq!(rows[frame("MP_EXPERIMENTAL")][4], ["dead"]);
+    // Subtype 12 is FAULT_ANNOUNCE only when configured there.
+    let at12 = frame("at subtype 12");
+    assert_eq!(rows[at12][4], ["0a0201"], "raw bytes by default");
+    let moved = fields(&g.pcap, &["-o", "mptcpx.fault_announce_subtype:12"], &["mptcpx.fault.cause", "mptcpx.subtype"]);
+    assert_eq!(moved[at12][0], ["0x0a"]);
+    assert!(moved.iter().enumerate().all(|(i, r)| i == at12 || r[0].is_empty()), "only subtype 12 decodes as FAULT_ANNOUNCE");
+}
