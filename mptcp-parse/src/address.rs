@@ -1,7 +1,7 @@
 //! ADD_ADDR (subtype 0x3) and REMOVE_ADDR (subtype 0x4): address announcements.
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
-use crate::wire::{expect_length, field_array, field_u16, field_u64, field_u8, BufferTooSmall, Header, Writer};
+use crate::wire::{expect_length, field_array, field_u16, field_u64, field_u8, EmitError, Header, Writer};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Which ADD_ADDR format: told apart by the subtype byte's low nibble (4 or 6 is v0's IPVer).
@@ -21,7 +21,8 @@ pub enum AddAddrVersion {
 /// ADD_ADDR: the sender can also be reached at `address` (and `port`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AddAddr {
-    /// Format.
+    /// Format. In v1, `reserved` values 4 and 6 with `echo` unset make the nibble v0's IPVer:
+    /// such a value is emitted as it is but decodes as v0 (the wire cannot tell them apart).
     pub version: AddAddrVersion,
     /// Address ID the sender binds to this address.
     pub address_id: u8,
@@ -46,7 +47,7 @@ impl AddAddr {
     }
 
     /// Writes the whole option; returns its length.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let nibble = match self.version {
             AddAddrVersion::V0 if self.address.is_ipv4() => 4,
             AddAddrVersion::V0 => 6,
@@ -138,7 +139,7 @@ impl RemoveAddr<'_> {
     }
 
     /// Writes the whole option; returns its length.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let mut w = Writer::start(buf, self.buffer_len(), 4, self.reserved)?;
         w.bytes(self.address_ids);
         Ok(w.done())

@@ -1,7 +1,7 @@
 //! MP_CAPABLE (subtype 0x0): the handshake that starts an MPTCP connection.
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
-use crate::wire::{expect_length, field_u16, field_u64, field_u8, BufferTooSmall, Header, Writer};
+use crate::wire::{expect_length, field_u16, field_u64, field_u8, EmitError, Header, Writer};
 use crate::Segment;
 
 /// The MP_CAPABLE flags byte (byte 3).
@@ -96,19 +96,28 @@ const V1_LENGTHS: LengthSet = LengthSet::of(&[4, 12, 20, 22, 24]);
 
 pub(crate) fn parse(header: Header, body: &[u8], lenient: bool) -> Result<MpCapable<'_>, Error> {
     let version = header.nibble;
+    // The length is checked before any field is read: a short length byte is an invalid
+    // length, not a truncation.
+    match version {
+        0 => expect_length("MP_CAPABLE v0", V0_LENGTHS, header.length)?,
+        1 => expect_length("MP_CAPABLE v1", V1_LENGTHS, header.length)?,
+        _ if lenient => {
+            // Like any opaque body: room for the flags byte is all that is required.
+            if header.length < 4 {
+                return Err(Error::InvalidLength { option: "MP_CAPABLE (unknown version)", expected: LengthSet::range(4, 40), found: header.length });
+            }
+            let wanted = header.length as usize - 3;
+            if body.len() < wanted {
+                return Err(Error::Truncated { field: "option body", needed: wanted - body.len() });
+            }
+        }
+        _ => return Err(Error::UnsupportedVersion { version }),
+    }
     let (rest, flags) = field_u8(body, "flags")?;
     let flags = CapableFlags(flags);
     let form = match version {
-        0 => {
-            expect_length("MP_CAPABLE v0", V0_LENGTHS, header.length)?;
-            keys(rest, header.length)?
-        }
-        1 => {
-            expect_length("MP_CAPABLE v1", V1_LENGTHS, header.length)?;
-            keys(rest, header.length)?
-        }
-        _ if lenient => CapableForm::Opaque(rest),
-        _ => return Err(Error::UnsupportedVersion { version }),
+        0 | 1 => keys(rest, header.length)?,
+        _ => CapableForm::Opaque(rest),
     };
     Ok(MpCapable { version, flags, form })
 }
@@ -143,7 +152,7 @@ impl MpCapable<'_> {
     }
 
     /// Writes the whole option (kind and length included); returns its length.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let mut w = Writer::start(buf, self.buffer_len(), 0, self.version)?;
         w.u8(self.flags.0);
         match self.form {

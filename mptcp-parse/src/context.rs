@@ -75,9 +75,10 @@ impl Context {
         self
     }
 
-    /// Whether `subtype` is where FAULT_ANNOUNCE is decoded in this context.
+    /// Whether `subtype` is where FAULT_ANNOUNCE is decoded in this context: the configured
+    /// subtype, when it is one of the unassigned values 9 to 14.
     #[inline]
-    pub(crate) fn is_fault_announce(&self, subtype: u8) -> bool {
+    pub fn is_fault_announce(&self, subtype: u8) -> bool {
         matches!(self.fault_announce_subtype, Some(s) if s == subtype && (9..=14).contains(&s))
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
 use crate::seq::DataSeq;
-use crate::wire::{expect_length, field_u16, field_u32, field_u64, field_u8, BufferTooSmall, Header, Writer};
+use crate::wire::{expect_length, field_u16, field_u32, field_u64, field_u8, EmitError, Header, Writer};
 
 /// DSS flag bits (byte 3).
 pub mod flags {
@@ -83,7 +83,14 @@ fn variant_name(flags_byte: u8) -> &'static str {
     NAMES[(flags_byte & 0x0f) as usize]
 }
 
+/// Every length a DSS option can have, whatever its flags.
+const ANY_DSS_LENGTH: LengthSet = LengthSet::of(&[4, 8, 12, 14, 16, 18, 20, 22, 24, 26, 28]);
+
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<Dss, Error> {
+    if header.length < 4 {
+        // No room for the flags byte: no DSS is that short.
+        return Err(Error::InvalidLength { option: "DSS", expected: ANY_DSS_LENGTH, found: header.length });
+    }
     let (i, f) = field_u8(body, "DSS flags")?;
     let expected = expected_len(f);
     let has_mapping = f & flags::MAPPING != 0;
@@ -148,7 +155,7 @@ impl Dss {
     }
 
     /// Writes the whole option; returns its length.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let mut w = Writer::start(buf, self.buffer_len(), 2, self.reserved)?;
         w.u8(self.flags());
         match self.data_ack {

@@ -2,7 +2,7 @@
 //! one 64-bit value after 12 reserved bits.
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
-use crate::wire::{expect_length, field_u64, field_u8, BufferTooSmall, Header, Writer};
+use crate::wire::{expect_length, field_u64, field_u8, EmitError, Header, Writer};
 
 /// MP_FAIL: the mapping starting at `dsn` failed its checksum; the sender falls back to TCP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,7 +29,7 @@ fn parse_reserved_u64(name: &'static str, header: Header, body: &[u8], value: &'
     Ok((u16::from(header.nibble) << 8 | u16::from(byte3), v))
 }
 
-fn emit_reserved_u64(buf: &mut [u8], subtype: u8, reserved: u16, value: u64) -> Result<usize, BufferTooSmall> {
+fn emit_reserved_u64(buf: &mut [u8], subtype: u8, reserved: u16, value: u64) -> Result<usize, EmitError> {
     let mut w = Writer::start(buf, 12, subtype, (reserved >> 8) as u8 & 0x0f)?;
     w.u8(reserved as u8);
     w.u64(value);
@@ -52,11 +52,11 @@ impl MpFail {
         12
     }
     /// Writes the whole option; returns its length. Only the low 12 bits of `reserved` are sent.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         emit_reserved_u64(buf, 6, self.reserved, self.dsn)
     }
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
-        reserved_warning("MP_FAIL reserved bits", self.reserved, out);
+        reserved_warnings("MP_FAIL", self.reserved, out);
     }
 }
 
@@ -66,18 +66,25 @@ impl MpFastclose {
         12
     }
     /// Writes the whole option; returns its length. Only the low 12 bits of `reserved` are sent.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         emit_reserved_u64(buf, 7, self.reserved, self.receiver_key)
     }
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
-        reserved_warning("MP_FASTCLOSE reserved bits", self.reserved, out);
+        reserved_warnings("MP_FASTCLOSE", self.reserved, out);
     }
 }
 
-fn reserved_warning(field: &'static str, reserved: u16, out: &mut Warnings) {
-    if reserved != 0 {
-        // Report the byte that holds set bits: the nibble's bits are shown with byte 3's.
-        let bits = if reserved & 0xff != 0 { reserved as u8 } else { (reserved >> 8) as u8 };
-        out.push(Warning::ReservedBits { field, bits });
+/// One warning per byte that holds set reserved bits: the subtype byte's nibble, byte 3.
+fn reserved_warnings(option: &'static str, reserved: u16, out: &mut Warnings) {
+    let (nibble, byte3) = ((reserved >> 8) as u8 & 0x0f, reserved as u8);
+    let (nibble_field, byte3_field) = match option {
+        "MP_FAIL" => ("MP_FAIL subtype byte", "MP_FAIL reserved byte"),
+        _ => ("MP_FASTCLOSE subtype byte", "MP_FASTCLOSE reserved byte"),
+    };
+    if nibble != 0 {
+        out.push(Warning::ReservedBits { field: nibble_field, bits: nibble });
+    }
+    if byte3 != 0 {
+        out.push(Warning::ReservedBits { field: byte3_field, bits: byte3 });
     }
 }

@@ -10,7 +10,7 @@
 //! ```
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
-use crate::wire::{field_array, field_u8, BufferTooSmall, Header, Writer};
+use crate::wire::{field_array, field_u8, EmitError, Header, Writer};
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -84,7 +84,8 @@ pub struct FaultAnnounce<'a> {
     pub transient: bool,
     /// r: the reserved flag bit.
     pub reserved: bool,
-    /// Bytes after the fields (the draft pads to 32-bit words); should be zero.
+    /// Bytes after the fields (the draft pads to 32-bit words); should be zero. At most 2
+    /// bytes: longer padding gives a length no decoder accepts.
     pub padding: &'a [u8],
 }
 
@@ -159,7 +160,7 @@ impl FaultAnnounce<'_> {
     }
 
     /// Writes the whole option; returns its length.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let mut w = Writer::start(buf, self.buffer_len(), self.subtype, self.flags())?;
         w.u8(self.cause.0);
         w.u8(self.dst_addr_id);

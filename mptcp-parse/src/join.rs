@@ -1,7 +1,7 @@
 //! MP_JOIN (subtype 0x1): a new subflow joins an existing connection.
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
-use crate::wire::{expect_length, field_array, field_u32, field_u64, field_u8, BufferTooSmall, Header, Writer};
+use crate::wire::{expect_length, field_array, field_u32, field_u64, field_u8, EmitError, Header, Writer};
 use crate::Segment;
 
 /// The three forms of MP_JOIN, one per handshake step, told apart by length.
@@ -37,7 +37,8 @@ pub enum JoinForm<'a> {
 /// MP_JOIN.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MpJoin<'a> {
-    /// B: the sender wants this subflow as a backup (SYN and SYN/ACK only).
+    /// B: the sender wants this subflow as a backup (SYN and SYN/ACK only; the ACK form has
+    /// no B flag, keep it `false` there: its bit is part of `reserved`).
     pub backup: bool,
     /// Bits 1 to 3 of the subtype byte (reserved); in the ACK form, bit 0 as well.
     pub reserved: u8,
@@ -85,7 +86,7 @@ impl MpJoin<'_> {
     }
 
     /// Writes the whole option; returns its length.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let nibble = self.reserved | u8::from(self.backup);
         let mut w = Writer::start(buf, self.buffer_len(), 1, nibble)?;
         match self.form {
@@ -116,12 +117,13 @@ impl MpJoin<'_> {
     }
 
     pub(crate) fn add_warnings(&self, segment: Option<Segment>, out: &mut Warnings) {
-        let reserved = match self.form {
-            JoinForm::Ack { reserved, .. } => self.reserved | reserved,
-            _ => self.reserved,
-        };
-        if reserved != 0 {
-            out.push(Warning::ReservedBits { field: "MP_JOIN reserved bits", bits: reserved });
+        if self.reserved != 0 {
+            out.push(Warning::ReservedBits { field: "MP_JOIN subtype byte", bits: self.reserved });
+        }
+        if let JoinForm::Ack { reserved, .. } = self.form {
+            if reserved != 0 {
+                out.push(Warning::ReservedBits { field: "MP_JOIN ACK reserved byte", bits: reserved });
+            }
         }
         let Some(s) = segment else { return };
         let (fits, option, expected) = match self.form {

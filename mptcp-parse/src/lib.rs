@@ -81,7 +81,7 @@ pub use prio::MpPrio;
 pub use seq::DataSeq;
 pub use options_area::{mptcp_options_lenient, raw_options, tcp_options, RawOption, TcpOption, TcpSegment};
 pub use tcprst::{MpTcpRst, RstReason};
-pub use wire::{BufferTooSmall, MPTCP_KIND};
+pub use wire::{EmitError, MPTCP_KIND};
 
 pub use nom;
 

@@ -9,7 +9,7 @@ use crate::fault::{self, FaultAnnounce};
 use crate::join::{self, MpJoin};
 use crate::prio::{self, MpPrio};
 use crate::tcprst::{self, MpTcpRst};
-use crate::wire::{frame, BufferTooSmall, Header, PResult, Writer};
+use crate::wire::{frame, EmitError, Header, PResult, Writer};
 use crate::Context;
 
 /// MPTCP option subtypes assigned by IANA (RFC 8684 section 7.2).
@@ -71,7 +71,7 @@ impl Opaque<'_> {
     }
 
     /// Writes the whole option; returns its length.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let mut w = Writer::start(buf, self.buffer_len(), self.subtype, self.nibble)?;
         w.bytes(self.body);
         Ok(w.done())
@@ -258,7 +258,7 @@ impl MptcpOption<'_> {
     /// assert_eq!(rst.emit(&mut buf), Ok(4));
     /// assert_eq!(buf, [30, 4, 0x81, 6]);
     /// ```
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         match self {
             MptcpOption::MpCapable(o) => o.emit(buf),
             MptcpOption::MpJoin(o) => o.emit(buf),

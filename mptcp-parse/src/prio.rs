@@ -1,7 +1,7 @@
 //! MP_PRIO (subtype 0x5): change a subflow's priority (backup or not).
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
-use crate::wire::{expect_length, field_u8, BufferTooSmall, Header, Writer};
+use crate::wire::{expect_length, field_u8, EmitError, Header, Writer};
 
 /// MP_PRIO.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,7 +27,7 @@ impl MpPrio {
     }
 
     /// Writes the whole option; returns its length.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let mut w = Writer::start(buf, self.buffer_len(), 5, self.reserved | u8::from(self.backup))?;
         if let Some(id) = self.address_id {
             w.u8(id);

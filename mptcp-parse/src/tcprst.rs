@@ -1,7 +1,7 @@
 //! MP_TCPRST (subtype 0x8): why a subflow was reset.
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
-use crate::wire::{expect_length, field_u8, BufferTooSmall, Header, Writer};
+use crate::wire::{expect_length, field_u8, EmitError, Header, Writer};
 use core::fmt;
 
 /// An MP_TCPRST reason code (IANA registry of RFC 8684 section 7.4); unassigned codes are kept.
@@ -79,7 +79,7 @@ impl MpTcpRst {
     }
 
     /// Writes the whole option; returns its length.
-    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         let mut w = Writer::start(buf, 4, 8, self.reserved | u8::from(self.transient))?;
         w.u8(self.reason.0);
         Ok(w.done())

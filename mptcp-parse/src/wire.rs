@@ -92,23 +92,36 @@ pub(crate) fn field_array<'a, const N: usize>(input: &'a [u8], field: &'static s
     }
 }
 
-/// The buffer given to `emit` is shorter than the option.
+/// Why `emit` wrote nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BufferTooSmall {
-    /// Bytes the option needs.
-    pub needed: usize,
-    /// Bytes the buffer has.
-    pub available: usize,
+pub enum EmitError {
+    /// The buffer given to `emit` is shorter than the option.
+    BufferTooSmall {
+        /// Bytes the option needs.
+        needed: usize,
+        /// Bytes the buffer has.
+        available: usize,
+    },
+    /// The option is longer than its one-byte length field can say (255).
+    TooLong {
+        /// Its length.
+        length: usize,
+    },
 }
 
-impl fmt::Display for BufferTooSmall {
+impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "buffer of {} byte(s) is too small for {} byte(s)", self.available, self.needed)
+        match self {
+            EmitError::BufferTooSmall { needed, available } => {
+                write!(f, "buffer of {available} byte(s) is too small for {needed} byte(s)")
+            }
+            EmitError::TooLong { length } => write!(f, "option of {length} bytes does not fit a length byte"),
+        }
     }
 }
 
 #[cfg(feature = "std")]
-impl std::error::Error for BufferTooSmall {}
+impl std::error::Error for EmitError {}
 
 /// Writes an option front to back; created only once the buffer is known to be long enough.
 pub(crate) struct Writer<'b> {
@@ -118,14 +131,16 @@ pub(crate) struct Writer<'b> {
 
 impl<'b> Writer<'b> {
     /// Starts an MPTCP option of `length` bytes: writes kind, length and the subtype byte.
-    pub fn start(buf: &'b mut [u8], length: usize, subtype: u8, nibble: u8) -> Result<Writer<'b>, BufferTooSmall> {
+    pub fn start(buf: &'b mut [u8], length: usize, subtype: u8, nibble: u8) -> Result<Writer<'b>, EmitError> {
+        let Ok(length_byte) = u8::try_from(length) else {
+            return Err(EmitError::TooLong { length });
+        };
         if buf.len() < length {
-            return Err(BufferTooSmall { needed: length, available: buf.len() });
+            return Err(EmitError::BufferTooSmall { needed: length, available: buf.len() });
         }
         let mut w = Writer { buf: &mut buf[..length], pos: 0 };
         w.u8(MPTCP_KIND);
-        // Option lengths are below 256 by construction of every `buffer_len`.
-        w.u8(length as u8);
+        w.u8(length_byte);
         w.u8((subtype << 4) | (nibble & 0x0f));
         Ok(w)
     }

@@ -6,7 +6,7 @@
 use mptcp_parse::nom;
 use mptcp_parse::{
     mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, raw_options, tcp_options, AddAddr,
-    AddAddrVersion, BufferTooSmall, CapableFlags, CapableForm, Context, DataSeq, Dss, Error, FaultAnnounce, FaultCause,
+    AddAddrVersion, EmitError, CapableFlags, CapableForm, Context, DataSeq, Dss, Error, FaultAnnounce, FaultCause,
     JoinForm, Mapping, MpCapable, MpFail, MpFastclose, MpJoin, MpPrio, MpTcpRst, MptcpOption, Opaque, RemoveAddr,
     RstReason, Segment, TcpOption, TcpSegment, Warning,
 };
@@ -446,6 +446,13 @@ proptest! {
                 }
                 prop_assert!(decoded.warnings.is_empty() || decoded.option.is_ok());
                 match e {
+                    Error::UnsupportedVersion { .. } if bytes[1] < 4 || (bytes[1] as usize) > bytes.len() => {
+                        // Leniently: no flags byte is an invalid length, a cut body is truncated.
+                        prop_assert!(
+                            matches!(decoded.option, Err(Error::InvalidLength { .. } | Error::Truncated { field: "option body", .. })),
+                            "lenient gave {:?}", decoded.option
+                        );
+                    }
                     Error::UnsupportedVersion { version } => {
                         // Only the lenient decoder keeps those, as bytes, with a warning.
                         let Ok(MptcpOption::MpCapable(mpc)) = decoded.option else {
@@ -478,7 +485,7 @@ proptest! {
         let len = option.buffer_len();
         for size in 0..len {
             let mut buf = vec![0xa5u8; size];
-            prop_assert_eq!(option.emit(&mut buf), Err(BufferTooSmall { needed: len, available: size }));
+            prop_assert_eq!(option.emit(&mut buf), Err(EmitError::BufferTooSmall { needed: len, available: size }));
             prop_assert!(buf.iter().all(|b| *b == 0xa5), "emit wrote into a buffer it refused");
         }
         let mut buf = vec![0xa5u8; len + 8];
@@ -613,7 +620,6 @@ proptest! {
     /// An option whose bytes are all there (the input is at least as long as its length byte
     /// says) is never reported as truncated: a wrong length byte is an invalid length.
     #[test]
-    #[ignore = "bug: MP_CAPABLE and DSS with length byte 3 report Truncated (flags) instead of InvalidLength"]
     fn complete_options_are_never_truncated(bytes in arb_option_bytes(), ctx in arb_ctx()) {
         if bytes.len() >= 3 && bytes[1] as usize <= bytes.len() {
             let strict = parse_mptcp_option(&bytes, &ctx);
@@ -625,7 +631,6 @@ proptest! {
 /// `emit` writes the length it returns into the length byte, for bodies of any size: a value
 /// that no length byte can describe must not come out as a different, valid-looking option.
 #[test]
-#[ignore = "bug: emit of an option longer than 255 bytes returns Ok and writes the length modulo 256"]
 fn emit_never_writes_a_length_byte_that_disagrees_with_its_length() {
     let body = [0u8; 253];
     for option in [
