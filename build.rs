@@ -117,7 +117,7 @@ fn main() {
         .prepend_enum_name(false)
         // Version macros.
         .allowlist_var("WIRESHARK_VERSION_(MAJOR|MINOR|MICRO)")
-        .allowlist_var("WS_PLUGIN_DESC_DISSECTOR")
+        .allowlist_item("WS_PLUGIN_DESC_.*")
         // Types the plugin reads or builds.
         .allowlist_type("tcpheader")
         .allowlist_type("hf_register_info")

@@ -77,18 +77,15 @@ fn chown_tree(path: &Path) {
     }
 }
 
-/// The release or debug cdylib next to this test binary (`target/<profile>/libmptcpx.so`).
+/// The cdylib cargo built with this test binary: `target/<profile>/deps/libmptcpx.so` (cargo
+/// builds the library with all its crate types for the tests), else `target/<profile>/`.
 pub fn plugin_library() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
-    // target/<profile>/deps/<test> -> target/<profile>
-    let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>");
-    let lib = profile_dir.join("libmptcpx.so");
-    assert!(
-        lib.is_file(),
-        "{} not found: cargo builds the cdylib together with the tests (cargo test -p mptcp-dissector)",
-        lib.display()
-    );
-    lib
+    let deps = exe.parent().expect("target/<profile>/deps");
+    let candidates = [deps.join("libmptcpx.so"), deps.parent().expect("target/<profile>").join("libmptcpx.so")];
+    candidates.iter().find(|p| p.is_file()).cloned().unwrap_or_else(|| {
+        panic!("libmptcpx.so not found in {} or its parent: build the plugin with cargo first", deps.display())
+    })
 }
 
 /// A private HOME with the plugin installed, shared by every test of one test binary.
