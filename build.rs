@@ -131,7 +131,6 @@ fn main() {
         .allowlist_type("ft_framenum_type")
         .allowlist_var("(FT|BASE|ENC|PI|SEP|ABSOLUTE_TIME)_.*")
         .allowlist_var("COL_INFO")
-        .allowlist_var("EI_INIT_(EI|HF)")
         // Registration functions (they never throw).
         .allowlist_function("proto_register_plugin")
         .allowlist_function("proto_register_protocol")

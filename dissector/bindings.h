@@ -12,7 +12,12 @@
 #include <epan/proto_data.h>
 #include <epan/tvbuff.h>
 #include <epan/column-utils.h>
+/* value_string.h moved from epan/ to wsutil/ in Wireshark 4.6. */
+#if __has_include(<epan/value_string.h>)
 #include <epan/value_string.h>
+#else
+#include <wsutil/value_string.h>
+#endif
 #include <epan/dissectors/packet-tcp.h>
 /* Wireshark 4.4+ installs it (WS_PLUGIN_DESC_*); 4.0 does not. */
 #if __has_include(<wsutil/plugins.h>)

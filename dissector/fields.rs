@@ -365,11 +365,11 @@ struct ExpertFields([UnsafeCell<ffi::expert_field>; N_EXPERTS]);
 // registers and dissects on one thread.
 unsafe impl Sync for ExpertFields {}
 
+// Zeroed here (a const must not depend on the release's EI_INIT), set to EI_INIT by the
+// shim before registration.
 #[allow(clippy::declare_interior_mutable_const)]
-const EI_UNSET: UnsafeCell<ffi::expert_field> = UnsafeCell::new(ffi::expert_field {
-    ei: ffi::EI_INIT_EI,
-    hf: ffi::EI_INIT_HF,
-});
+// SAFETY: expert_field is two C ints; all-zero is a valid value.
+const EI_UNSET: UnsafeCell<ffi::expert_field> = UnsafeCell::new(unsafe { std::mem::zeroed() });
 static EXPERT_FIELDS: ExpertFields = ExpertFields([EI_UNSET; N_EXPERTS]);
 
 impl Ei {
@@ -503,6 +503,7 @@ pub(crate) fn register() {
 
         let mut ei: Vec<ffi::ei_register_info> = Vec::with_capacity(N_EXPERTS);
         for (def, field) in EXPERT_DEFS.iter().zip(EXPERT_FIELDS.0.iter()) {
+            ffi::mptcpx_shim_init_ei(field.get());
             let mut info = ffi::ei_register_info::default();
             ffi::mptcpx_shim_fill_ei(
                 &mut info,

@@ -18,6 +18,13 @@
     (WIRESHARK_VERSION_MAJOR > (maj) || \
      (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
+/* dissector_try_uint_new was renamed in Wireshark 4.6 (the old name is deprecated). */
+#if MPTCPX_WS_GE(4, 6)
+#define mptcpx_try_uint dissector_try_uint_with_data
+#else
+#define mptcpx_try_uint dissector_try_uint_new
+#endif
+
 /* TCP option kind of Multipath TCP (RFC 8684). */
 #define MPTCPX_TCPOPT_MPTCP 30
 
@@ -140,14 +147,14 @@ static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     if (option_cb == NULL || !proto_is_protocol_enabled(find_protocol_by_id(mptcpx_proto))) {
         /* Our protocol is disabled: behave as the built-in dissector. */
         if (builtin_table != NULL)
-            return dissector_try_uint_new(builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo,
+            return mptcpx_try_uint(builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo,
                                           tree, FALSE, data);
         return 0;
     }
 
     if (builtin_table != NULL) {
         TRY {
-            consumed = dissector_try_uint_new(builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo,
+            consumed = mptcpx_try_uint(builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo,
                                               tree, FALSE, data);
         }
         CATCH_ALL {
