@@ -99,6 +99,7 @@ static ENV: OnceLock<Env> = OnceLock::new();
 
 pub fn env() -> &'static Env {
     ENV.get_or_init(|| {
+        remove_stale_homes();
         let root = std::env::temp_dir().join(format!("mptcpx-tests-{}", std::process::id()));
         let _ = fs::remove_dir_all(&root);
         let version = format!("{}.{}", mptcpx::WS_VERSION_MAJOR, mptcpx::WS_VERSION_MINOR);
@@ -114,6 +115,18 @@ pub fn env() -> &'static Env {
         }
         Env { home: root.join("home"), captures, as_nobody }
     })
+}
+
+/// Removes the private HOMEs of earlier test runs whose process is gone.
+fn remove_stale_homes() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("mptcpx-tests-")) else { continue };
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 impl Env {
