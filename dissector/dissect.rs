@@ -14,7 +14,7 @@ use mptcp_parse::{
 
 use crate::ffi;
 use crate::fields::{sync_subtype_names, Ei, Ett, Hf, PROTO};
-use crate::tree::{Item, OptionView};
+use crate::tree::{Item, TreeView};
 
 /// Wireshark's boolean types differ between releases (gboolean, bool).
 trait Truthy {
@@ -54,7 +54,7 @@ pub(crate) unsafe extern "C" fn on_option(
     _builtin_threw: c_int,
 ) {
     // SAFETY: pointers from Wireshark, valid during this call.
-    let mut view = unsafe { OptionView::new(tvb, pinfo, tree) };
+    let mut view = unsafe { TreeView::new(tvb, pinfo, tree) };
     let done = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `data` is what the TCP dissector passes to option dissectors.
         let seg = unsafe { segment(data) };
@@ -73,7 +73,7 @@ pub(crate) unsafe extern "C" fn on_option(
     }
 }
 
-fn show_option(view: &mut OptionView, seg: Option<Segment>) {
+fn show_option(view: &mut TreeView, seg: Option<Segment>) {
     // SAFETY: reads a preference value owned by the shim.
     let pref = unsafe { ffi::mptcpx_shim_pref_fault_announce_subtype() };
     sync_subtype_names(pref);
@@ -119,7 +119,7 @@ fn length_valid(decoded: &Decoded<'_>) -> Option<bool> {
 }
 
 fn show_error(
-    view: &OptionView,
+    view: &TreeView,
     top: Item,
     bytes: &[u8],
     decoded: &Decoded<'_>,
@@ -150,7 +150,7 @@ fn show_error(
     view.expert(top, Ei::Malformed, Some(&format!("Malformed MPTCP option, field \"{}\": {err}", err.field())));
 }
 
-fn show_warning(view: &OptionView, top: Item, warning: &Warning) {
+fn show_warning(view: &TreeView, top: Item, warning: &Warning) {
     let ei = match warning {
         Warning::ReservedBits { .. } => Ei::ReservedSet,
         Warning::UnknownVersion { .. } => Ei::CapableUnknownVersion,
@@ -170,7 +170,7 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-fn show_decoded(view: &OptionView, top: Item, option: &MptcpOption<'_>) {
+fn show_decoded(view: &TreeView, top: Item, option: &MptcpOption<'_>) {
     match option {
         MptcpOption::MpCapable(o) => show_capable(view, top, o),
         MptcpOption::MpJoin(o) => show_join(view, top, o),
@@ -216,13 +216,13 @@ fn show_decoded(view: &OptionView, top: Item, option: &MptcpOption<'_>) {
 }
 
 /// Reserved bits, shown only when set (a `mptcpx.reserved_set` item then says which).
-fn reserved(view: &OptionView, start: usize, len: usize, value: u16) {
+fn reserved(view: &TreeView, start: usize, len: usize, value: u16) {
     if value != 0 {
         view.uint(Hf::Reserved, start, len, u32::from(value));
     }
 }
 
-fn show_capable(view: &OptionView, top: Item, o: &MpCapable<'_>) {
+fn show_capable(view: &TreeView, top: Item, o: &MpCapable<'_>) {
     view.uint(Hf::CapVersion, 2, 1, u32::from(o.version));
     let flags = view.uint(Hf::CapFlags, 3, 1, u32::from(o.flags.0));
     let sub = view.subtree(flags, Ett::CapableFlags);
@@ -256,7 +256,7 @@ fn show_capable(view: &OptionView, top: Item, o: &MpCapable<'_>) {
     top.append_text(&format!(" v{} ({})", o.version, o.step()));
 }
 
-fn show_join(view: &OptionView, top: Item, o: &MpJoin<'_>) {
+fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
     match o.form {
         JoinForm::Syn { address_id, receiver_token, sender_nonce } => {
             view.boolean(Hf::JoinBackup, 2, 1, o.backup);
@@ -283,7 +283,7 @@ fn show_join(view: &OptionView, top: Item, o: &MpJoin<'_>) {
     }
 }
 
-fn show_dss(view: &OptionView, o: &Dss) {
+fn show_dss(view: &TreeView, o: &Dss) {
     use mptcp_parse::dss::flags as f;
     reserved(view, 2, 1, u16::from(o.reserved));
     let bits = o.flags();
@@ -317,7 +317,7 @@ fn show_dss(view: &OptionView, o: &Dss) {
     }
 }
 
-fn show_add_addr(view: &OptionView, top: Item, o: &AddAddr) {
+fn show_add_addr(view: &TreeView, top: Item, o: &AddAddr) {
     match o.version {
         AddAddrVersion::V0 => {
             view.uint(Hf::AddAddrIpVer, 2, 1, if o.address.is_ipv4() { 4 } else { 6 });
@@ -351,7 +351,7 @@ fn show_add_addr(view: &OptionView, top: Item, o: &AddAddr) {
     top.append_text(&format!(" id {} {}{port}{echo}", o.address_id, o.address));
 }
 
-fn show_fault(view: &OptionView, top: Item, o: &FaultAnnounce<'_>) {
+fn show_fault(view: &TreeView, top: Item, o: &FaultAnnounce<'_>) {
     use mptcp_parse::fault::flags as f;
     let bits = o.flags();
     let flags = view.uint(Hf::FaultFlags, 2, 1, u32::from(bits));
@@ -383,7 +383,7 @@ fn show_fault(view: &OptionView, top: Item, o: &FaultAnnounce<'_>) {
     view.info(&format!("[FAULT_ANNOUNCE: {}{transient}]", o.cause));
 }
 
-fn show_opaque(view: &OptionView, o: &Opaque<'_>) {
+fn show_opaque(view: &TreeView, o: &Opaque<'_>) {
     view.uint(Hf::OpaqueBits, 2, 1, u32::from(o.nibble));
     if !o.body.is_empty() {
         view.bytes(Hf::OpaqueData, 3, o.body);

@@ -44,7 +44,7 @@ const BITS8: u32 = 8;
 
 macro_rules! fields {
     ($( $id:ident = $abbrev:literal, $name:literal, $ftype:ident, $display:expr, $strings:expr, $mask:expr, $blurb:literal; )*) => {
-        /// The plugin's header fields (the analysis ones are registered, not yet computed).
+        /// The plugin's header fields.
         #[allow(dead_code)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(usize)]
@@ -233,6 +233,32 @@ fields! {
         c"Address of the faulty subflow's end at the receiver of FAULT_ANNOUNCE";
     FaultDst = c"mptcpx.fault.dst", c"Faulty subflow's destination", FT_IPv4, BASE_NONE, NO, 0,
         c"Address of the faulty subflow's end at the receiver of FAULT_ANNOUNCE";
+    FastcloseSinceFirst = c"mptcpx.fastclose.since_first", c"Time since the first MP_FASTCLOSE", FT_RELATIVE_TIME, BASE_NONE, NO, 0,
+        c"Time from the host's first MP_FASTCLOSE to this repeat";
+    FastclosePeerRst = c"mptcpx.fastclose.peer_rst", c"Peer's RST in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
+        c"The peer's RST that passed the capture point before this MP_FASTCLOSE";
+    FastcloseNotResetStream = c"mptcpx.fastclose.not_reset_stream", c"Subflow not reset", FT_UINT32, BASE_DEC, NO, 0,
+        c"tcp.stream of a subflow of the fastclosed connection that got no RST in the capture";
+    FaultLastFrame = c"mptcpx.fault.last_frame", c"Faulty subflow's last frame", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
+        c"Last frame of the faulty subflow in the capture";
+    FaultRstFrame = c"mptcpx.fault.rst_frame", c"Faulty subflow's RST", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
+        c"The RST that closed the faulty subflow";
+    RemoveAddrStream = c"mptcpx.remove_addr.stream", c"Subflow taken down", FT_UINT32, BASE_DEC, NO, 0,
+        c"tcp.stream of a subflow that uses a removed address";
+    DssMappingFrame = c"mptcpx.dss.mapping_frame", c"Mapping in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
+        c"Frame that carried the mapping whose checksum this frame completes";
+    DssFollowedBy = c"mptcpx.dss.followed_by", c"Followed by MP_FAIL or fallback in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
+        c"Later MP_FAIL or infinite mapping on the connection";
+    FailMappingFrame = c"mptcpx.fail.mapping_frame", c"Failed mapping in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
+        c"Frame of the mapping whose checksum failed, when the capture saw it";
+    FallbackOfferedIn = c"mptcpx.fallback.offered_in", c"MP_CAPABLE offered in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_REQUEST), 0,
+        c"The SYN that carried MP_CAPABLE";
+    FallbackMptcpSyns = c"mptcpx.fallback.mptcp_syns", c"SYNs with MP_CAPABLE", FT_UINT32, BASE_DEC, NO, 0,
+        c"How many SYNs with MP_CAPABLE went unanswered before this one";
+    JoinSyn = c"mptcpx.join.syn", c"MP_JOIN SYN in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_REQUEST), 0,
+        c"The MP_JOIN SYN this frame answers";
+    AddAddrPrevious = c"mptcpx.add_addr.previous", c"Previous announcement in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
+        c"The previous ADD_ADDR of the same ID and address";
 }
 
 impl Hf {
@@ -261,8 +287,9 @@ pub(crate) enum Ett {
     DssFlags,
     RstFlags,
     FaultFlags,
+    Analysis,
 }
-const N_ETT: usize = 5;
+const N_ETT: usize = 6;
 static ETT_IDS: [AtomicI32; N_ETT] = [UNREGISTERED; N_ETT];
 
 impl Ett {
@@ -282,7 +309,7 @@ struct ExpertDef {
 
 macro_rules! experts {
     ($( $id:ident = $abbrev:literal, $severity:ident, $group:ident, $summary:literal; )*) => {
-        /// The plugin's expert items (the analysis ones are registered, not yet raised).
+        /// The plugin's expert items.
         #[allow(dead_code)]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
         #[repr(usize)]
@@ -355,6 +382,12 @@ experts! {
         c"FAULT_ANNOUNCE padding is not zero";
     PluginError = c"mptcpx.plugin_error", PI_ERROR, PI_MALFORMED,
         c"MPTCPX could not display this option";
+    FastcloseMisuse = c"mptcpx.fastclose.misuse", PI_WARN, PI_MALFORMED,
+        c"MP_FASTCLOSE on a SYN or without ACK";
+    DssChecksumPresence = c"mptcpx.dss.checksum_presence", PI_WARN, PI_PROTOCOL,
+        c"DSS checksum presence does not match the handshake";
+    RemoveAddrTakesDown = c"mptcpx.remove_addr.takes_down", PI_CHAT, PI_SEQUENCE,
+        c"REMOVE_ADDR takes subflows down";
 }
 
 const N_EXPERTS: usize = EXPERT_DEFS.len();

@@ -24,10 +24,12 @@
 //!   item `mptcpx.plugin_error` and never crosses `extern "C"`.
 //! - Only the captured bytes of an option are read; the decoder never sees past them.
 //!
-//! ## What it does not do (yet)
-//! The cross-packet analysis (MP_FASTCLOSE/RST correlation, fault resolution, HMAC and
-//! checksum verification) has its filter names registered but is not computed here.
+//! ## The analysis
+//! A postdissector feeds every TCP segment to the connection analysis of `mptcp-parse`
+//! (MP_FASTCLOSE/RST correlation, fault resolution, middlebox findings, HMAC and checksum
+//! verification) and shows each frame's findings; see `analysis.rs`.
 
+mod analysis;
 mod dissect;
 mod ffi;
 mod fields;
@@ -107,6 +109,13 @@ extern "C" fn register_handoff() {
             1 => {}
             0 => eprintln!("mptcpx: Wireshark's MPTCP option dissector was not found; showing only the MPTCPX subtree"),
             _ => eprintln!("mptcpx: the \"tcp.option\" dissector table does not exist; the plugin is inactive"),
+        }
+        // SAFETY: called once at handoff; the callbacks have the signatures shim.h declares.
+        let analysis = unsafe {
+            ffi::mptcpx_shim_register_analysis(proto, Some(analysis::on_segment), Some(analysis::on_init), Some(analysis::on_cleanup))
+        };
+        if analysis != 0 {
+            eprintln!("mptcpx: the TCP fields the analysis needs do not exist; only options are decoded");
         }
     });
 }

@@ -203,6 +203,113 @@ int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb)
     return builtin != NULL ? 1 : 0;
 }
 
+/* ---- The analysis postdissector --------------------------------------------------- */
+
+static mptcpx_segment_cb segment_cb;
+static int hf_tcp = -1;
+static int hf_tcp_stream = -1;
+static int hf_icmp = -1;
+static int hf_icmpv6 = -1;
+
+/* field_info's value is embedded in 4.0 and a pointer from 4.2 on. */
+#if MPTCPX_WS_GE(4, 2)
+#define MPTCPX_FVALUE(fi) ((fi)->value)
+#else
+#define MPTCPX_FVALUE(fi) (&(fi)->value)
+#endif
+
+static int has_field(proto_tree *tree, int hf)
+{
+    GPtrArray *found;
+
+    if (hf < 0)
+        return 0;
+    found = proto_get_finfo_ptr_array(tree, hf);
+    return found != NULL && found->len > 0;
+}
+
+/*
+ * Option dissectors see only segments that carry an MPTCP option, and taps cannot add to
+ * the tree; a postdissector that wants the "tcp" protocol item sees every segment with its
+ * header: the item's data source is the segment, from the TCP header on.
+ */
+static int dissect_segment(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tree,
+                           void *data _U_)
+{
+    GPtrArray *tcp;
+    GPtrArray *streams;
+    field_info *fi;
+    int stream = -1;
+    const char *saved_proto;
+
+    if (segment_cb == NULL || !proto_is_protocol_enabled(find_protocol_by_id(mptcpx_proto)))
+        return 0;
+    saved_proto = pinfo->current_proto;
+    pinfo->current_proto = "MPTCPX";
+    if (PINFO_FD_VISITED(pinfo)) {
+        /*
+         * Seen before: the analysis has its report, and needs no bytes. (tshark's second
+         * pass does not keep the fields a postdissector wants, so none could be found.)
+         */
+        segment_cb(NULL, 0, pinfo, tree, -1);
+        pinfo->current_proto = saved_proto;
+        return 0;
+    }
+    pinfo->current_proto = saved_proto;
+    /* Without a tree (nothing asked for one) the fields cannot be found. */
+    if (tree == NULL)
+        return 0;
+    tcp = proto_get_finfo_ptr_array(tree, hf_tcp);
+    if (tcp == NULL || tcp->len == 0)
+        return 0;
+    /* A TCP header quoted in an ICMP error is not a segment of the connection. */
+    if (has_field(tree, hf_icmp) || has_field(tree, hf_icmpv6))
+        return 0;
+    fi = (field_info *)g_ptr_array_index(tcp, 0);
+    if (fi == NULL || fi->ds_tvb == NULL)
+        return 0;
+    streams = proto_get_finfo_ptr_array(tree, hf_tcp_stream);
+    if (streams != NULL && streams->len > 0) {
+        field_info *s = (field_info *)g_ptr_array_index(streams, 0);
+        if (s != NULL)
+            stream = (int)fvalue_get_uinteger(MPTCPX_FVALUE(s));
+    }
+    saved_proto = pinfo->current_proto;
+    pinfo->current_proto = "MPTCPX";
+    segment_cb(fi->ds_tvb, fi->start, pinfo, tree, stream);
+    pinfo->current_proto = saved_proto;
+    return 0;
+}
+
+int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
+                                  mptcpx_void_cb cleanup_cb)
+{
+    dissector_handle_t handle;
+    GArray *wanted;
+
+    hf_tcp = proto_registrar_get_id_byname("tcp");
+    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
+    hf_icmp = proto_registrar_get_id_byname("icmp");
+    hf_icmpv6 = proto_registrar_get_id_byname("icmpv6");
+    if (hf_tcp < 0 || hf_tcp_stream < 0)
+        return -1;
+    segment_cb = cb;
+    register_init_routine(init_cb);
+    register_cleanup_routine(cleanup_cb);
+
+    handle = create_dissector_handle(dissect_segment, proto);
+    register_postdissector(handle);
+    wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    g_array_append_val(wanted, hf_tcp);
+    g_array_append_val(wanted, hf_tcp_stream);
+    if (hf_icmp >= 0)
+        g_array_append_val(wanted, hf_icmp);
+    if (hf_icmpv6 >= 0)
+        g_array_append_val(wanted, hf_icmpv6);
+    set_postdissector_wanted_hfids(handle, wanted);
+    return 0;
+}
+
 /* ---- Per packet ------------------------------------------------------------------ */
 
 /* Catches any exception of `TRY { ... }`, remembering it under `what`. */
@@ -227,6 +334,71 @@ int mptcpx_shim_tvb_copy(tvbuff_t *tvb, uint8_t *buf, int max)
     }
     MPTCPX_CATCH("copying the option bytes");
     return n;
+}
+
+int mptcpx_shim_tvb_remaining(tvbuff_t *tvb, int offset)
+{
+    volatile int n = 0;
+
+    if (tvb == NULL || offset < 0)
+        return 0;
+    TRY {
+        int len = (int)tvb_captured_length(tvb);
+
+        n = offset < len ? len - offset : 0;
+    }
+    MPTCPX_CATCH("measuring the segment");
+    return n;
+}
+
+int mptcpx_shim_tvb_copy_from(tvbuff_t *tvb, int offset, uint8_t *buf, int max)
+{
+    volatile int n = 0;
+
+    if (tvb == NULL || buf == NULL || max <= 0 || offset < 0)
+        return 0;
+    TRY {
+        int len = (int)tvb_captured_length(tvb) - offset;
+
+        if (len > max)
+            len = max;
+        if (len > 0)
+            tvb_memcpy(tvb, buf, offset, len);
+        n = len > 0 ? len : 0;
+    }
+    MPTCPX_CATCH("copying the segment");
+    return n;
+}
+
+static int ip_bytes_of(const address *a, uint8_t *out)
+{
+    if (a->type == AT_IPv4 && a->len == 4) {
+        memcpy(out, a->data, 4);
+        return 4;
+    }
+    if (a->type == AT_IPv6 && a->len == 16) {
+        memcpy(out, a->data, 16);
+        return 16;
+    }
+    return 0;
+}
+
+int mptcpx_shim_net_addresses(packet_info *pinfo, uint8_t *src, uint8_t *dst)
+{
+    int s = ip_bytes_of(&pinfo->net_src, src);
+    int d = ip_bytes_of(&pinfo->net_dst, dst);
+
+    return s == d ? s : 0;
+}
+
+int64_t mptcpx_shim_frame_time_ns(packet_info *pinfo)
+{
+    return (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+}
+
+int mptcpx_shim_frame_visited(packet_info *pinfo)
+{
+    return PINFO_FD_VISITED(pinfo) ? 1 : 0;
 }
 
 proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
@@ -317,6 +489,18 @@ proto_item *mptcpx_shim_add_bytes(proto_tree *tree, int hf, tvbuff_t *tvb, int s
                                   int length, const uint8_t *bytes)
 {
     MPTCPX_ADD("adding bytes", proto_tree_add_bytes(tree, hf, tvb, start, length, bytes));
+}
+
+proto_item *mptcpx_shim_add_relative_time(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
+                                          int length, int64_t ns)
+{
+    nstime_t t;
+
+    t.secs = (time_t)(ns / 1000000000);
+    t.nsecs = (int)(ns % 1000000000);
+    {
+        MPTCPX_ADD("adding a time", proto_tree_add_time(tree, hf, tvb, start, length, &t));
+    }
 }
 
 void mptcpx_shim_item_set_generated(proto_item *item)

@@ -36,15 +36,15 @@ fn c_string(s: &str) -> CString {
     CString::new(s.replace('\0', " ")).unwrap_or_default()
 }
 
-/// One MPTCP option being displayed: the option's tvb (offset 0 = kind byte), the packet,
-/// and the subtree items are added to.
-pub(crate) struct OptionView {
+/// Where items go: a tvb (for an option, offset 0 is its kind byte; for the analysis, the
+/// segment), the packet, and the tree items are added to.
+pub(crate) struct TreeView {
     tvb: *mut ffi::tvbuff_t,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
 }
 
-impl OptionView {
+impl TreeView {
     /// # Safety
     /// The pointers must be those Wireshark passed to the option dissector, valid for the
     /// lifetime of the value.
@@ -52,8 +52,8 @@ impl OptionView {
         tvb: *mut ffi::tvbuff_t,
         pinfo: *mut ffi::packet_info,
         tree: *mut ffi::proto_tree,
-    ) -> OptionView {
-        OptionView { tvb, pinfo, tree }
+    ) -> TreeView {
+        TreeView { tvb, pinfo, tree }
     }
 
     /// The captured bytes of the option (at most `buf.len()`).
@@ -73,11 +73,43 @@ impl OptionView {
         Item(item)
     }
 
+    /// Another view of the same place.
+    pub(crate) fn clone_view(&self) -> TreeView {
+        TreeView { tvb: self.tvb, pinfo: self.pinfo, tree: self.tree }
+    }
+
+    /// Adds the protocol item over no bytes (for what is computed, not read) and makes its
+    /// subtree the current tree.
+    pub(crate) fn add_protocol_at(&mut self, proto: i32, ett: Ett) -> Item {
+        let mut sub = ptr::null_mut();
+        // SAFETY: pointers from Wireshark; the shim catches exceptions.
+        let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, 0, 0, ett.id(), &mut sub) };
+        self.tree = sub;
+        Item(item)
+    }
+
+    /// A relative time of `ns` nanoseconds, over no bytes.
+    pub(crate) fn relative_time(&self, hf: Hf, ns: i64) -> Item {
+        // SAFETY: pointers from Wireshark; the shim catches exceptions.
+        Item(unsafe { ffi::mptcpx_shim_add_relative_time(self.tree, hf.id(), self.tvb, 0, 0, ns) })
+    }
+
+    /// An address computed rather than read: over no bytes.
+    pub(crate) fn address(&self, v4: Hf, v6: Hf, address: std::net::IpAddr) -> Item {
+        // SAFETY: the shim reads 4 or 16 bytes from the given arrays.
+        Item(unsafe {
+            match address {
+                std::net::IpAddr::V4(a) => ffi::mptcpx_shim_add_ipv4(self.tree, v4.id(), self.tvb, 0, 0, a.octets().as_ptr()),
+                std::net::IpAddr::V6(a) => ffi::mptcpx_shim_add_ipv6(self.tree, v6.id(), self.tvb, 0, 0, a.octets().as_ptr()),
+            }
+        })
+    }
+
     /// A view whose items go under `item`'s new subtree.
-    pub(crate) fn subtree(&self, item: Item, ett: Ett) -> OptionView {
+    pub(crate) fn subtree(&self, item: Item, ett: Ett) -> TreeView {
         // SAFETY: the shim accepts null items.
         let tree = unsafe { ffi::mptcpx_shim_add_subtree(item.0, ett.id()) };
-        OptionView { tvb: self.tvb, pinfo: self.pinfo, tree }
+        TreeView { tvb: self.tvb, pinfo: self.pinfo, tree }
     }
 
     /// An unsigned integer of up to 32 bits at `[start, start+len)`. For a field with a

@@ -1,0 +1,371 @@
+//! Runs the connection analysis (`mptcp_parse::analysis`) on every TCP segment and shows its
+//! findings: an "MPTCP extended analysis" tree with generated fields, frame links and expert
+//! items. This module only translates; every conclusion is the engine's.
+//!
+//! ## Which hook, and why
+//! The kind-30 option dissector sees only segments that carry an MPTCP option, but findings
+//! need the others too (a SYN/ACK without MP_CAPABLE, data without DSS, a plain RST answering
+//! a fastclose). A tap sees every segment but cannot add to the tree. A TCP heuristic
+//! dissector sees only segments with payload. So the shim registers a postdissector that asks
+//! for the `tcp` protocol item and `tcp.stream`: the item's data source is the segment from its
+//! header on, whatever the layers below.
+//!
+//! ## State
+//! One engine per capture file: created by Wireshark's init routine (file opened, or
+//! preferences changed and the packets dissected again), dropped by its cleanup routine (file
+//! closed). The first pass feeds frames in order; a frame seen again (the second pass of
+//! `tshark -2`, a click in the GUI) is not fed again: its stored report is shown, completed
+//! once with what only the end of the capture tells (`Engine::finish`).
+
+use std::cell::RefCell;
+use std::ffi::c_int;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Mutex;
+
+use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, Finding, FrameReport, HandshakeStep, JoinRefusal, Packet};
+
+use crate::ffi;
+use crate::fields::{Ei, Ett, Hf, PROTO};
+use crate::tree::{Item, TreeView};
+
+/// The engine of the open capture file.
+static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
+
+thread_local! {
+    /// The segment's bytes, reused from packet to packet.
+    static SEGMENT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+fn config() -> Config {
+    // SAFETY: read preference values owned by the shim.
+    let (subtype, verify) = unsafe { (ffi::mptcpx_shim_pref_fault_announce_subtype(), ffi::mptcpx_shim_pref_verify_crypto()) };
+    Config { fault_announce_subtype: u8::try_from(subtype).ok().filter(|s| *s != 0), verify_crypto: verify != 0 }
+}
+
+fn with_engine<T>(f: impl FnOnce(&mut Engine) -> T) -> T {
+    // A poisoned lock only means an earlier panic was caught: the engine is still usable.
+    let mut guard = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
+    f(guard.get_or_insert_with(|| Engine::new(config())))
+}
+
+/// Capture file opened (or packets about to be dissected again): a fresh engine.
+pub(crate) extern "C" fn on_init() {
+    let _ = catch_unwind(|| {
+        *ENGINE.lock().unwrap_or_else(|e| e.into_inner()) = Some(Engine::new(config()));
+    });
+}
+
+/// Capture file closed: its state goes.
+pub(crate) extern "C" fn on_cleanup() {
+    let _ = catch_unwind(|| {
+        *ENGINE.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    });
+}
+
+/// Called by the shim's postdissector for every TCP segment.
+///
+/// # Safety
+/// Called by the shim with pointers Wireshark gave the postdissector; `tvb` holds the segment
+/// from `tcp_offset` on.
+pub(crate) unsafe extern "C" fn on_segment(
+    tvb: *mut ffi::tvbuff_t,
+    tcp_offset: c_int,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    stream: c_int,
+) {
+    // SAFETY: pointers from Wireshark, valid during this call.
+    let view = unsafe { TreeView::new(tvb, pinfo, tree) };
+    let done = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: as above.
+        unsafe { analyse(&view, tvb, tcp_offset, pinfo, stream) }
+    }));
+    if let Err(panic) = done {
+        let msg = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        let _ = catch_unwind(AssertUnwindSafe(|| {
+            view.expert(Item::NONE, Ei::PluginError, Some(&format!("MPTCPX analysis internal error: {msg}")));
+        }));
+    }
+}
+
+/// # Safety
+/// As [`on_segment`].
+unsafe fn analyse(view: &TreeView, tvb: *mut ffi::tvbuff_t, tcp_offset: c_int, pinfo: *mut ffi::packet_info, stream: c_int) {
+    // SAFETY: accessors of the packet being dissected.
+    let (frame, visited) = unsafe { (ffi::mptcpx_shim_frame_number(pinfo), ffi::mptcpx_shim_frame_visited(pinfo) != 0) };
+    let shown = if visited {
+        with_engine(|engine| {
+            engine.finish();
+            show(view, frame, engine.report(frame))
+        })
+    } else {
+        let mut src = [0u8; 16];
+        let mut dst = [0u8; 16];
+        // SAFETY: the shim writes at most 16 bytes into each.
+        let family = unsafe { ffi::mptcpx_shim_net_addresses(pinfo, src.as_mut_ptr(), dst.as_mut_ptr()) };
+        let (src, dst) = match family {
+            4 => (IpAddr::V4(Ipv4Addr::new(src[0], src[1], src[2], src[3])), IpAddr::V4(Ipv4Addr::new(dst[0], dst[1], dst[2], dst[3]))),
+            16 => (IpAddr::V6(Ipv6Addr::from(src)), IpAddr::V6(Ipv6Addr::from(dst))),
+            _ => return,
+        };
+        // SAFETY: accessor of the packet being dissected.
+        let time = unsafe { ffi::mptcpx_shim_frame_time_ns(pinfo) };
+        SEGMENT.with_borrow_mut(|buf| {
+            // SAFETY: the shim reads captured bytes only and writes at most `buf.len()`.
+            let len = unsafe { ffi::mptcpx_shim_tvb_remaining(tvb, tcp_offset) };
+            buf.resize(usize::try_from(len).unwrap_or(0), 0);
+            let n = unsafe { ffi::mptcpx_shim_tvb_copy_from(tvb, tcp_offset, buf.as_mut_ptr(), len) };
+            let tcp = &buf[..usize::try_from(n).unwrap_or(0).min(buf.len())];
+            let packet = Packet { frame, time, src, dst, stream: u32::try_from(stream).ok(), tcp };
+            with_engine(|engine| {
+                let report = engine.process(&packet);
+                show(view, frame, report)
+            })
+        })
+    };
+    let _ = shown;
+}
+
+/// Adds the analysis tree of one frame; nothing when the frame belongs to no MPTCP connection
+/// and has no finding.
+fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
+    if report.connection.is_none() && report.findings.is_empty() {
+        return;
+    }
+    let mut tree = view.clone_view();
+    let top = tree.add_protocol_at(PROTO.load(Relaxed), Ett::Analysis).generated();
+    top.append_text(": analysis");
+    if let Some(c) = report.connection {
+        tree.uint(Hf::Connection, 0, 0, c).generated();
+    }
+    for finding in report.findings {
+        show_finding(&tree, top, frame, finding);
+    }
+}
+
+fn seconds(ns: i64) -> String {
+    format!("{:.6} s", ns as f64 / 1e9)
+}
+
+fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
+    let g = |item: Item| item.generated();
+    match finding {
+        Finding::FastcloseInitiated { answered_in, answer_delay } => {
+            g(tree.uint(Hf::FastcloseFirst, 0, 0, frame));
+            let item = g(tree.uint(Hf::FastcloseRetransmission, 0, 0, 0));
+            let msg = match (answered_in, answer_delay) {
+                (Some(rst), Some(delay)) => {
+                    g(tree.uint(Hf::FastcloseAnsweredIn, 0, 0, *rst));
+                    g(tree.relative_time(Hf::FastcloseAnswerDelay, *delay));
+                    format!("MP_FASTCLOSE initiated (option A), answered by the peer's RST in frame {rst} after {}", seconds(*delay))
+                }
+                _ => "MP_FASTCLOSE initiated (option A)".to_string(),
+            };
+            tree.expert(item, Ei::FastcloseInitiated, Some(&msg));
+        }
+        Finding::FastcloseRetransmitted { number, first, since_first } => {
+            g(tree.uint(Hf::FastcloseFirst, 0, 0, *first));
+            let item = g(tree.uint(Hf::FastcloseRetransmission, 0, 0, *number));
+            g(tree.relative_time(Hf::FastcloseSinceFirst, *since_first));
+            let msg = format!("MP_FASTCLOSE retransmission {number} (first in frame {first}, {} earlier)", seconds(*since_first));
+            tree.expert(item, Ei::FastcloseRetransmitted, Some(&msg));
+            tree.info(&format!("[MP_FASTCLOSE retransmission {number}]"));
+        }
+        Finding::FastcloseAfterPeerRst { peer_rst } => {
+            let item = g(tree.uint(Hf::FastclosePeerRst, 0, 0, *peer_rst));
+            let msg = format!(
+                "MP_FASTCLOSE sent again after the peer's RST in frame {peer_rst}: that RST was lost between the capture point and this host; stateful middleboxes on that path may keep stale state"
+            );
+            tree.expert(item, Ei::FastcloseAfterPeerRst, Some(&msg));
+            tree.info("[MP_FASTCLOSE after the peer's RST]");
+        }
+        Finding::FastcloseUnanswered { retransmissions } => {
+            let msg = format!(
+                "MP_FASTCLOSE unanswered after {retransmissions} retransmission(s) and no final RST; middleboxes may keep this connection's state until they time out"
+            );
+            tree.expert(top, Ei::FastcloseUnanswered, Some(&msg));
+            tree.info("[MP_FASTCLOSE unanswered]");
+        }
+        Finding::FastcloseFinalRst { with_fastclose, first } => {
+            let item = g(tree.uint(Hf::FastcloseFirst, 0, 0, *first));
+            if *with_fastclose {
+                tree.expert(item, Ei::FastcloseFinalRst, Some("Final RST after MP_FASTCLOSE, carrying MP_FASTCLOSE (as RFC 8684 recommends)"));
+            } else {
+                tree.expert(
+                    item,
+                    Ei::FastcloseFinalRstPlain,
+                    Some("Final RST after MP_FASTCLOSE without MP_FASTCLOSE: middleboxes that look for the option may keep their state"),
+                );
+            }
+        }
+        Finding::FastcloseKey { valid } => {
+            let item = g(tree.boolean(Hf::FastcloseKeyValid, 0, 0, *valid));
+            if !valid {
+                tree.expert(
+                    item,
+                    Ei::FastcloseKeyMismatch,
+                    Some("MP_FASTCLOSE key is not the receiver's key from the handshake: forged or corrupted (a middlebox cannot know the key)"),
+                );
+                tree.info("[MP_FASTCLOSE key mismatch]");
+            }
+        }
+        Finding::FastcloseSubflowsNotReset { streams } => {
+            let mut first = top;
+            for (i, s) in streams.iter().enumerate() {
+                let item = g(tree.uint(Hf::FastcloseNotResetStream, 0, 0, *s));
+                if i == 0 {
+                    first = item;
+                }
+            }
+            let list: Vec<String> = streams.iter().map(u32::to_string).collect();
+            let msg = format!("Subflow(s) of the fastclosed connection got no RST in the capture: tcp.stream {}", list.join(", "));
+            tree.expert(first, Ei::FastcloseSubflowNotReset, Some(&msg));
+        }
+        Finding::FastcloseMisuse => {
+            tree.expert(top, Ei::FastcloseMisuse, Some("MP_FASTCLOSE on a SYN or on a segment without ACK"));
+        }
+        Finding::FaultAnnounced { cause, transient, src_addr_id, dst_addr_id, target } => {
+            let kind = if *transient { " (transient)" } else { "" };
+            match target {
+                Some(t) => {
+                    let item = g(tree.uint(Hf::FaultStream, 0, 0, t.stream));
+                    g(tree.address(Hf::FaultSrc, Hf::FaultSrc6, t.src));
+                    g(tree.address(Hf::FaultDst, Hf::FaultDst6, t.dst));
+                    g(tree.uint(Hf::FaultLastFrame, 0, 0, t.last_frame));
+                    if let Some(rst) = t.rst_frame {
+                        g(tree.uint(Hf::FaultRstFrame, 0, 0, rst));
+                    }
+                    let msg = format!("Subflow fault announced: {cause}{kind} on tcp.stream {} ({} -> {})", t.stream, t.src, t.dst);
+                    tree.expert(item, Ei::FaultAnnounced, Some(&msg));
+                }
+                None => {
+                    let msg = format!(
+                        "Subflow fault announced: {cause}{kind}; address IDs {src_addr_id} (sender) and {dst_addr_id} (receiver) are not bound in the capture"
+                    );
+                    tree.expert(top, Ei::FaultAnnounced, Some(&msg));
+                    tree.expert(top, Ei::FaultUnresolved, None);
+                }
+            }
+        }
+        Finding::RstReasonGiven { reason, transient } => {
+            let kind = if *transient { ", transient" } else { "" };
+            tree.expert(top, Ei::RstReasonGiven, Some(&format!("Subflow reset: {reason}{kind}")));
+        }
+        Finding::AddressRemoved { streams } => {
+            let mut first = top;
+            for (i, s) in streams.iter().enumerate() {
+                let item = g(tree.uint(Hf::RemoveAddrStream, 0, 0, *s));
+                if i == 0 {
+                    first = item;
+                }
+            }
+            if !streams.is_empty() {
+                let list: Vec<String> = streams.iter().map(u32::to_string).collect();
+                tree.expert(first, Ei::RemoveAddrTakesDown, Some(&format!("REMOVE_ADDR takes down tcp.stream {}", list.join(", "))));
+            }
+        }
+        Finding::AddAddrRepeated { previous, echo_seen } => {
+            let item = g(tree.uint(Hf::AddAddrPrevious, 0, 0, *previous));
+            let msg = if *echo_seen {
+                format!("ADD_ADDR sent again (previous in frame {previous}) although its echo passed: the echo was lost between the capture point and the announcing host")
+            } else {
+                format!("ADD_ADDR sent again (previous in frame {previous}), not echoed: the ADD_ADDR or its echo is dropped on the path")
+            };
+            tree.expert(item, Ei::AddAddrNotEchoed, Some(&msg));
+        }
+        Finding::CapableStripped { step, offered_in } => {
+            let item = g(tree.uint(Hf::FallbackOfferedIn, 0, 0, *offered_in));
+            let msg = match step {
+                HandshakeStep::SynAck => "MPTCP not negotiated: the SYN/ACK lacks MP_CAPABLE; the peer or a middlebox removed it (fallback to TCP)",
+                HandshakeStep::Ack => "MPTCP not negotiated: the third ACK lacks MP_CAPABLE; a middlebox removed it (fallback to TCP)",
+            };
+            tree.expert(item, Ei::FallbackCapableStripped, Some(msg));
+            tree.info("[MP_CAPABLE stripped]");
+        }
+        Finding::SynDropped { attempts, first_syn } => {
+            let item = g(tree.uint(Hf::FallbackMptcpSyns, 0, 0, *attempts));
+            g(tree.uint(Hf::FallbackOfferedIn, 0, 0, *first_syn));
+            let msg = format!("{attempts} SYN(s) with MP_CAPABLE unanswered, now a SYN without it: MPTCP SYNs dropped on the path; the host fell back to TCP");
+            tree.expert(item, Ei::FallbackSynDropped, Some(&msg));
+            tree.info("[MPTCP SYNs dropped]");
+        }
+        Finding::OptionsMissing => {
+            tree.expert(top, Ei::FallbackOptionsMissing, Some("Data on an MPTCP subflow with no DSS mapping: options stripped by a middlebox? (fallback to TCP)"));
+            tree.info("[MPTCP options missing]");
+        }
+        Finding::JoinRefused { how, syn } => {
+            let item = g(tree.uint(Hf::JoinSyn, 0, 0, *syn));
+            let msg = match how {
+                JoinRefusal::Rst => "MP_JOIN SYN answered by a RST without MP_TCPRST: join refused (middlebox or policy)",
+                JoinRefusal::SynAckWithoutJoin => "MP_JOIN SYN answered by a SYN/ACK without MP_JOIN: join refused or the option stripped",
+            };
+            tree.expert(item, Ei::JoinRefused, Some(msg));
+        }
+        Finding::DssChecksum { valid, mapping_frame, followed_by } => {
+            let item = g(tree.boolean(Hf::DssChecksumValid, 0, 0, *valid));
+            if *mapping_frame != frame {
+                g(tree.uint(Hf::DssMappingFrame, 0, 0, *mapping_frame));
+            }
+            if let Some(f) = followed_by {
+                g(tree.uint(Hf::DssFollowedBy, 0, 0, *f));
+            }
+            if !valid {
+                let then = followed_by.map_or(String::new(), |f| format!("; MP_FAIL or fallback follows in frame {f}"));
+                let msg = format!("DSS checksum does not match the payload: payload changed in transit (middlebox data substitution){then}");
+                tree.expert(item, Ei::DssChecksumBad, Some(&msg));
+                tree.info("[DSS checksum bad]");
+            }
+        }
+        Finding::ChecksumPresence { present } => {
+            let msg = if *present {
+                "DSS checksum present although the handshake did not negotiate checksums"
+            } else {
+                "DSS checksum missing although the handshake negotiated checksums"
+            };
+            tree.expert(top, Ei::DssChecksumPresence, Some(msg));
+        }
+        Finding::FailReported { dsn, mapping_frame } => {
+            let item = match mapping_frame {
+                Some(f) => g(tree.uint(Hf::FailMappingFrame, 0, 0, *f)),
+                None => top,
+            };
+            let at = mapping_frame.map_or(String::new(), |f| format!(" (failed mapping in frame {f})"));
+            tree.expert(item, Ei::FailReported, Some(&format!("MP_FAIL: the mapping at DSN {dsn} failed its checksum{at}; the subflow falls back to TCP")));
+        }
+        Finding::JoinHmac { step, valid } => {
+            let item = g(tree.boolean(Hf::JoinHmacValid, 0, 0, *valid));
+            if !valid {
+                let which = match step {
+                    HandshakeStep::SynAck => "SYN/ACK truncated HMAC",
+                    HandshakeStep::Ack => "third ACK HMAC",
+                };
+                tree.expert(item, Ei::JoinHmacBad, Some(&format!("MP_JOIN {which} does not match the keys and random numbers: forged or altered join")));
+                tree.info("[MP_JOIN HMAC bad]");
+            }
+        }
+        Finding::AddAddrHmac { verdict } => {
+            let item = g(tree.boolean(Hf::AddAddrHmacValid, 0, 0, *verdict == AddAddrVerdict::Valid));
+            match verdict {
+                AddAddrVerdict::Valid => {}
+                AddAddrVerdict::Legacy(form) => {
+                    let msg = format!("ADD_ADDR HMAC matches the legacy pre-RFC form ({form:?}) that early Linux sent; RFC 8684 stacks reject it");
+                    tree.expert(item, Ei::AddAddrHmacLegacy, Some(&msg));
+                }
+                AddAddrVerdict::Invalid => {
+                    tree.expert(item, Ei::AddAddrHmacBad, Some("ADD_ADDR HMAC does not match the keys: forged or altered announcement"));
+                    tree.info("[ADD_ADDR HMAC bad]");
+                }
+            }
+        }
+        Finding::JoinUnknownToken { token } => {
+            let msg = format!("MP_JOIN token 0x{token:08x} matches no connection in the capture (handshake not captured, or a stray or forged join)");
+            tree.expert(top, Ei::JoinUnknownToken, Some(&msg));
+        }
+    }
+}
