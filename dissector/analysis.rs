@@ -99,7 +99,7 @@ pub(crate) unsafe extern "C" fn on_segment(
 unsafe fn analyse(view: &TreeView, tvb: *mut ffi::tvbuff_t, tcp_offset: c_int, pinfo: *mut ffi::packet_info, stream: c_int) {
     // SAFETY: accessors of the packet being dissected.
     let (frame, visited) = unsafe { (ffi::mptcpx_shim_frame_number(pinfo), ffi::mptcpx_shim_frame_visited(pinfo) != 0) };
-    let shown = if visited {
+    if visited {
         with_engine(|engine| {
             engine.finish();
             show(view, frame, engine.report(frame))
@@ -127,9 +127,8 @@ unsafe fn analyse(view: &TreeView, tvb: *mut ffi::tvbuff_t, tcp_offset: c_int, p
                 let report = engine.process(&packet);
                 show(view, frame, report)
             })
-        })
-    };
-    let _ = shown;
+        });
+    }
 }
 
 /// Adds the analysis tree of one frame; nothing when the frame belongs to no MPTCP connection
