@@ -1,0 +1,161 @@
+//! The connection analysis through real tshark: exact frames of each finding, in one pass and
+//! in two passes (`-2`, where forward links and end-of-capture findings appear), over the
+//! shared captures.
+
+mod common;
+
+use common::{env, shared};
+use std::path::PathBuf;
+
+fn capture(name: &str) -> PathBuf {
+    env().readable(&shared().join("captures").join(name))
+}
+
+/// Frames matching `filter`, in one pass or two.
+fn frames(name: &str, two_pass: bool, filter: &str) -> Vec<u32> {
+    frames_with(name, two_pass, filter, &[])
+}
+
+fn frames_with(name: &str, two_pass: bool, filter: &str, extra: &[&str]) -> Vec<u32> {
+    let path = capture(name);
+    let path = path.to_str().unwrap();
+    let mut args = vec!["-r", path, "-Y", filter, "-T", "fields", "-e", "frame.number"];
+    if two_pass {
+        args.push("-2");
+    }
+    args.extend_from_slice(extra);
+    let out = env().tshark(&args).ok();
+    out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
+}
+
+/// One field's values on one frame (two passes).
+fn field(name: &str, frame: u32, field: &str) -> Vec<String> {
+    let path = capture(name);
+    let filter = format!("frame.number == {frame}");
+    let out = env().tshark(&["-r", path.to_str().unwrap(), "-2", "-Y", &filter, "-T", "fields", "-e", field]).ok();
+    out.trim().split(',').filter(|v| !v.is_empty()).map(str::to_string).collect()
+}
+
+const B_SIDE: &str = "crafted/c01_fastclose_ack_rst_lost_Bside.pcap";
+const A_SIDE: &str = "crafted/c01_fastclose_ack_rst_lost_Aside.pcap";
+
+#[test]
+fn option_a_fastclose_between_the_firewalls() {
+    for two_pass in [false, true] {
+        assert_eq!(frames(B_SIDE, two_pass, "mptcpx.fastclose.initiated"), [16]);
+        assert_eq!(frames(B_SIDE, two_pass, "mptcpx.fastclose.retransmitted"), [19, 21, 23, 25]);
+        assert_eq!(frames(B_SIDE, two_pass, "mptcpx.fastclose.after_peer_rst"), [19, 21, 23, 25]);
+        assert_eq!(frames(B_SIDE, two_pass, "mptcpx.fastclose.final_rst"), [27]);
+        assert_eq!(frames(B_SIDE, two_pass, "mptcpx.fastclose.unanswered"), [] as [u32; 0]);
+    }
+    // The answer is a forward link: only once the whole capture was read.
+    assert_eq!(frames(B_SIDE, false, "mptcpx.fastclose.answered_in"), [] as [u32; 0]);
+    assert_eq!(frames(B_SIDE, true, "mptcpx.fastclose.answered_in == 18"), [16]);
+    assert_eq!(field(B_SIDE, 21, "mptcpx.fastclose.retransmission"), ["2"]);
+    assert_eq!(field(B_SIDE, 21, "mptcpx.fastclose.first"), ["16"]);
+    assert_eq!(field(B_SIDE, 21, "mptcpx.fastclose.peer_rst"), ["20"]);
+}
+
+#[test]
+fn option_a_fastclose_at_the_initiator() {
+    for two_pass in [false, true] {
+        assert_eq!(frames(A_SIDE, two_pass, "mptcpx.fastclose.initiated"), [16]);
+        assert_eq!(frames(A_SIDE, two_pass, "mptcpx.fastclose.retransmitted"), [18, 19, 20, 21]);
+        assert_eq!(frames(A_SIDE, two_pass, "mptcpx.fastclose.after_peer_rst"), [] as [u32; 0]);
+        assert_eq!(frames(A_SIDE, two_pass, "mptcpx.fastclose.final_rst"), [22]);
+        assert_eq!(frames(A_SIDE, two_pass, "mptcpx.fastclose.key_valid == 1").len(), 6);
+    }
+}
+
+#[test]
+fn option_r_fastclose_from_linux() {
+    let name = "kernel/06_v4_fastclose_client_linger0.pcap";
+    assert_eq!(frames(name, true, "mptcpx.rst.reason_given"), [45, 46, 47]);
+    assert_eq!(frames(name, true, "mptcpx.fastclose.key_valid == 1"), [45, 46, 47]);
+    assert_eq!(frames(name, true, "mptcpx.fastclose.subflow_not_reset || mptcpx.fastclose.key_mismatch"), [] as [u32; 0]);
+    assert_eq!(frames(name, true, "mptcpx.connection == 0").len(), 47);
+}
+
+#[test]
+fn fault_announce_resolved_to_its_stream() {
+    let name = "crafted/c03_fault_announce_subtype9.pcap";
+    for two_pass in [false, true] {
+        assert_eq!(frames(name, two_pass, "mptcpx.fault.announced"), [12, 13, 14, 15, 16, 17]);
+        assert_eq!(frames(name, two_pass, "mptcpx.fault.stream == 1"), [12, 13, 14, 15, 16, 17]);
+        assert_eq!(frames(name, two_pass, "mptcpx.fault.unresolved"), [] as [u32; 0]);
+    }
+    assert_eq!(field(name, 12, "mptcpx.fault.src"), ["10.0.2.1"]);
+    assert_eq!(field(name, 12, "mptcpx.fault.dst"), ["10.0.3.1"]);
+    // Its RST comes later: a forward link.
+    assert_eq!(field(name, 12, "mptcpx.fault.rst_frame"), ["20"]);
+    // Decoding off: no fault analysis.
+    assert_eq!(frames_with(name, true, "mptcpx.fault.announced", &["-o", "mptcpx.fault_announce_subtype:0"]), [] as [u32; 0]);
+}
+
+#[test]
+fn middlebox_findings_on_the_frames_where_they_happen() {
+    let at = |name: &str, filter: &str| frames(&format!("kernel/{name}.pcap"), true, filter);
+    assert_eq!(at("12_v4_fallback_syn_optstrip", "mptcpx.fallback.capable_stripped"), [2]);
+    assert_eq!(at("13_v4_fallback_synack_optstrip", "mptcpx.fallback.capable_stripped"), [2]);
+    assert_eq!(at("13_v4_fallback_synack_optstrip_srvside", "mptcpx.fallback.capable_stripped"), [3]);
+    assert_eq!(at("13_v4_fallback_synack_optstrip_srvside", "mptcpx.fallback.offered_in == 1"), [3]);
+    assert_eq!(at("14_v4_midstream_optstrip", "mptcpx.fallback.options_missing"), [6]);
+    assert_eq!(at("14_v4_midstream_optstrip_srvside", "mptcpx.fallback.options_missing"), [4]);
+    assert_eq!(at("23_v4_midstream_optstrip_one_segment", "mptcpx.fallback.options_missing"), [24]);
+    assert_eq!(at("23_v4_midstream_optstrip_one_segment_srvside", "mptcpx.fallback.options_missing"), [23]);
+}
+
+#[test]
+fn altered_payload_seen_from_both_sides() {
+    let srv = "kernel/10_v4_mp_fail_single_subflow_srvside.pcap";
+    let cli = "kernel/10_v4_mp_fail_single_subflow.pcap";
+    assert_eq!(frames(srv, false, "mptcpx.dss.checksum_bad"), [20]);
+    assert_eq!(frames(srv, true, "mptcpx.dss.followed_by == 21"), [20]);
+    assert_eq!(frames(srv, false, "mptcpx.fail.reported"), [21, 22]);
+    assert_eq!(frames(srv, false, "mptcpx.fail.mapping_frame == 20"), [21]);
+    assert_eq!(frames(cli, false, "mptcpx.dss.checksum_bad"), [] as [u32; 0]);
+    assert_eq!(frames(cli, false, "mptcpx.fail.reported"), [21, 22]);
+}
+
+#[test]
+fn every_hmac_and_checksum_of_healthy_traffic_verifies() {
+    let mut joins = 0;
+    for name in [
+        "01_v4_join_addaddr_datafin", "02_v4_addaddr_port", "04_v4_remove_addr", "05_v4_mp_prio_backup",
+        "06_v4_fastclose_client_linger0", "08_v4_join_rejected_limits", "09_v4_dss_checksum",
+        "17_v4_fastclose_statefulfw_rst_lost", "17_v4_fastclose_statefulfw_rst_lost_srvside",
+        "19_v4_server_initiated_join", "20_v4_bulk_fullmesh", "22_v6_endpoint_del_midtransfer",
+    ] {
+        joins += frames(&format!("kernel/{name}.pcap"), false, "mptcpx.join.hmac_valid == 1").len();
+    }
+    assert_eq!(joins, 42);
+    assert_eq!(frames("kernel/09_v4_dss_checksum.pcap", false, "mptcpx.dss.checksum_valid == 1").len(), 45);
+    assert_eq!(frames("public/mptcp-aa-v1.pcap", false, "mptcpx.add_addr.hmac_legacy"), [13]);
+    assert_eq!(frames("kernel/02_v4_addaddr_port.pcap", false, "mptcpx.add_addr.hmac_valid == 1"), [4, 10]);
+}
+
+#[test]
+fn clean_captures_raise_no_alarm() {
+    let alarms = "mptcpx.join.hmac_bad || mptcpx.add_addr.hmac_bad || mptcpx.fastclose.key_mismatch \
+                  || mptcpx.dss.checksum_bad || mptcpx.dss.checksum_presence || mptcpx.fallback.capable_stripped \
+                  || mptcpx.fallback.syn_dropped || mptcpx.fallback.options_missing || mptcpx.join.unknown_token \
+                  || mptcpx.fastclose.unanswered || mptcpx.fastclose.subflow_not_reset || mptcpx.plugin_error";
+    for name in [
+        "kernel/01_v4_join_addaddr_datafin.pcap", "kernel/02_v4_addaddr_port.pcap", "kernel/04_v4_remove_addr.pcap",
+        "kernel/05_v4_mp_prio_backup.pcap", "kernel/06_v4_fastclose_client_linger0.pcap",
+        "kernel/08_v4_join_rejected_limits.pcap", "kernel/09_v4_dss_checksum.pcap",
+        "kernel/17_v4_fastclose_statefulfw_rst_lost.pcap", "kernel/19_v4_server_initiated_join.pcap",
+        "kernel/20_v4_bulk_fullmesh.pcap", "kernel/21_v4_tfo_mp_capable.pcap",
+        "kernel/22_v6_endpoint_del_midtransfer.pcap", "public/mptcp-v0.pcap", "public/mptcp-v1.pcap",
+        "public/mptcp-fclose.pcap", "public/mptcp-aa-echo.pcap", "public/mptcp-tcprst.pcap",
+    ] {
+        assert_eq!(frames(name, true, alarms), [] as [u32; 0], "{name}");
+    }
+}
+
+#[test]
+fn v0_fastclose_answered_and_remove_addr_streams() {
+    let name = "public/mptcp-fclose.pcap";
+    assert_eq!(frames(name, true, "mptcpx.fastclose.answered_in == 11"), [10]);
+    assert_eq!(field("kernel/04_v4_remove_addr.pcap", 149, "mptcpx.remove_addr.stream"), ["1", "3"]);
+}
