@@ -162,16 +162,26 @@ fn ensure_packages(root: bool) -> Result<()> {
     if !clang {
         missing.push("libclang");
     }
-    if !root {
-        return Err(format!("missing: {}. Install them with:\n    sudo {install}", missing.join(", ")));
+    // As root, apt-get itself; otherwise through sudo (which asks for a password) when there is one.
+    let sudo = !root && have("sudo", &["--version"]);
+    if !root && !sudo {
+        return Err(format!("missing: {}. Install them as root with:\n    {install}", missing.join(", ")));
     }
-    println!("Missing: {}. Installing with apt-get...", missing.join(", "));
-    let status = |c: &mut Command| c.env("DEBIAN_FRONTEND", "noninteractive").status().map_err(|e| e.to_string());
-    if !status(Command::new("apt-get").args(["update", "-q"]))?.success() {
-        return Err("apt-get update failed".into());
+    let how = if sudo { "sudo apt-get" } else { "apt-get" };
+    println!("Missing: {}. Installing with {how}...", missing.join(", "));
+    let apt = |args: &[&str]| {
+        let mut c = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        if sudo {
+            c.args(["DEBIAN_FRONTEND=noninteractive", "apt-get"]);
+        }
+        c.args(args).args(if args[0] == "install" { PACKAGES } else { &[] });
+        c.env("DEBIAN_FRONTEND", "noninteractive").status().map_err(|e| e.to_string())
+    };
+    if !apt(&["update", "-q"])?.success() {
+        return Err(format!("{how} update failed"));
     }
-    if !status(Command::new("apt-get").args(["install", "-y", "-q"]).args(PACKAGES))?.success() {
-        return Err(format!("`{install}` failed"));
+    if !apt(&["install", "-y", "-q"])?.success() {
+        return Err(format!("`{how} install` failed; run `sudo {install}` yourself"));
     }
     if !have("tshark", &["--version"]) || !have("pkg-config", &["--exists", "wireshark"]) {
         return Err("tshark or libwireshark-dev still missing after apt-get".into());
