@@ -139,7 +139,13 @@ fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
     }
     let mut tree = view.clone_view();
     let top = tree.add_protocol_at(PROTO.load(Relaxed), Ett::Analysis).generated();
-    top.append_text(": analysis");
+    let connection = report.connection.map_or(String::from("no connection"), |c| format!("connection {c}"));
+    let findings = match report.findings.len() {
+        0 => String::new(),
+        1 => ", 1 finding".to_string(),
+        n => format!(", {n} findings"),
+    };
+    top.append_text(&format!(": {connection}{findings}"));
     if let Some(c) = report.connection {
         tree.uint(Hf::Connection, 0, 0, c).generated();
     }
