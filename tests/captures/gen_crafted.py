@@ -20,6 +20,8 @@ with correct IP and TCP checksums, TCP timestamps on every segment as Linux send
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the captures
+
 import pktlib as P
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -36,7 +38,6 @@ class Subflow:
         self.cap = cap
         self.addr = [(a, aport), (b, bport)]
         self.nxt = [isn_a, isn_b]
-        self.isn = [isn_a, isn_b]
         self.ts = [ts_a, ts_b]
         self.ident = [0x100, 0x200]
         self.tsval = [0, 0]

@@ -24,6 +24,8 @@ import struct
 import sys
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the captures
+
 import pktlib as P
 
 IPPROTO_MPTCP = getattr(socket, "IPPROTO_MPTCP", 262)
