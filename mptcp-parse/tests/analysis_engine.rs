@@ -401,3 +401,35 @@ fn a_frame_seen_again_reports_the_same() {
     assert_eq!(first, again);
     assert_eq!(first.len(), 2);
 }
+
+// Regression tests named after what real captures found (tests/captures/).
+
+#[test]
+fn regression_syn_drop_fallback_synack_is_not_a_stripped_handshake() {
+    // syn_drop_fallback.pcap: the SYN/ACK answering the plain retry SYN carries no MP_CAPABLE,
+    // rightly: the retry did not ask for MPTCP.
+    let (a, b) = (end(1, 40000), end(3, 80));
+    let mut sim = Sim::new();
+    for _ in 0..3 {
+        sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
+    }
+    sim.send(a, b, SYN, 1000, &[], b"");
+    assert_eq!(sim.send(b, a, SYN_ACK, 5000, &[], b"").1, []);
+    sim.send(a, b, ACK, 1001, &[], b"");
+    assert_eq!(sim.send(a, b, ACK, 1001, &[], &[1; 100]).1, []);
+    sim.engine.finish();
+    assert_eq!(sim.all(), [(4, Finding::SynDropped { attempts: 3, first_syn: 1 })]);
+}
+
+#[test]
+fn regression_forged_fastclose_is_not_followed_as_a_fastclose() {
+    // forged_fastclose_key.pcap: the receiver ignores a fastclose with a wrong key, so it is
+    // neither "initiated" nor, at the end, "unanswered".
+    let (a, b) = (end(1, 40000), end(3, 80));
+    let mut sim = Sim::new();
+    connect(&mut sim, a, b, false);
+    let (_, found) = sim.send(a, b, ACK, 1001, &[fastclose(0x0bad)], b"");
+    assert_eq!(found, [Finding::FastcloseKey { valid: false }]);
+    sim.engine.finish();
+    assert_eq!(sim.all(), [(4, Finding::FastcloseKey { valid: false })]);
+}

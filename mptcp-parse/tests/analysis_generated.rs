@@ -114,7 +114,6 @@ fn syn_drop_fallback_is_found_on_the_plain_syn() {
 }
 
 #[test]
-#[ignore = "engine: CapableStripped { step: SynAck, offered_in: 1 } on frame 5, the SYN/ACK answering the plain SYN (frame 4) that carried no MP_CAPABLE"]
 fn syn_drop_fallback_raises_nothing_else() {
     assert_eq!(notable("syn_drop_fallback.pcap"), [(4, Finding::SynDropped { attempts: 3, first_syn: 1 })]);
 }
@@ -188,7 +187,6 @@ fn forged_fastclose_key_is_flagged() {
 }
 
 #[test]
-#[ignore = "engine: FastcloseUnanswered { retransmissions: 0 } on frame 13 after finish: the forged MP_FASTCLOSE (wrong key, ignored by the receiver, connection went on to a clean DATA_FIN/FIN close) is taken for the host's own"]
 fn forged_fastclose_raises_no_other_alarm() {
     // Whether a forged MP_FASTCLOSE is also noted as "initiated" is left open; no warning must
     // follow from it.

@@ -513,6 +513,11 @@ impl Engine {
             } else if let Some(j) = join {
                 self.join_syn(s, j, cur);
             } else {
+                // A plain SYN on ports that carried MP_CAPABLE SYNs: the host retries without
+                // MPTCP, and this subflow is plain TCP from now on.
+                if self.subflows[s].kind == Kind::Initial {
+                    self.forget_mptcp_handshake(s);
+                }
                 // A plain SYN after unanswered MP_CAPABLE SYNs to the same place: SYN-drop fallback.
                 let key = dst_key(&self.subflows[s]);
                 if let Some(a) = self.syn_attempts.get(&key) {
@@ -607,6 +612,20 @@ impl Engine {
             if let JoinForm::Ack { hmac, .. } = j.form {
                 self.join_ack(s, hmac, cur);
             }
+        }
+    }
+
+    /// The subflow's MP_CAPABLE SYNs went unanswered and it starts again as plain TCP: it no
+    /// longer belongs to the connection those SYNs began.
+    fn forget_mptcp_handshake(&mut self, s: SubflowId) {
+        let sf = &mut self.subflows[s];
+        sf.kind = Kind::Unknown;
+        sf.capable_syn = None;
+        sf.capable_syn_ack = false;
+        sf.address_ids = [None, None];
+        sf.fall_back();
+        if let Some(c) = sf.connection.take() {
+            self.connections[c].subflows.retain(|&t| t != s);
         }
     }
 
@@ -716,11 +735,16 @@ impl Engine {
         match option {
             MptcpOption::MpFastclose(f) => {
                 let conn = &mut self.connections[c];
-                if let (true, Some(key)) = (self.config.verify_crypto, conn.hosts[peer].key) {
-                    cur.push(Finding::FastcloseKey { valid: key == f.receiver_key });
+                let key_valid = conn.hosts[peer].key.map(|key| key == f.receiver_key);
+                if let (true, Some(valid)) = (self.config.verify_crypto, key_valid) {
+                    cur.push(Finding::FastcloseKey { valid });
                 }
                 if segment.syn || !segment.ack {
                     cur.push(Finding::FastcloseMisuse);
+                }
+                // A forged fastclose is ignored by the receiver: it starts no fastclose to follow.
+                if key_valid == Some(false) {
+                    return;
                 }
                 let peer_rst = conn.hosts[peer].last_rst;
                 let fc = &mut conn.hosts[host].fastclose;
