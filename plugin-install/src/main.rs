@@ -129,6 +129,7 @@ fn run(opts: &Options) -> Result<()> {
     let built = if opts.no_build { built_library()? } else { build()? };
     install(&built, &dest_dir, &dest, account.as_ref())?;
     verify(&dest, account.as_ref())?;
+    demo(account.as_ref())?;
     usage_example(account.as_ref());
     Ok(())
 }
@@ -377,6 +378,11 @@ fn create_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// `tshark -G plugins` as the user who will use the plugin.
 fn tshark_plugins(account: Option<&Account>) -> Result<String> {
+    tshark_as(account, &["-G", "plugins"])
+}
+
+/// Runs tshark with `args` as the user who will use the plugin; returns its output.
+fn tshark_as(account: Option<&Account>, args: &[&str]) -> Result<String> {
     let mut cmd = match account {
         Some(a) if current_uid() != Some(a.uid) => {
             let mut c = Command::new("setpriv");
@@ -394,15 +400,40 @@ fn tshark_plugins(account: Option<&Account>) -> Result<String> {
         }
         None => Command::new("tshark"),
     };
-    let out = cmd
-        .args(["-G", "plugins"])
-        .current_dir("/")
-        .output()
-        .map_err(|e| format!("cannot run tshark: {e}"))?;
+    let out = cmd.args(args).current_dir("/").output().map_err(|e| format!("cannot run tshark: {e}"))?;
     if !out.status.success() {
-        return Err(format!("tshark -G plugins failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!("tshark {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// A small capture of the repository (an MP_FASTCLOSE that is never answered), to show the
+/// plugin at work right after installing it.
+const SAMPLE: &[u8] = include_bytes!("../../tests/captures/fastclose_unanswered.pcap");
+
+/// Runs the installed plugin on the sample, as its user, and shows what it finds.
+fn demo(account: Option<&Account>) -> Result<()> {
+    let path = env::temp_dir().join(format!("mptcpx-sample-{}.pcap", std::process::id()));
+    fs::write(&path, SAMPLE).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // Readable by the user tshark runs as.
+    let _ = fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let sample = path.to_string_lossy().into_owned();
+    let args = [
+        "-r", &sample, "-2", "-Y", "mptcpx.fastclose.retransmission", "-T", "fields", "-E", "header=y",
+        "-e", "frame.number", "-e", "mptcpx.subtype", "-e", "mptcpx.fastclose.first",
+        "-e", "mptcpx.fastclose.retransmission", "-e", "_ws.expert.message",
+    ];
+    let out = tshark_as(account, &args);
+    let _ = fs::remove_file(&path);
+    let out = out?;
+    println!("\nOn a sample capture (an MP_FASTCLOSE retransmitted and never answered):\n    tshark -r sample.pcap -2 -Y mptcpx.fastclose.retransmission -T fields ...");
+    for line in out.lines() {
+        println!("    {}", line.replace('\t', "  "));
+    }
+    if !out.contains("MP_FASTCLOSE unanswered") {
+        return Err("the plugin loaded but did not analyse the sample capture".into());
+    }
+    Ok(())
 }
 
 fn verify(dest: &Path, account: Option<&Account>) -> Result<()> {
@@ -440,9 +471,11 @@ fn usage_example(account: Option<&Account>) {
     let who = account.map_or("any user".to_string(), |a| a.name.clone());
     println!(
         "\nThe plugin is ready for {who}. Try:\n    \
-         tshark -r capture.pcap -Y mptcpx -O mptcpx\n    \
-         tshark -r capture.pcap -Y 'mptcpx.fault.cause || mptcpx.malformed' -T fields -e frame.number -e mptcpx.fault.cause\n    \
-         tshark -r capture.pcap -o mptcpx.fault_announce_subtype:12 -Y mptcpx.fault.cause\n\
-         In Wireshark: filter `mptcpx`; preferences under Protocols > MPTCPX."
+         tshark -r capture.pcap -2 -q -z expert,note          # every finding\n    \
+         tshark -r capture.pcap -Y mptcpx -O mptcpx             # every option, decoded\n    \
+         tshark -r capture.pcap -2 -Y 'mptcpx.fallback.options_missing || mptcpx.dss.checksum_bad'\n    \
+         tshark -r capture.pcap -Y mptcpx.fault.cause -T fields -e frame.number -e mptcpx.fault.cause -e mptcpx.fault.stream\n\
+         In Wireshark: filter `mptcpx`, Analyze > Expert Information; preferences under Protocols > MPTCPX.\n\
+         What each finding means: docs/findings.md."
     );
 }
