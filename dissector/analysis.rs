@@ -88,8 +88,12 @@ pub(crate) unsafe extern "C" fn on_segment(
             .map(|s| s.to_string())
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
+        // An expert item needs a tree item to be shown and filtered on: a fresh MPTCPX item.
         let _ = catch_unwind(AssertUnwindSafe(|| {
-            view.expert(Item::NONE, Ei::PluginError, Some(&format!("MPTCPX analysis internal error: {msg}")));
+            let mut report = view.clone_view();
+            let item = report.add_protocol_at(PROTO.load(Relaxed), Ett::Analysis).generated();
+            item.append_text(": internal error");
+            report.expert(item, Ei::PluginError, Some(&format!("MPTCPX analysis internal error: {msg}")));
         }));
     }
 }

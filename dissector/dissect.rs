@@ -55,6 +55,8 @@ pub(crate) unsafe extern "C" fn on_option(
 ) {
     // SAFETY: pointers from Wireshark, valid during this call.
     let mut view = unsafe { TreeView::new(tvb, pinfo, tree) };
+    // Where a panic is reported: the option's place in the tree, whatever was added since.
+    let mut report = view.clone_view();
     let done = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `data` is what the TCP dissector passes to option dissectors.
         let seg = unsafe { segment(data) };
@@ -67,8 +69,11 @@ pub(crate) unsafe extern "C" fn on_option(
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_string());
         // Reporting must not panic again across the C boundary either.
+        // An expert item needs a tree item to be shown and filtered on: a fresh MPTCPX item.
         let _ = catch_unwind(AssertUnwindSafe(|| {
-            view.expert(Item::NONE, Ei::PluginError, Some(&format!("MPTCPX internal error: {msg}")));
+            let item = report.add_protocol(PROTO.load(Relaxed), Ett::Option);
+            item.append_text(": internal error");
+            report.expert(item, Ei::PluginError, Some(&format!("MPTCPX internal error: {msg}")));
         }));
     }
 }

@@ -13,8 +13,6 @@ use crate::fields::{Ei, Ett, Hf};
 pub(crate) struct Item(*mut ffi::proto_item);
 
 impl Item {
-    pub(crate) const NONE: Item = Item(ptr::null_mut());
-
     /// Marks the item as generated (not on the wire).
     pub(crate) fn generated(self) -> Item {
         // SAFETY: the shim accepts null and items of the packet being dissected.
