@@ -138,6 +138,9 @@ unsafe fn analyse(view: &TreeView, tvb: *mut ffi::tvbuff_t, tcp_offset: c_int, p
 /// Adds the analysis tree of one frame; nothing when the frame belongs to no MPTCP connection
 /// and has no finding.
 fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
+    // Test builds only: a panic after the engine took the frame in, with its lock held.
+    #[cfg(feature = "fault-injection")]
+    crate::inject::maybe_panic("analysis postdissector", frame);
     if report.connection.is_none() && report.findings.is_empty() {
         return;
     }

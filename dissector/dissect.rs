@@ -94,6 +94,9 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
     let (_, decoded) = parse_mptcp_option_lenient(bytes, &ctx);
 
     let top = view.add_protocol(PROTO.load(Relaxed), Ett::Option);
+    // Test builds only: a panic with the option's subtree half built.
+    #[cfg(feature = "fault-injection")]
+    crate::inject::maybe_panic("option dissector", view.frame());
     if let Some(&length) = bytes.get(1) {
         view.uint(Hf::Length, 1, 1, u32::from(length));
     }

@@ -33,6 +33,8 @@ mod analysis;
 mod dissect;
 mod ffi;
 mod fields;
+#[cfg(feature = "fault-injection")]
+mod inject;
 mod tree;
 
 use std::ffi::{c_char, c_int};

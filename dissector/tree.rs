@@ -71,6 +71,13 @@ impl TreeView {
         Item(item)
     }
 
+    /// The number of the frame being dissected (fault injection only).
+    #[cfg(feature = "fault-injection")]
+    pub(crate) fn frame(&self) -> u32 {
+        // SAFETY: accessor of the packet being dissected.
+        unsafe { ffi::mptcpx_shim_frame_number(self.pinfo) }
+    }
+
     /// Another view of the same place.
     pub(crate) fn clone_view(&self) -> TreeView {
         TreeView { tvb: self.tvb, pinfo: self.pinfo, tree: self.tree }
