@@ -97,15 +97,41 @@ pub struct Env {
 
 static ENV: OnceLock<Env> = OnceLock::new();
 
+/// The environment of the plugin cargo built with this test binary.
 pub fn env() -> &'static Env {
-    ENV.get_or_init(|| {
+    ENV.get_or_init(|| Env::install(None, &plugin_library()))
+}
+
+/// Removes the private HOMEs of earlier test runs whose process is gone
+/// (`mptcpx-tests-PID` and `mptcpx-tests-PID.LABEL`).
+fn remove_stale_homes() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("mptcpx-tests-")) else { continue };
+        let pid = rest.split_once('.').map_or(rest, |(pid, _)| pid);
+        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+impl Env {
+    /// A private HOME with `library` installed as the plugin. `label` names environments
+    /// other than the default one of [`env()`], so that several can live in one process.
+    pub fn install(label: Option<&str>, library: &Path) -> Env {
         remove_stale_homes();
-        let root = std::env::temp_dir().join(format!("mptcpx-tests-{}", std::process::id()));
+        let name = match label {
+            None => format!("mptcpx-tests-{}", std::process::id()),
+            Some(label) => format!("mptcpx-tests-{}.{label}", std::process::id()),
+        };
+        let root = std::env::temp_dir().join(name);
         let _ = fs::remove_dir_all(&root);
         let version = format!("{}.{}", mptcpx::WS_VERSION_MAJOR, mptcpx::WS_VERSION_MINOR);
         let plugin_dir = root.join("home/.local/lib/wireshark/plugins").join(version).join("epan");
         fs::create_dir_all(&plugin_dir).expect("create plugin folder");
-        fs::copy(plugin_library(), plugin_dir.join("mptcpx.so")).expect("install plugin");
+        fs::copy(library, plugin_dir.join("mptcpx.so"))
+            .unwrap_or_else(|e| panic!("install plugin {}: {e}", library.display()));
         let captures = root.join("captures");
         fs::create_dir_all(&captures).expect("create captures folder");
         let as_nobody = is_root();
@@ -114,22 +140,8 @@ pub fn env() -> &'static Env {
             chown_tree(&root);
         }
         Env { home: root.join("home"), captures, as_nobody }
-    })
-}
-
-/// Removes the private HOMEs of earlier test runs whose process is gone.
-fn remove_stale_homes() {
-    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else { return };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("mptcpx-tests-")) else { continue };
-        if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
-            let _ = fs::remove_dir_all(entry.path());
-        }
     }
-}
 
-impl Env {
     /// A copy of `capture` that tshark can read (as nobody when run as root).
     pub fn readable(&self, capture: &Path) -> PathBuf {
         let name = capture.file_name().expect("file name");
@@ -162,6 +174,11 @@ impl Env {
 
     /// Runs tshark with `args`.
     pub fn tshark(&self, args: &[&str]) -> Tshark {
+        self.tshark_with_env(args, &[])
+    }
+
+    /// Runs tshark with `args` and the environment variables `vars` added.
+    pub fn tshark_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Tshark {
         let mut cmd = if self.as_nobody {
             let mut c = Command::new("setpriv");
             c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "tshark"]);
@@ -172,7 +189,9 @@ impl Env {
         cmd.args(args)
             .env("HOME", &self.home)
             .env_remove("WIRESHARK_PLUGIN_DIR")
-            .env("LC_ALL", "C.UTF-8");
+            .env_remove("MPTCPX_INJECT_PANIC")
+            .env("LC_ALL", "C.UTF-8")
+            .envs(vars.iter().copied());
         let output = cmd.output().unwrap_or_else(|e| panic!("cannot run tshark ({e}): is it installed?"));
         Tshark { args: args.iter().map(|s| s.to_string()).collect(), output }
     }
