@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(tshark libwireshark-dev wireshark-dev libclang-dev pkg-config)
+packages=(gcc libc6-dev pkg-config libclang-dev tshark libwireshark-dev wireshark-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

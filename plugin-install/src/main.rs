@@ -15,7 +15,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{exit, Command, Stdio};
 
-const PACKAGES: &[&str] = &["tshark", "libwireshark-dev", "wireshark-dev", "libclang-dev", "pkg-config"];
+const PACKAGES: &[&str] = &["gcc", "libc6-dev", "pkg-config", "libclang-dev", "tshark", "libwireshark-dev", "wireshark-dev"];
 const PLUGIN_FILE: &str = "mptcpx.so";
 
 const USAGE: &str = "\
