@@ -159,3 +159,40 @@ fn v0_fastclose_answered_and_remove_addr_streams() {
     assert_eq!(frames(name, true, "mptcpx.fastclose.answered_in == 11"), [10]);
     assert_eq!(field("kernel/04_v4_remove_addr.pcap", 149, "mptcpx.remove_addr.stream"), ["1", "3"]);
 }
+
+/// Frames matching `filter` in one of the repository's own captures (tests/captures/).
+fn own_frames(name: &str, two_pass: bool, filter: &str) -> Vec<u32> {
+    let path = env().readable(&common::repo().join("tests/captures").join(name));
+    let path = path.to_str().unwrap();
+    let mut args = vec!["-r", path, "-Y", filter, "-T", "fields", "-e", "frame.number"];
+    if two_pass {
+        args.push("-2");
+    }
+    let out = env().tshark(&args).ok();
+    out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
+}
+
+#[test]
+fn generated_captures_through_tshark() {
+    for two_pass in [false, true] {
+        assert_eq!(own_frames("syn_drop_fallback.pcap", two_pass, "mptcpx.fallback.syn_dropped"), [4]);
+        assert_eq!(own_frames("syn_drop_fallback.pcap", two_pass, "mptcpx.fallback.capable_stripped"), [] as [u32; 0]);
+        assert_eq!(own_frames("add_addr_echo_lost.pcap", two_pass, "mptcpx.add_addr.not_echoed"), [12, 13, 14]);
+        assert_eq!(own_frames("add_addr_echo_lost_cliside.pcap", two_pass, "mptcpx.add_addr.not_echoed"), [13, 15, 17]);
+        assert_eq!(own_frames("join_unknown_token.pcap", two_pass, "mptcpx.join.unknown_token"), [11]);
+        assert_eq!(own_frames("join_closed_port.pcap", two_pass, "mptcpx.join.refused"), [7]);
+        assert_eq!(own_frames("forged_fastclose_key.pcap", two_pass, "mptcpx.fastclose.key_mismatch"), [13]);
+        assert_eq!(own_frames("forged_fastclose_key.pcap", two_pass, "mptcpx.fastclose.unanswered"), [] as [u32; 0]);
+        assert_eq!(own_frames("v0_connection.pcap", two_pass, "mptcpx.join.hmac_valid == 1"), [8, 9]);
+    }
+    // Only the end of the capture says that nothing answered.
+    assert_eq!(own_frames("fastclose_unanswered.pcap", false, "mptcpx.fastclose.unanswered"), [] as [u32; 0]);
+    assert_eq!(own_frames("fastclose_unanswered.pcap", true, "mptcpx.fastclose.unanswered"), [10]);
+    assert_eq!(own_frames("v0_connection.pcap", true, "mptcpx.fastclose.answered_in == 18"), [16]);
+}
+
+#[test]
+fn join_rejected_by_the_server_gives_its_reason() {
+    assert_eq!(frames("kernel/08_v4_join_rejected_limits.pcap", true, "mptcpx.rst.reason_given"), [9, 10]);
+    assert_eq!(frames("kernel/08_v4_join_rejected_limits.pcap", true, "mptcpx.rst.reason == 3"), [9]);
+}
