@@ -53,6 +53,8 @@ pub struct FrameReport<'e> {
 }
 
 type Endpoint = (IpAddr, u16);
+
+const NO_SUBFLOW: u32 = u32::MAX;
 type ConnId = usize;
 type SubflowId = usize;
 
@@ -239,8 +241,9 @@ pub struct Engine {
     syn_attempts: HashMap<(IpAddr, Endpoint), SynAttempt>,
     /// Findings per frame; only frames that have some.
     records: HashMap<Frame, Vec<Finding>>,
-    /// The connection of each subflow's frames is the subflow's; frames are mapped through it.
-    frame_subflow: HashMap<Frame, SubflowId>,
+    /// Subflow of each frame (index frame - 1; `NO_SUBFLOW` for frames that are not TCP):
+    /// 4 bytes a frame, and a frame's connection is its subflow's.
+    frame_subflow: Vec<u32>,
     /// (subflow, finding frame, index) of FAULT_ANNOUNCE targets to bring up to date.
     fault_targets: Vec<(SubflowId, Frame, usize)>,
     finished: bool,
@@ -272,7 +275,7 @@ impl Engine {
             by_tuple: HashMap::new(),
             syn_attempts: HashMap::new(),
             records: HashMap::new(),
-            frame_subflow: HashMap::new(),
+            frame_subflow: Vec::new(),
             fault_targets: Vec::new(),
             finished: false,
         }
@@ -291,9 +294,8 @@ impl Engine {
     /// What is known about `frame` (after [`process`](Self::process) saw it).
     pub fn report(&self, frame: Frame) -> FrameReport<'_> {
         let connection = self
-            .frame_subflow
-            .get(&frame)
-            .and_then(|s| self.subflows[*s].connection)
+            .subflow_of_frame(frame)
+            .and_then(|s| self.subflows[s].connection)
             .map(|c| self.connections[c].index);
         FrameReport { connection, findings: self.records.get(&frame).map_or(&[][..], |v| &v[..]) }
     }
@@ -301,10 +303,23 @@ impl Engine {
     /// Analyses one segment; returns its frame's report. Frames must come in capture order;
     /// a frame already processed is not processed again (its report is returned).
     pub fn process(&mut self, packet: &Packet<'_>) -> FrameReport<'_> {
-        if !self.frame_subflow.contains_key(&packet.frame) {
+        if self.subflow_of_frame(packet.frame).is_none() {
             self.analyse(packet);
         }
         self.report(packet.frame)
+    }
+
+    fn subflow_of_frame(&self, frame: Frame) -> Option<SubflowId> {
+        let index = usize::try_from(frame.checked_sub(1)?).ok()?;
+        self.frame_subflow.get(index).filter(|s| **s != NO_SUBFLOW).map(|s| *s as usize)
+    }
+
+    fn set_subflow_of_frame(&mut self, frame: Frame, s: SubflowId) {
+        let Some(index) = frame.checked_sub(1).and_then(|i| usize::try_from(i).ok()) else { return };
+        if self.frame_subflow.len() <= index {
+            self.frame_subflow.resize(index + 1, NO_SUBFLOW);
+        }
+        self.frame_subflow[index] = s as u32;
     }
 
     /// Adds what only the end of the capture tells: fastcloses never answered, subflows an
@@ -438,7 +453,7 @@ impl Engine {
         let src = (packet.src, seg.src_port);
         let dst = (packet.dst, seg.dst_port);
         let s = self.subflow_for(packet, &seg, src, dst);
-        self.frame_subflow.insert(packet.frame, s);
+        self.set_subflow_of_frame(packet.frame, s);
         let segment = seg.segment();
         let ctx = Context { segment: Some(segment), fault_announce_subtype: self.config.fault_announce_subtype };
         let options: Vec<MptcpOption<'_>> = mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok()).collect();
