@@ -375,6 +375,10 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
                 }
             }
         }
+        Finding::StateLimit { what, limit } => {
+            let msg = format!("The analysis keeps at most {limit} {what}; past that (a flood?) they are not tracked, and findings that depend on them may be missing");
+            tree.expert(top, Ei::AnalysisLimit, Some(&msg));
+        }
         Finding::JoinUnknownToken { token } => {
             let msg = format!("MP_JOIN token 0x{token:08x} matches no connection in the capture (handshake not captured, or a stray or forged join)");
             tree.expert(top, Ei::JoinUnknownToken, Some(&msg));

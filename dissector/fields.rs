@@ -388,6 +388,8 @@ experts! {
         c"DSS checksum presence does not match the handshake";
     RemoveAddrTakesDown = c"mptcpx.remove_addr.takes_down", PI_CHAT, PI_SEQUENCE,
         c"REMOVE_ADDR takes subflows down";
+    AnalysisLimit = c"mptcpx.analysis.limit", PI_NOTE, PI_PROTOCOL,
+        c"Analysis state limit reached: some findings may be missing";
 }
 
 const N_EXPERTS: usize = EXPERT_DEFS.len();

@@ -433,3 +433,35 @@ fn regression_forged_fastclose_is_not_followed_as_a_fastclose() {
     sim.engine.finish();
     assert_eq!(sim.all(), [(4, Finding::FastcloseKey { valid: false })]);
 }
+
+#[test]
+fn syn_flood_hits_the_tracking_limit_once_and_keeps_going() {
+    use mptcp_parse::analysis::MAX_SYN_ATTEMPTS;
+    let server = end(3, 80);
+    let mut sim = Sim::new();
+    let mut limit_frames = Vec::new();
+    for i in 0..=MAX_SYN_ATTEMPTS as u32 + 10 {
+        let src = End { ip: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), port: 1024 + (i % 60000) as u16 };
+        let (frame, found) = sim.send(src, server, SYN, i, &[capable(0x01, CapableForm::Bare)], b"");
+        if found.iter().any(|f| matches!(f, Finding::StateLimit { .. })) {
+            limit_frames.push(frame);
+        }
+    }
+    assert_eq!(limit_frames, [MAX_SYN_ATTEMPTS as u32 + 1]);
+    // Analysis goes on for other traffic.
+    let (a, a2, b) = (end(1, 40000), end(2, 40001), end(3, 81));
+    connect(&mut sim, a, b, false);
+    let [_, synack, _] = join(&mut sim, a2, b, false);
+    assert_eq!(sim.findings(synack), [Finding::JoinHmac { step: HandshakeStep::SynAck, valid: true }]);
+}
+
+#[test]
+fn an_address_id_rebound_to_another_address_is_not_a_repeat() {
+    let (a, b) = (end(1, 40000), end(3, 80));
+    let repeats = |found: Vec<Finding>| found.into_iter().filter(|f| matches!(f, Finding::AddAddrRepeated { .. })).count();
+    let mut sim = Sim::new();
+    connect(&mut sim, a, b, false);
+    sim.send(b, a, ACK, 5001, &[add_addr(5, 4, false, Some(1))], b"");
+    assert_eq!(repeats(sim.send(b, a, ACK, 5001, &[add_addr(5, 6, false, Some(1))], b"").1), 0);
+    assert_eq!(repeats(sim.send(b, a, ACK, 5001, &[add_addr(5, 6, false, Some(1))], b"").1), 1);
+}

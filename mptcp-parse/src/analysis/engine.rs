@@ -230,6 +230,10 @@ struct SynAttempt {
     answered: bool,
 }
 
+/// How many destinations with MP_CAPABLE SYNs awaiting an answer are tracked at once (for
+/// the SYN-drop finding); past it, a SYN flood is not followed further.
+pub const MAX_SYN_ATTEMPTS: usize = 65_536;
+
 /// The analysis engine. Feed it every TCP segment with [`process`](Self::process).
 pub struct Engine {
     config: Config,
@@ -239,6 +243,7 @@ pub struct Engine {
     by_stream: HashMap<u32, SubflowId>,
     by_tuple: HashMap<(Endpoint, Endpoint), SubflowId>,
     syn_attempts: HashMap<(IpAddr, Endpoint), SynAttempt>,
+    syn_limit_reported: bool,
     /// Findings per frame; only frames that have some.
     records: HashMap<Frame, Vec<Finding>>,
     /// Subflow of each frame (index frame - 1; `NO_SUBFLOW` for frames that are not TCP):
@@ -274,6 +279,7 @@ impl Engine {
             by_stream: HashMap::new(),
             by_tuple: HashMap::new(),
             syn_attempts: HashMap::new(),
+            syn_limit_reported: false,
             records: HashMap::new(),
             frame_subflow: Vec::new(),
             fault_targets: Vec::new(),
@@ -520,6 +526,17 @@ impl Engine {
                     conn.hosts[CLIENT].key = Some(k);
                 }
                 let key = dst_key(&self.subflows[s]);
+                if !self.syn_attempts.contains_key(&key) && self.syn_attempts.len() >= MAX_SYN_ATTEMPTS {
+                    // A flood of MP_CAPABLE SYNs: forget the answered ones, then stop tracking.
+                    self.syn_attempts.retain(|_, a| !a.answered);
+                    if self.syn_attempts.len() >= MAX_SYN_ATTEMPTS {
+                        if !self.syn_limit_reported {
+                            self.syn_limit_reported = true;
+                            cur.push(Finding::StateLimit { what: "unanswered MP_CAPABLE SYNs", limit: MAX_SYN_ATTEMPTS as u32 });
+                        }
+                        return;
+                    }
+                }
                 let attempt = self.syn_attempts.entry(key).or_insert(SynAttempt { first, isn: seg.seq, count: 0, answered: false });
                 if attempt.isn != seg.seq && attempt.answered {
                     *attempt = SynAttempt { first: cur.frame, isn: seg.seq, count: 0, answered: false };
@@ -870,11 +887,16 @@ impl Engine {
             cur.push(Finding::AddAddrHmac { verdict });
         }
         let h = &mut conn.hosts[host];
-        match h.announcements.iter_mut().find(|n| n.id == a.address_id && n.address == a.address && n.port == a.port) {
-            Some(previous) => {
+        // One announcement per address ID (at most 256 a host, whatever a sender floods): an
+        // ID announced with another address is a new binding.
+        match h.announcements.iter_mut().find(|n| n.id == a.address_id) {
+            Some(previous) if previous.address == a.address && previous.port == a.port => {
                 cur.push(Finding::AddAddrRepeated { previous: previous.frame, echo_seen: previous.echo_seen });
                 previous.frame = cur.frame;
                 previous.echo_seen = false;
+            }
+            Some(previous) => {
+                *previous = Announcement { id: a.address_id, address: a.address, port: a.port, frame: cur.frame, echo_seen: false };
             }
             None => h.announcements.push(Announcement { id: a.address_id, address: a.address, port: a.port, frame: cur.frame, echo_seen: false }),
         }

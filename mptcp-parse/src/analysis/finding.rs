@@ -197,4 +197,12 @@ pub enum Finding {
         /// The token.
         token: u32,
     },
+    /// The analysis stopped tracking something because the capture holds more of it than the
+    /// engine keeps (a flood): findings that depend on it may be missing from here on.
+    StateLimit {
+        /// What.
+        what: &'static str,
+        /// How many are kept.
+        limit: u32,
+    },
 }
