@@ -2,7 +2,7 @@
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
 use crate::seq::DataSeq;
-use crate::wire::{expect_length, field_u16, field_u32, field_u64, field_u8, EmitError, Header, Writer};
+use crate::wire::{field_u16, field_u32, field_u64, field_u8, EmitError, Header, Writer};
 
 /// DSS flag bits (byte 3).
 pub mod flags {
@@ -72,6 +72,17 @@ pub const fn expected_len(flags_byte: u8) -> u8 {
     len
 }
 
+/// [`expected_len`] of every value of the four flags that choose the layout (A a M m).
+const EXPECTED_LEN: [u8; 16] = {
+    let mut table = [0; 16];
+    let mut f = 0;
+    while f < 16 {
+        table[f] = expected_len(f as u8);
+        f += 1;
+    }
+    table
+};
+
 fn variant_name(flags_byte: u8) -> &'static str {
     // The option name in errors says which flags chose the layout.
     const NAMES: [&str; 16] = [
@@ -86,22 +97,60 @@ fn variant_name(flags_byte: u8) -> &'static str {
 /// Every length a DSS option can have, whatever its flags.
 const ANY_DSS_LENGTH: LengthSet = LengthSet::of(&[4, 8, 12, 14, 16, 18, 20, 22, 24, 26, 28]);
 
+/// The error for a length byte that does not fit the flags (built only when it is needed).
+#[cold]
+#[inline(never)]
+fn invalid_length(flags_byte: u8, found: u8) -> Error {
+    let expected = EXPECTED_LEN[(flags_byte & 0x0f) as usize];
+    let valid = if flags_byte & flags::MAPPING != 0 {
+        LengthSet::of(&[expected, expected + 2])
+    } else {
+        LengthSet::of(&[expected])
+    };
+    Error::InvalidLength { option: variant_name(flags_byte), expected: valid, found }
+}
+
+/// The error for a length byte below 4: no room for the flags byte, no DSS is that short.
+#[cold]
+#[inline(never)]
+fn too_short(found: u8) -> Error {
+    Error::InvalidLength { option: "DSS", expected: ANY_DSS_LENGTH, found }
+}
+
+#[inline(always)]
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<Dss, Error> {
     if header.length < 4 {
-        // No room for the flags byte: no DSS is that short.
-        return Err(Error::InvalidLength { option: "DSS", expected: ANY_DSS_LENGTH, found: header.length });
+        return Err(too_short(header.length));
     }
     let (i, f) = field_u8(body, "DSS flags")?;
-    let expected = expected_len(f);
-    let has_mapping = f & flags::MAPPING != 0;
+    // One copy of the decoder per layout (flags A a M m): each checks the length against a
+    // constant and reads its fields at fixed offsets, without testing the flags again.
+    macro_rules! by_layout {
+        ($($layout:literal)*) => {
+            match f & 0x0f {
+                $($layout => parse_layout::<$layout>(header, f, i),)*
+                _ => parse_layout::<15>(header, f, i),
+            }
+        };
+    }
+    by_layout!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
+}
+
+/// Decodes the fields after the flags byte `f`, whose low four bits are `LAYOUT`.
+#[inline(always)]
+fn parse_layout<const LAYOUT: u8>(header: Header, f: u8, i: &[u8]) -> Result<Dss, Error> {
+    let length = header.length;
+    let expected = expected_len(LAYOUT);
+    let has_mapping = LAYOUT & flags::MAPPING != 0;
     // Length alone is ambiguous (18, 20, 22, 24): the flags decide, then the length may add
     // the 2-byte checksum to a mapping. Linux checks exactly this.
-    let valid = if has_mapping { LengthSet::of(&[expected, expected + 2]) } else { LengthSet::of(&[expected]) };
-    expect_length(variant_name(f), valid, header.length)?;
+    if !(length == expected || (has_mapping && length == expected + 2)) {
+        return Err(invalid_length(f, length));
+    }
 
-    let (i, data_ack) = if f & flags::DATA_ACK == 0 {
+    let (i, data_ack) = if LAYOUT & flags::DATA_ACK == 0 {
         (i, None)
-    } else if f & flags::ACK_64 != 0 {
+    } else if LAYOUT & flags::ACK_64 != 0 {
         let (i, v) = field_u64(i, "Data ACK")?;
         (i, Some(DataSeq::U64(v)))
     } else {
@@ -109,7 +158,7 @@ pub(crate) fn parse(header: Header, body: &[u8]) -> Result<Dss, Error> {
         (i, Some(DataSeq::U32(v)))
     };
     let mapping = if has_mapping {
-        let (i, dsn) = if f & flags::DSN_64 != 0 {
+        let (i, dsn) = if LAYOUT & flags::DSN_64 != 0 {
             let (i, v) = field_u64(i, "data sequence number")?;
             (i, DataSeq::U64(v))
         } else {
@@ -118,19 +167,20 @@ pub(crate) fn parse(header: Header, body: &[u8]) -> Result<Dss, Error> {
         };
         let (i, ssn) = field_u32(i, "subflow sequence number")?;
         let (i, data_len) = field_u16(i, "data-level length")?;
-        let checksum = if header.length > expected { Some(field_u16(i, "checksum")?.1) } else { None };
+        let checksum = if length > expected { Some(field_u16(i, "checksum")?.1) } else { None };
         Some(Mapping { dsn, ssn, data_len, checksum })
     } else {
         None
     };
-    let mut unused_flags = f & flags::RESERVED;
-    if f & flags::DATA_ACK == 0 {
-        unused_flags |= f & flags::ACK_64;
+    // `a` without `A` and `m` without `M` are flags no field accounts for.
+    let mut unused = flags::RESERVED;
+    if LAYOUT & flags::DATA_ACK == 0 {
+        unused |= flags::ACK_64;
     }
     if !has_mapping {
-        unused_flags |= f & flags::DSN_64;
+        unused |= flags::DSN_64;
     }
-    Ok(Dss { data_ack, mapping, data_fin: f & flags::DATA_FIN != 0, unused_flags, reserved: header.nibble })
+    Ok(Dss { data_ack, mapping, data_fin: f & flags::DATA_FIN != 0, unused_flags: f & unused, reserved: header.nibble })
 }
 
 impl Dss {
