@@ -118,9 +118,11 @@ pub enum MptcpOption<'a> {
     Unknown(Opaque<'a>),
 }
 
-fn decode<'a>(header: Header, body: &'a [u8], ctx: &Context, lenient: bool) -> Result<MptcpOption<'a>, Error> {
+/// Decodes the option's body by subtype, leniently (the strict entry point has its own copy
+/// of this dispatch, which builds its `IResult` in each arm).
+fn decode<'a>(header: Header, body: &'a [u8], ctx: &Context) -> Result<MptcpOption<'a>, Error> {
     Ok(match header.subtype {
-        subtype::MP_CAPABLE => MptcpOption::MpCapable(capable::parse(header, body, lenient)?),
+        subtype::MP_CAPABLE => MptcpOption::MpCapable(capable::parse(header, body, true)?),
         subtype::MP_JOIN => MptcpOption::MpJoin(join::parse(header, body)?),
         subtype::DSS => MptcpOption::Dss(dss::parse(header, body)?),
         subtype::ADD_ADDR => MptcpOption::AddAddr(address::parse_add_addr(header, body)?),
@@ -151,8 +153,31 @@ fn decode<'a>(header: Header, body: &'a [u8], ctx: &Context, lenient: bool) -> R
 /// ```
 pub fn parse_mptcp_option<'a>(input: &'a [u8], ctx: &Context) -> PResult<'a, MptcpOption<'a>> {
     let framed = frame(input).map_err(nom::Err::Error)?;
-    let option = decode(framed.header, framed.body, ctx, false).map_err(nom::Err::Error)?;
-    Ok((framed.rest, option))
+    let (header, body, rest) = (framed.header, framed.body, framed.rest);
+    // Each arm builds the final result itself, so that the decoded value is written once, in
+    // place, rather than rewrapped through one `Result` per layer.
+    macro_rules! arm {
+        ($variant:ident, $parsed:expr) => {
+            match $parsed {
+                Ok(o) => Ok((rest, MptcpOption::$variant(o))),
+                Err(e) => Err(nom::Err::Error(e)),
+            }
+        };
+    }
+    match header.subtype {
+        subtype::DSS => arm!(Dss, dss::parse(header, body)),
+        subtype::MP_CAPABLE => arm!(MpCapable, capable::parse(header, body, false)),
+        subtype::MP_JOIN => arm!(MpJoin, join::parse(header, body)),
+        subtype::ADD_ADDR => arm!(AddAddr, address::parse_add_addr(header, body)),
+        subtype::REMOVE_ADDR => arm!(RemoveAddr, address::parse_remove_addr(header, body)),
+        subtype::MP_PRIO => arm!(MpPrio, prio::parse(header, body)),
+        subtype::MP_FAIL => arm!(MpFail, fail::parse_fail(header, body)),
+        subtype::MP_FASTCLOSE => arm!(MpFastclose, fail::parse_fastclose(header, body)),
+        subtype::MP_TCPRST => arm!(MpTcpRst, tcprst::parse(header, body)),
+        subtype::MP_EXPERIMENTAL => arm!(MpExperimental, parse_opaque(header, body)),
+        s if ctx.is_fault_announce(s) => arm!(FaultAnnounce, fault::parse(header, body)),
+        _ => arm!(Unknown, parse_opaque(header, body)),
+    }
 }
 
 /// What the lenient decoder made of one option.
@@ -174,7 +199,7 @@ pub fn parse_mptcp_option_lenient<'a>(input: &'a [u8], ctx: &Context) -> (&'a [u
     match frame(input) {
         Err(e) => (&[], Decoded { option: Err(e), warnings: Warnings::new() }),
         Ok(framed) => {
-            let option = decode(framed.header, framed.body, ctx, true);
+            let option = decode(framed.header, framed.body, ctx);
             let warnings = match &option {
                 Ok(o) => o.warnings(ctx),
                 Err(_) => Warnings::new(),
