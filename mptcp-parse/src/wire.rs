@@ -32,26 +32,34 @@ pub(crate) struct Framed<'a> {
 
 /// Splits off one MPTCP option (starting at its kind byte), bounded by its length byte so that
 /// a bad option never eats the next one.
+#[inline(always)]
 pub(crate) fn frame(input: &[u8]) -> Result<Framed<'_>, Error> {
+    if let Some(&[MPTCP_KIND, length @ 3..=255, byte2]) = input.first_chunk::<3>() {
+        let end = (length as usize).min(input.len());
+        let (option, rest) = input.split_at(end);
+        return Ok(Framed {
+            header: Header { length, subtype: byte2 >> 4, nibble: byte2 & 0x0f },
+            body: option.get(3..).unwrap_or_default(),
+            rest,
+        });
+    }
+    Err(frame_error(input))
+}
+
+/// Why `input` does not start with the three bytes every MPTCP option has.
+#[cold]
+#[inline(never)]
+fn frame_error(input: &[u8]) -> Error {
     match input {
-        [] => Err(Error::Truncated { field: "kind", needed: 1 }),
-        [kind, ..] if *kind != MPTCP_KIND => Err(Error::NotMptcp { kind: *kind }),
-        [_] => Err(Error::Truncated { field: "length", needed: 1 }),
-        [_, length, ..] if *length < 3 => Err(Error::InvalidLength {
+        [] => Error::Truncated { field: "kind", needed: 1 },
+        [kind, ..] if *kind != MPTCP_KIND => Error::NotMptcp { kind: *kind },
+        [_] => Error::Truncated { field: "length", needed: 1 },
+        [_, length, ..] if *length < 3 => Error::InvalidLength {
             option: "MPTCP option",
             expected: LengthSet::range(3, 40),
             found: *length,
-        }),
-        [_, _] => Err(Error::Truncated { field: "subtype", needed: 1 }),
-        [_, length, byte2, ..] => {
-            let length = *length;
-            let end = (length as usize).min(input.len());
-            Ok(Framed {
-                header: Header { length, subtype: byte2 >> 4, nibble: byte2 & 0x0f },
-                body: &input[3..end],
-                rest: &input[end..],
-            })
-        }
+        },
+        _ => Error::Truncated { field: "subtype", needed: 1 },
     }
 }
 
