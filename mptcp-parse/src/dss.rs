@@ -2,7 +2,8 @@
 
 use crate::error::{Error, LengthSet, Warning, Warnings};
 use crate::seq::DataSeq;
-use crate::wire::{field_u16, field_u32, field_u64, field_u8, EmitError, Header, Writer};
+use crate::option::MptcpOption;
+use crate::wire::{field_u16, field_u32, field_u64, field_u8, EmitError, Header, PResult, Writer};
 
 /// DSS flag bits (byte 3).
 pub mod flags {
@@ -136,21 +137,117 @@ pub(crate) fn parse(header: Header, body: &[u8]) -> Result<Dss, Error> {
     by_layout!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
 }
 
+/// The strict decode of a DSS option, as the whole result of
+/// [`parse_mptcp_option`](crate::parse_mptcp_option).
+///
+/// The flags and the length byte choose one of 32 functions (layout A a M m, with or without
+/// checksum), called through a table: each knows its fields' offsets, checks the bytes are
+/// there once, and writes its result in place. The errors are tail calls to cold functions,
+/// so these functions are leaves that save no register.
+#[inline(always)]
+pub(crate) fn parse_strict<'a>(header: Header, body: &'a [u8], rest: &'a [u8]) -> PResult<'a, MptcpOption<'a>> {
+    let Some((&f, i)) = body.split_first().filter(|_| header.length >= 4) else {
+        return fail(header, body);
+    };
+    let layout = (f & 0x0f) as usize;
+    let expected = EXPECTED_LEN[layout];
+    let which = if header.length == expected {
+        layout
+    } else if f & flags::MAPPING != 0 && header.length == expected + 2 {
+        layout + 16
+    } else {
+        return fail(header, body);
+    };
+    STRICT[which](u16::from(f) | u16::from(header.nibble) << 8, i, rest)
+}
+
+/// The result of [`parse_strict`] for an option it does not decode: the lenient decoder's
+/// error (a tail call with few arguments, so that the decoders need no stack frame).
+#[cold]
+#[inline(never)]
+fn fail<'a>(header: Header, body: &[u8]) -> PResult<'a, MptcpOption<'a>> {
+    match parse(header, body) {
+        Err(e) => Err(nom::Err::Error(e)),
+        // Not reached: `parse` fails where the strict decoder does.
+        Ok(_) => Err(nom::Err::Error(Error::Truncated { field: "DSS", needed: 0 })),
+    }
+}
+
+/// One layout's strict decoder: `bits` holds the flags byte and (bits 8 to 11) the subtype
+/// byte's low nibble; `i` the bytes after the flags, `rest` the input after the option.
+type StrictFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> PResult<'a, MptcpOption<'a>>;
+
+static STRICT: [StrictFn; 32] = [
+    strict_layout::<0, false>, strict_layout::<1, false>, strict_layout::<2, false>, strict_layout::<3, false>,
+    strict_layout::<4, false>, strict_layout::<5, false>, strict_layout::<6, false>, strict_layout::<7, false>,
+    strict_layout::<8, false>, strict_layout::<9, false>, strict_layout::<10, false>, strict_layout::<11, false>,
+    strict_layout::<12, false>, strict_layout::<13, false>, strict_layout::<14, false>, strict_layout::<15, false>,
+    // With a checksum: only the layouts with M are reached; the others stand in without one.
+    strict_layout::<0, false>, strict_layout::<1, false>, strict_layout::<2, false>, strict_layout::<3, false>,
+    strict_layout::<4, true>, strict_layout::<5, true>, strict_layout::<6, true>, strict_layout::<7, true>,
+    strict_layout::<8, false>, strict_layout::<9, false>, strict_layout::<10, false>, strict_layout::<11, false>,
+    strict_layout::<12, true>, strict_layout::<13, true>, strict_layout::<14, true>, strict_layout::<15, true>,
+];
+
+#[inline(never)]
+fn strict_layout<'a, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> PResult<'a, MptcpOption<'a>> {
+    let (f, nibble) = (bits as u8, (bits >> 8) as u8 & 0x0f);
+    let length = expected_len(LAYOUT) + if CHECKSUM { 2 } else { 0 };
+    let header = Header { length, subtype: 2, nibble };
+    if i.len() < length as usize - 4 {
+        return cut(bits, length, i);
+    }
+    // With the length known and checked, every read below is at a fixed offset within it.
+    match read_fields(LAYOUT, header, f, i) {
+        Ok(dss) => Ok((rest, MptcpOption::Dss(dss))),
+        Err(e) => Err(nom::Err::Error(e)),
+    }
+}
+
+/// The result of a [`strict_layout`] whose option is cut.
+#[cold]
+#[inline(never)]
+fn cut<'a>(bits: u16, length: u8, i: &[u8]) -> PResult<'a, MptcpOption<'a>> {
+    let header = Header { length, subtype: 2, nibble: (bits >> 8) as u8 & 0x0f };
+    Err(nom::Err::Error(cut_field(header, bits as u8, i)))
+}
+
 /// Decodes the fields after the flags byte `f`, whose low four bits are `LAYOUT`.
 #[inline(always)]
 fn parse_layout<const LAYOUT: u8>(header: Header, f: u8, i: &[u8]) -> Result<Dss, Error> {
     let length = header.length;
     let expected = expected_len(LAYOUT);
-    let has_mapping = LAYOUT & flags::MAPPING != 0;
     // Length alone is ambiguous (18, 20, 22, 24): the flags decide, then the length may add
     // the 2-byte checksum to a mapping. Linux checks exactly this.
-    if !(length == expected || (has_mapping && length == expected + 2)) {
+    if !(length == expected || (LAYOUT & flags::MAPPING != 0 && length == expected + 2)) {
         return Err(invalid_length(f, length));
     }
+    if i.len() < expected as usize - 4 {
+        return Err(cut_field(header, f, i));
+    }
+    // Every field but the checksum is known to be there: with `LAYOUT` constant, the reads
+    // below are at fixed offsets and their bounds checks fold away.
+    read_fields(LAYOUT, header, f, i)
+}
 
-    let (i, data_ack) = if LAYOUT & flags::DATA_ACK == 0 {
+/// The error of an option cut before the end of its fields (the field readers name the field).
+#[cold]
+#[inline(never)]
+fn cut_field(header: Header, f: u8, i: &[u8]) -> Error {
+    match read_fields(f & 0x0f, header, f, i) {
+        Err(e) => e,
+        // Not reached: the caller found the fields too short.
+        Ok(_) => Error::Truncated { field: "DSS", needed: 0 },
+    }
+}
+
+/// Reads the fields `layout` (flags A a M m) calls for, after the flags byte `f`.
+#[inline(always)]
+fn read_fields(layout: u8, header: Header, f: u8, i: &[u8]) -> Result<Dss, Error> {
+    let has_mapping = layout & flags::MAPPING != 0;
+    let (i, data_ack) = if layout & flags::DATA_ACK == 0 {
         (i, None)
-    } else if LAYOUT & flags::ACK_64 != 0 {
+    } else if layout & flags::ACK_64 != 0 {
         let (i, v) = field_u64(i, "Data ACK")?;
         (i, Some(DataSeq::U64(v)))
     } else {
@@ -158,7 +255,7 @@ fn parse_layout<const LAYOUT: u8>(header: Header, f: u8, i: &[u8]) -> Result<Dss
         (i, Some(DataSeq::U32(v)))
     };
     let mapping = if has_mapping {
-        let (i, dsn) = if LAYOUT & flags::DSN_64 != 0 {
+        let (i, dsn) = if layout & flags::DSN_64 != 0 {
             let (i, v) = field_u64(i, "data sequence number")?;
             (i, DataSeq::U64(v))
         } else {
@@ -167,14 +264,14 @@ fn parse_layout<const LAYOUT: u8>(header: Header, f: u8, i: &[u8]) -> Result<Dss
         };
         let (i, ssn) = field_u32(i, "subflow sequence number")?;
         let (i, data_len) = field_u16(i, "data-level length")?;
-        let checksum = if length > expected { Some(field_u16(i, "checksum")?.1) } else { None };
+        let checksum = if header.length > expected_len(layout) { Some(field_u16(i, "checksum")?.1) } else { None };
         Some(Mapping { dsn, ssn, data_len, checksum })
     } else {
         None
     };
     // `a` without `A` and `m` without `M` are flags no field accounts for.
     let mut unused = flags::RESERVED;
-    if LAYOUT & flags::DATA_ACK == 0 {
+    if layout & flags::DATA_ACK == 0 {
         unused |= flags::ACK_64;
     }
     if !has_mapping {
