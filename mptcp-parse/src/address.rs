@@ -1,6 +1,6 @@
 //! ADD_ADDR (subtype 0x3) and REMOVE_ADDR (subtype 0x4): address announcements.
 
-use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
 use crate::wire::{expect_length, field_array, field_u16, field_u64, field_u8, EmitError, Header, Writer};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -71,7 +71,7 @@ impl AddAddr {
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if let AddAddrVersion::V1 { reserved, .. } = self.version {
             if reserved != 0 {
-                out.push(Warning::ReservedBits { field: "ADD_ADDR flags", bits: reserved });
+                out.push(Warning::ReservedBits { field: ReservedField::AddAddrFlags, bits: reserved });
             }
         }
     }
@@ -147,7 +147,7 @@ impl RemoveAddr<'_> {
 
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: "REMOVE_ADDR subtype byte", bits: self.reserved });
+            out.push(Warning::ReservedBits { field: ReservedField::RemoveAddrSubtypeByte, bits: self.reserved });
         }
     }
 }

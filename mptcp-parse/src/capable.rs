@@ -1,6 +1,6 @@
 //! MP_CAPABLE (subtype 0x0): the handshake that starts an MPTCP connection.
 
-use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::error::{Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings};
 use crate::wire::{expect_length, field_u16, field_u64, field_u8, EmitError, Header, Writer};
 use crate::Segment;
 
@@ -211,7 +211,7 @@ impl MpCapable<'_> {
         }
         let reserved = self.flags.reserved(self.version);
         if reserved != 0 {
-            out.push(Warning::ReservedBits { field: "MP_CAPABLE flags", bits: reserved });
+            out.push(Warning::ReservedBits { field: ReservedField::MpCapableFlags, bits: reserved });
         }
         let Some(s) = segment else { return };
         let fits = match self.form {
@@ -224,22 +224,22 @@ impl MpCapable<'_> {
         };
         if !fits {
             let option = match self.form {
-                CapableForm::Bare => "MP_CAPABLE without key",
-                CapableForm::SenderKey { .. } => "MP_CAPABLE with the sender's key",
-                CapableForm::BothKeys { .. } => "MP_CAPABLE with both keys",
-                _ => "MP_CAPABLE with data-level length",
+                CapableForm::Bare => HandshakeForm::CapableWithoutKey,
+                CapableForm::SenderKey { .. } => HandshakeForm::CapableSenderKey,
+                CapableForm::BothKeys { .. } => HandshakeForm::CapableBothKeys,
+                _ => HandshakeForm::CapableWithData,
             };
             out.push(Warning::UnexpectedSegment { option, expected: self.step_segment() });
         }
     }
 
-    fn step_segment(&self) -> &'static str {
+    fn step_segment(&self) -> SegmentKind {
         match self.form {
-            CapableForm::Bare => "a SYN",
-            CapableForm::SenderKey { .. } if self.version == 0 => "a SYN or SYN/ACK",
-            CapableForm::SenderKey { .. } => "a SYN/ACK",
-            CapableForm::BothKeys { .. } => "an ACK",
-            _ => "an ACK with payload",
+            CapableForm::Bare => SegmentKind::Syn,
+            CapableForm::SenderKey { .. } if self.version == 0 => SegmentKind::SynOrSynAck,
+            CapableForm::SenderKey { .. } => SegmentKind::SynAck,
+            CapableForm::BothKeys { .. } => SegmentKind::Ack,
+            _ => SegmentKind::AckWithPayload,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! DSS (subtype 0x2): Data ACK and data sequence mapping.
 
-use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
 use crate::seq::DataSeq;
 use crate::option::MptcpOption;
 use crate::wire::{field_u16, field_u32, field_u64, field_u8, EmitError, Header, PResult, Writer};
@@ -326,10 +326,10 @@ impl Dss {
 
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: "DSS subtype byte", bits: self.reserved });
+            out.push(Warning::ReservedBits { field: ReservedField::DssSubtypeByte, bits: self.reserved });
         }
         if self.unused_flags & flags::RESERVED != 0 {
-            out.push(Warning::ReservedBits { field: "DSS flags", bits: self.unused_flags & flags::RESERVED });
+            out.push(Warning::ReservedBits { field: ReservedField::DssFlags, bits: self.unused_flags & flags::RESERVED });
         }
     }
 }

@@ -205,13 +205,88 @@ impl fmt::Display for LengthSet {
     }
 }
 
+/// Declares a `Copy` enum of names: one byte where a `&'static str` takes sixteen, so that
+/// a [`Warning`] is three bytes and a [`Warnings`] list thirteen.
+macro_rules! names {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $(#[doc = concat!("\"", $text, "\"")] $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The name as messages print it.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(self.name())
+            }
+        }
+    };
+}
+
+names! {
+    /// A field with reserved bits, as [`Warning::ReservedBits`] names it.
+    ReservedField {
+        MpCapableFlags => "MP_CAPABLE flags",
+        MpJoinSubtypeByte => "MP_JOIN subtype byte",
+        MpJoinAckReservedByte => "MP_JOIN ACK reserved byte",
+        DssSubtypeByte => "DSS subtype byte",
+        DssFlags => "DSS flags",
+        AddAddrFlags => "ADD_ADDR flags",
+        RemoveAddrSubtypeByte => "REMOVE_ADDR subtype byte",
+        MpPrioFlags => "MP_PRIO flags",
+        MpFailSubtypeByte => "MP_FAIL subtype byte",
+        MpFailReservedByte => "MP_FAIL reserved byte",
+        MpFastcloseSubtypeByte => "MP_FASTCLOSE subtype byte",
+        MpFastcloseReservedByte => "MP_FASTCLOSE reserved byte",
+        MpTcpRstFlags => "MP_TCPRST flags (U V W)",
+        FaultAnnounceFlags => "FAULT_ANNOUNCE flags",
+    }
+}
+
+names! {
+    /// A form of MP_CAPABLE or MP_JOIN that belongs to one step of the handshake, as
+    /// [`Warning::UnexpectedSegment`] names it.
+    HandshakeForm {
+        CapableWithoutKey => "MP_CAPABLE without key",
+        CapableSenderKey => "MP_CAPABLE with the sender's key",
+        CapableBothKeys => "MP_CAPABLE with both keys",
+        CapableWithData => "MP_CAPABLE with data-level length",
+        JoinSyn => "MP_JOIN SYN form",
+        JoinSynAck => "MP_JOIN SYN/ACK form",
+        JoinAck => "MP_JOIN ACK form",
+    }
+}
+
+names! {
+    /// The segment a [`HandshakeForm`] belongs on.
+    SegmentKind {
+        Syn => "a SYN",
+        SynOrSynAck => "a SYN or SYN/ACK",
+        SynAck => "a SYN/ACK",
+        Ack => "an ACK",
+        AckWithPayload => "an ACK with payload",
+    }
+}
+
 /// Something odd about an option that still decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Warning {
     /// Bits that must be zero are set (receivers ignore them).
     ReservedBits {
         /// The field that holds them.
-        field: &'static str,
+        field: ReservedField,
         /// The offending bits, in their position within that field.
         bits: u8,
     },
@@ -232,9 +307,9 @@ pub enum Warning {
     /// The option's form does not fit the segment it is on (an MP_JOIN SYN form without SYN...).
     UnexpectedSegment {
         /// The option and form.
-        option: &'static str,
+        option: HandshakeForm,
         /// The segment it belongs on.
-        expected: &'static str,
+        expected: SegmentKind,
     },
 }
 
@@ -264,10 +339,23 @@ impl fmt::Display for Warning {
 /// A short list of warnings (an option never has more than [`Warnings::CAPACITY`]).
 ///
 /// Fixed capacity so that decoding never allocates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Warnings {
-    items: [Option<Warning>; Warnings::CAPACITY],
-    len: usize,
+    // Past `len`, the items are `Warning::NonZeroPadding`, unused (and equal in equal lists).
+    items: [Warning; Warnings::CAPACITY],
+    len: u8,
+}
+
+impl Default for Warnings {
+    fn default() -> Warnings {
+        Warnings::new()
+    }
+}
+
+impl fmt::Debug for Warnings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
 }
 
 impl Warnings {
@@ -276,21 +364,22 @@ impl Warnings {
 
     /// An empty list.
     pub const fn new() -> Warnings {
-        Warnings { items: [None; Warnings::CAPACITY], len: 0 }
+        Warnings { items: [Warning::NonZeroPadding; Warnings::CAPACITY], len: 0 }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, warning: Warning) {
         // Every option's warnings are listed in `MptcpOption::warnings` and fit by
         // construction; a full list keeps the first ones rather than panic.
-        if self.len < Self::CAPACITY {
-            self.items[self.len] = Some(warning);
+        if let Some(slot) = self.items.get_mut(self.len as usize) {
+            *slot = warning;
             self.len += 1;
         }
     }
 
     /// Number of warnings.
     pub fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     /// Whether there is none.
@@ -299,17 +388,22 @@ impl Warnings {
     }
 
     /// The warnings in the order they were found.
-    pub fn iter(&self) -> impl Iterator<Item = &Warning> {
-        self.items[..self.len].iter().flatten()
+    pub fn iter(&self) -> core::slice::Iter<'_, Warning> {
+        self.as_slice().iter()
+    }
+
+    /// The warnings in the order they were found.
+    pub fn as_slice(&self) -> &[Warning] {
+        self.items.get(..self.len as usize).unwrap_or_default()
     }
 }
 
 impl<'a> IntoIterator for &'a Warnings {
     type Item = &'a Warning;
-    type IntoIter = core::iter::Flatten<core::slice::Iter<'a, Option<Warning>>>;
+    type IntoIter = core::slice::Iter<'a, Warning>;
 
     fn into_iter(self) -> Self::IntoIter {
-        self.items[..self.len].iter().flatten()
+        self.iter()
     }
 }
 

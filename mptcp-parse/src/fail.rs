@@ -1,7 +1,7 @@
 //! MP_FAIL (subtype 0x6) and MP_FASTCLOSE (subtype 0x7): the two 12-byte options that carry
 //! one 64-bit value after 12 reserved bits.
 
-use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
 use crate::wire::{expect_length, field_u64, field_u8, EmitError, Header, Writer};
 
 /// MP_FAIL: the mapping starting at `dsn` failed its checksum; the sender falls back to TCP.
@@ -56,7 +56,7 @@ impl MpFail {
         emit_reserved_u64(buf, 6, self.reserved, self.dsn)
     }
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
-        reserved_warnings("MP_FAIL", self.reserved, out);
+        reserved_warnings([ReservedField::MpFailSubtypeByte, ReservedField::MpFailReservedByte], self.reserved, out);
     }
 }
 
@@ -70,21 +70,17 @@ impl MpFastclose {
         emit_reserved_u64(buf, 7, self.reserved, self.receiver_key)
     }
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
-        reserved_warnings("MP_FASTCLOSE", self.reserved, out);
+        reserved_warnings([ReservedField::MpFastcloseSubtypeByte, ReservedField::MpFastcloseReservedByte], self.reserved, out);
     }
 }
 
 /// One warning per byte that holds set reserved bits: the subtype byte's nibble, byte 3.
-fn reserved_warnings(option: &'static str, reserved: u16, out: &mut Warnings) {
+fn reserved_warnings(fields: [ReservedField; 2], reserved: u16, out: &mut Warnings) {
     let (nibble, byte3) = ((reserved >> 8) as u8 & 0x0f, reserved as u8);
-    let (nibble_field, byte3_field) = match option {
-        "MP_FAIL" => ("MP_FAIL subtype byte", "MP_FAIL reserved byte"),
-        _ => ("MP_FASTCLOSE subtype byte", "MP_FASTCLOSE reserved byte"),
-    };
     if nibble != 0 {
-        out.push(Warning::ReservedBits { field: nibble_field, bits: nibble });
+        out.push(Warning::ReservedBits { field: fields[0], bits: nibble });
     }
     if byte3 != 0 {
-        out.push(Warning::ReservedBits { field: byte3_field, bits: byte3 });
+        out.push(Warning::ReservedBits { field: fields[1], bits: byte3 });
     }
 }

@@ -9,7 +9,7 @@
 //! | Kind=30 | Length | Subtype | A V T r | Cause | DestAddrID | SrcAddrID | [middlebox 4/16] | [padding]
 //! ```
 
-use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
 use crate::wire::{field_array, field_u8, EmitError, Header, Writer};
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -176,7 +176,7 @@ impl FaultAnnounce<'_> {
 
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if self.reserved {
-            out.push(Warning::ReservedBits { field: "FAULT_ANNOUNCE flags", bits: flags::RESERVED });
+            out.push(Warning::ReservedBits { field: ReservedField::FaultAnnounceFlags, bits: flags::RESERVED });
         }
         if self.padding.iter().any(|b| *b != 0) {
             out.push(Warning::NonZeroPadding);

@@ -1,6 +1,6 @@
 //! MP_JOIN (subtype 0x1): a new subflow joins an existing connection.
 
-use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::error::{Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings};
 use crate::wire::{expect_length, field_array, field_u32, field_u64, field_u8, EmitError, Header, Writer};
 use crate::Segment;
 
@@ -118,18 +118,18 @@ impl MpJoin<'_> {
 
     pub(crate) fn add_warnings(&self, segment: Option<Segment>, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: "MP_JOIN subtype byte", bits: self.reserved });
+            out.push(Warning::ReservedBits { field: ReservedField::MpJoinSubtypeByte, bits: self.reserved });
         }
         if let JoinForm::Ack { reserved, .. } = self.form {
             if reserved != 0 {
-                out.push(Warning::ReservedBits { field: "MP_JOIN ACK reserved byte", bits: reserved });
+                out.push(Warning::ReservedBits { field: ReservedField::MpJoinAckReservedByte, bits: reserved });
             }
         }
         let Some(s) = segment else { return };
         let (fits, option, expected) = match self.form {
-            JoinForm::Syn { .. } => (s.is_syn(), "MP_JOIN SYN form", "a SYN"),
-            JoinForm::SynAck { .. } => (s.is_syn_ack(), "MP_JOIN SYN/ACK form", "a SYN/ACK"),
-            JoinForm::Ack { .. } => (s.ack && !s.syn, "MP_JOIN ACK form", "an ACK"),
+            JoinForm::Syn { .. } => (s.is_syn(), HandshakeForm::JoinSyn, SegmentKind::Syn),
+            JoinForm::SynAck { .. } => (s.is_syn_ack(), HandshakeForm::JoinSynAck, SegmentKind::SynAck),
+            JoinForm::Ack { .. } => (s.ack && !s.syn, HandshakeForm::JoinAck, SegmentKind::Ack),
         };
         if !fits {
             out.push(Warning::UnexpectedSegment { option, expected });

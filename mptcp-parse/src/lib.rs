@@ -72,7 +72,7 @@ pub use address::{AddAddr, AddAddrVersion, RemoveAddr};
 pub use capable::{CapableFlags, CapableForm, MpCapable};
 pub use context::{Context, Segment};
 pub use dss::{Dss, Mapping};
-pub use error::{Error, LengthSet, Warning, Warnings};
+pub use error::{Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings};
 pub use fail::{MpFail, MpFastclose};
 pub use fault::{FaultAnnounce, FaultCause};
 pub use join::{JoinForm, MpJoin};

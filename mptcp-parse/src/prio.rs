@@ -1,6 +1,6 @@
 //! MP_PRIO (subtype 0x5): change a subflow's priority (backup or not).
 
-use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
 use crate::wire::{expect_length, field_u8, EmitError, Header, Writer};
 
 /// MP_PRIO.
@@ -37,7 +37,7 @@ impl MpPrio {
 
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: "MP_PRIO flags", bits: self.reserved });
+            out.push(Warning::ReservedBits { field: ReservedField::MpPrioFlags, bits: self.reserved });
         }
     }
 }

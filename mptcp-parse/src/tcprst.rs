@@ -1,6 +1,6 @@
 //! MP_TCPRST (subtype 0x8): why a subflow was reset.
 
-use crate::error::{Error, LengthSet, Warning, Warnings};
+use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
 use crate::wire::{expect_length, field_u8, EmitError, Header, Writer};
 use core::fmt;
 
@@ -87,7 +87,7 @@ impl MpTcpRst {
 
     pub(crate) fn add_warnings(&self, rst: Option<bool>, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: "MP_TCPRST flags (U V W)", bits: self.reserved });
+            out.push(Warning::ReservedBits { field: ReservedField::MpTcpRstFlags, bits: self.reserved });
         }
         if !self.reason.is_assigned() {
             out.push(Warning::UnassignedRstReason { reason: self.reason.0 });

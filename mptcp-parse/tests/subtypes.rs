@@ -7,9 +7,9 @@ use mptcp_parse::capable::CapableFlags;
 use mptcp_parse::nom;
 use mptcp_parse::{
     mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, raw_options, subtype, tcp_options, AddAddr,
-    AddAddrVersion, CapableForm, Context, DataSeq, Dss, Error, FaultAnnounce, FaultCause, JoinForm, LengthSet, Mapping,
-    MpCapable, MpFail, MpFastclose, MpJoin, MpPrio, MpTcpRst, MptcpOption, Opaque, RawOption, RemoveAddr, RstReason,
-    Segment, TcpOption, TcpSegment, Warning,
+    AddAddrVersion, CapableForm, Context, DataSeq, Dss, Error, FaultAnnounce, FaultCause, HandshakeForm, JoinForm,
+    LengthSet, Mapping, MpCapable, MpFail, MpFastclose, MpJoin, MpPrio, MpTcpRst, MptcpOption, Opaque, RawOption,
+    RemoveAddr, ReservedField, RstReason, Segment, SegmentKind, TcpOption, TcpSegment, Warning,
 };
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -85,8 +85,17 @@ fn warnings(option: &MptcpOption<'_>, ctx: &Context) -> Vec<Warning> {
     option.warnings(ctx).iter().copied().collect()
 }
 
-fn reserved(field: &'static str, bits: u8) -> Warning {
+/// A reserved-bits warning, its field named as messages print it.
+fn reserved(field: &str, bits: u8) -> Warning {
+    let field = *ReservedField::ALL.iter().find(|f| f.name() == field).unwrap_or_else(|| panic!("no field {field:?}"));
     Warning::ReservedBits { field, bits }
+}
+
+/// A wrong-segment warning, named as messages print it.
+fn unexpected(option: &str, expected: &str) -> Warning {
+    let option = *HandshakeForm::ALL.iter().find(|f| f.name() == option).unwrap_or_else(|| panic!("no form {option:?}"));
+    let expected = *SegmentKind::ALL.iter().find(|s| s.name() == expected).unwrap_or_else(|| panic!("no segment {expected:?}"));
+    Warning::UnexpectedSegment { option, expected }
 }
 
 /// A valid wire form with its field layout: each field's name and size, from byte 3 on.
@@ -914,7 +923,7 @@ fn mp_join_forms_on_the_wrong_segment() {
     ];
     for (option, seg, expected) in cases {
         let expected: Vec<Warning> =
-            expected.map(|(option, expected)| Warning::UnexpectedSegment { option, expected }).into_iter().collect();
+            expected.map(|(option, expected)| unexpected(option, expected)).into_iter().collect();
         assert_eq!(warnings(option, &Context::on(seg)), expected, "{option:?} on {seg:?}");
         // Without a segment, no such check.
         assert!(warnings(option, &Context::default()).is_empty());
@@ -940,7 +949,7 @@ fn mp_capable_forms_on_the_wrong_segment() {
             if right.contains(&seg) {
                 assert!(got.is_empty(), "{name} on {seg:?}: {got:?}");
             } else {
-                assert_eq!(got, [Warning::UnexpectedSegment { option: name, expected }], "{name} on {seg:?}");
+                assert_eq!(got, [unexpected(name, expected)], "{name} on {seg:?}");
             }
         }
     }
@@ -951,7 +960,7 @@ fn mp_capable_forms_on_the_wrong_segment() {
         warnings(&option, &Context::on(ACK)),
         [
             reserved("MP_CAPABLE flags", 0x40),
-            Warning::UnexpectedSegment { option: "MP_CAPABLE without key", expected: "a SYN" }
+            unexpected("MP_CAPABLE without key", "a SYN")
         ]
     );
 }
@@ -1792,7 +1801,7 @@ fn warning_messages_name_the_field() {
         (Warning::TcpRstWithoutRst, "MP_TCPRST on a segment without RST is ignored by receivers"),
         (Warning::NonZeroPadding, "FAULT_ANNOUNCE padding is not zero"),
         (
-            Warning::UnexpectedSegment { option: "MP_JOIN SYN form", expected: "a SYN" },
+            Warning::UnexpectedSegment { option: HandshakeForm::JoinSyn, expected: SegmentKind::Syn },
             "MP_JOIN SYN form belongs on a SYN",
         ),
     ];
