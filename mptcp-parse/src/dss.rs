@@ -2,7 +2,7 @@
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
 use crate::seq::DataSeq;
-use crate::option::MptcpOption;
+use crate::option::{Decoded, MptcpOption};
 use crate::wire::{field_u16, field_u32, field_u64, field_u8, EmitError, Header, PResult, Writer};
 
 /// DSS flag bits (byte 3).
@@ -118,36 +118,82 @@ fn too_short(found: u8) -> Error {
     Error::InvalidLength { option: "DSS", expected: ANY_DSS_LENGTH, found }
 }
 
-#[inline(always)]
+/// Decodes a DSS option by its flags, field by field: the reference decoder, which the fast
+/// path below ([`decode`]) calls for its errors.
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<Dss, Error> {
     if header.length < 4 {
         return Err(too_short(header.length));
     }
     let (i, f) = field_u8(body, "DSS flags")?;
-    // One copy of the decoder per layout (flags A a M m): each checks the length against a
-    // constant and reads its fields at fixed offsets, without testing the flags again.
-    macro_rules! by_layout {
-        ($($layout:literal)*) => {
-            match f & 0x0f {
-                $($layout => parse_layout::<$layout>(header, f, i),)*
-                _ => parse_layout::<15>(header, f, i),
-            }
-        };
+    let expected = EXPECTED_LEN[(f & 0x0f) as usize];
+    // Length alone is ambiguous (18, 20, 22, 24): the flags decide, then the length may add
+    // the 2-byte checksum to a mapping. Linux checks exactly this.
+    if !(header.length == expected || (f & flags::MAPPING != 0 && header.length == expected + 2)) {
+        return Err(invalid_length(f, header.length));
     }
-    by_layout!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14)
+    read_fields(f & 0x0f, header, f, i)
 }
 
-/// The strict decode of a DSS option, as the whole result of
-/// [`parse_mptcp_option`](crate::parse_mptcp_option).
+/// What the fast DSS decoder builds: the strict `IResult`; the lenient `(rest, Decoded)`; or the
+/// `Some(Decoded)` of the options area's lenient iterator. Each is built in place by the layout
+/// function (a tail call from the entry point), rather than copied from one to another.
+pub(crate) trait Output<'a> {
+    /// The result for a decoded option followed by `rest`.
+    fn decoded(rest: &'a [u8], dss: Dss) -> Self;
+    /// The result for an option that does not decode.
+    fn failed(rest: &'a [u8], error: Error) -> Self;
+}
+
+impl<'a> Output<'a> for PResult<'a, MptcpOption<'a>> {
+    #[inline(always)]
+    fn decoded(rest: &'a [u8], dss: Dss) -> Self {
+        Ok((rest, MptcpOption::Dss(dss)))
+    }
+    #[inline(always)]
+    fn failed(_: &'a [u8], error: Error) -> Self {
+        Err(nom::Err::Error(error))
+    }
+}
+
+impl<'a> Output<'a> for (&'a [u8], Decoded<'a>) {
+    #[inline(always)]
+    fn decoded(rest: &'a [u8], dss: Dss) -> Self {
+        let mut warnings = Warnings::new();
+        dss.add_warnings(&mut warnings);
+        (rest, Decoded { option: Ok(MptcpOption::Dss(dss)), warnings })
+    }
+    #[inline(always)]
+    fn failed(rest: &'a [u8], error: Error) -> Self {
+        (rest, Decoded { option: Err(error), warnings: Warnings::new() })
+    }
+}
+
+impl<'a> Output<'a> for Option<Decoded<'a>> {
+    #[inline(always)]
+    fn decoded(rest: &'a [u8], dss: Dss) -> Self {
+        Some(<(&[u8], Decoded<'a>)>::decoded(rest, dss).1)
+    }
+    #[inline(always)]
+    fn failed(rest: &'a [u8], error: Error) -> Self {
+        Some(<(&[u8], Decoded<'a>)>::failed(rest, error).1)
+    }
+}
+
+/// One layout's decoder: `bits` holds the flags byte and (bits 8 to 11) the subtype byte's
+/// low nibble; `i` the bytes after the flags, `rest` the input after the option.
+type LayoutFn<'a, O> = fn(u16, &'a [u8], &'a [u8]) -> O;
+
+/// Decodes a DSS option (its frame already split) into the caller's whole result.
 ///
-/// The flags and the length byte choose one of 32 functions (layout A a M m, with or without
-/// checksum), called through a table: each knows its fields' offsets, checks the bytes are
-/// there once, and writes its result in place. The errors are tail calls to cold functions,
-/// so these functions are leaves that save no register.
+/// DSS is on nearly every segment of a connection. The flags and the length byte choose one
+/// of 32 functions (layout A a M m, with or without checksum), called through a table: each
+/// knows its fields' offsets, checks once that the bytes are there, and writes its result in
+/// place. Errors are tail calls to cold functions, so the layout functions are leaves that
+/// save no register; and no value is copied from one `Result` into another.
 #[inline(always)]
-pub(crate) fn parse_strict<'a>(header: Header, body: &'a [u8], rest: &'a [u8]) -> PResult<'a, MptcpOption<'a>> {
+pub(crate) fn decode<'a, O: Output<'a>>(header: Header, body: &'a [u8], rest: &'a [u8], table: &[LayoutFn<'a, O>; 32]) -> O {
     let Some((&f, i)) = body.split_first().filter(|_| header.length >= 4) else {
-        return fail(header, body);
+        return fail(header, body, rest);
     };
     let layout = (f & 0x0f) as usize;
     let expected = EXPECTED_LEN[layout];
@@ -156,89 +202,93 @@ pub(crate) fn parse_strict<'a>(header: Header, body: &'a [u8], rest: &'a [u8]) -
     } else if f & flags::MAPPING != 0 && header.length == expected + 2 {
         layout + 16
     } else {
-        return fail(header, body);
+        return fail(header, body, rest);
     };
-    STRICT[which](u16::from(f) | u16::from(header.nibble) << 8, i, rest)
+    table[which](u16::from(f) | u16::from(header.nibble) << 8, i, rest)
 }
 
-/// The result of [`parse_strict`] for an option it does not decode: the lenient decoder's
-/// error (a tail call with few arguments, so that the decoders need no stack frame).
+/// The result of [`decode`] for an option it does not decode: the reference decoder's error.
 #[cold]
 #[inline(never)]
-fn fail<'a>(header: Header, body: &[u8]) -> PResult<'a, MptcpOption<'a>> {
+fn fail<'a, O: Output<'a>>(header: Header, body: &[u8], rest: &'a [u8]) -> O {
     match parse(header, body) {
-        Err(e) => Err(nom::Err::Error(e)),
-        // Not reached: `parse` fails where the strict decoder does.
-        Ok(_) => Err(nom::Err::Error(Error::Truncated { field: "DSS", needed: 0 })),
+        Err(e) => O::failed(rest, e),
+        // Not reached: `parse` fails where `decode` does.
+        Ok(dss) => O::decoded(rest, dss),
     }
 }
 
-/// One layout's strict decoder: `bits` holds the flags byte and (bits 8 to 11) the subtype
-/// byte's low nibble; `i` the bytes after the flags, `rest` the input after the option.
-type StrictFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> PResult<'a, MptcpOption<'a>>;
-
-static STRICT: [StrictFn; 32] = [
-    strict_layout::<0, false>, strict_layout::<1, false>, strict_layout::<2, false>, strict_layout::<3, false>,
-    strict_layout::<4, false>, strict_layout::<5, false>, strict_layout::<6, false>, strict_layout::<7, false>,
-    strict_layout::<8, false>, strict_layout::<9, false>, strict_layout::<10, false>, strict_layout::<11, false>,
-    strict_layout::<12, false>, strict_layout::<13, false>, strict_layout::<14, false>, strict_layout::<15, false>,
-    // With a checksum: only the layouts with M are reached; the others stand in without one.
-    strict_layout::<0, false>, strict_layout::<1, false>, strict_layout::<2, false>, strict_layout::<3, false>,
-    strict_layout::<4, true>, strict_layout::<5, true>, strict_layout::<6, true>, strict_layout::<7, true>,
-    strict_layout::<8, false>, strict_layout::<9, false>, strict_layout::<10, false>, strict_layout::<11, false>,
-    strict_layout::<12, true>, strict_layout::<13, true>, strict_layout::<14, true>, strict_layout::<15, true>,
-];
-
-#[inline(never)]
-fn strict_layout<'a, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> PResult<'a, MptcpOption<'a>> {
+/// The decoder of one layout (`LAYOUT`: flags A a M m; `CHECKSUM`: with the 2-byte checksum).
+#[inline(always)]
+fn layout<'a, O: Output<'a>, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> O {
     let (f, nibble) = (bits as u8, (bits >> 8) as u8 & 0x0f);
     let length = expected_len(LAYOUT) + if CHECKSUM { 2 } else { 0 };
     let header = Header { length, subtype: 2, nibble };
     if i.len() < length as usize - 4 {
-        return cut(bits, length, i);
+        return cut(bits, length, i, rest);
     }
     // With the length known and checked, every read below is at a fixed offset within it.
     match read_fields(LAYOUT, header, f, i) {
-        Ok(dss) => Ok((rest, MptcpOption::Dss(dss))),
-        Err(e) => Err(nom::Err::Error(e)),
+        Ok(dss) => O::decoded(rest, dss),
+        Err(e) => O::failed(rest, e),
     }
 }
 
-/// The result of a [`strict_layout`] whose option is cut.
+/// The result of a [`layout`] whose option is cut: the field readers name the field.
 #[cold]
 #[inline(never)]
-fn cut<'a>(bits: u16, length: u8, i: &[u8]) -> PResult<'a, MptcpOption<'a>> {
+fn cut<'a, O: Output<'a>>(bits: u16, length: u8, i: &[u8], rest: &'a [u8]) -> O {
     let header = Header { length, subtype: 2, nibble: (bits >> 8) as u8 & 0x0f };
-    Err(nom::Err::Error(cut_field(header, bits as u8, i)))
-}
-
-/// Decodes the fields after the flags byte `f`, whose low four bits are `LAYOUT`.
-#[inline(always)]
-fn parse_layout<const LAYOUT: u8>(header: Header, f: u8, i: &[u8]) -> Result<Dss, Error> {
-    let length = header.length;
-    let expected = expected_len(LAYOUT);
-    // Length alone is ambiguous (18, 20, 22, 24): the flags decide, then the length may add
-    // the 2-byte checksum to a mapping. Linux checks exactly this.
-    if !(length == expected || (LAYOUT & flags::MAPPING != 0 && length == expected + 2)) {
-        return Err(invalid_length(f, length));
-    }
-    if i.len() < expected as usize - 4 {
-        return Err(cut_field(header, f, i));
-    }
-    // Every field but the checksum is known to be there: with `LAYOUT` constant, the reads
-    // below are at fixed offsets and their bounds checks fold away.
-    read_fields(LAYOUT, header, f, i)
-}
-
-/// The error of an option cut before the end of its fields (the field readers name the field).
-#[cold]
-#[inline(never)]
-fn cut_field(header: Header, f: u8, i: &[u8]) -> Error {
-    match read_fields(f & 0x0f, header, f, i) {
-        Err(e) => e,
+    match read_fields((bits & 0x0f) as u8, header, bits as u8, i) {
+        Err(e) => O::failed(rest, e),
         // Not reached: the caller found the fields too short.
-        Ok(_) => Error::Truncated { field: "DSS", needed: 0 },
+        Ok(dss) => O::decoded(rest, dss),
     }
+}
+
+/// The table of [`layout`] functions for one output, as `$name::<LAYOUT, CHECKSUM>`.
+macro_rules! layouts {
+    ($name:ident) => {
+        [
+            $name::<0, false>, $name::<1, false>, $name::<2, false>, $name::<3, false>,
+            $name::<4, false>, $name::<5, false>, $name::<6, false>, $name::<7, false>,
+            $name::<8, false>, $name::<9, false>, $name::<10, false>, $name::<11, false>,
+            $name::<12, false>, $name::<13, false>, $name::<14, false>, $name::<15, false>,
+            // With a checksum: only the layouts with M are reached; the others stand in without.
+            $name::<0, false>, $name::<1, false>, $name::<2, false>, $name::<3, false>,
+            $name::<4, true>, $name::<5, true>, $name::<6, true>, $name::<7, true>,
+            $name::<8, false>, $name::<9, false>, $name::<10, false>, $name::<11, false>,
+            $name::<12, true>, $name::<13, true>, $name::<14, true>, $name::<15, true>,
+        ]
+    };
+}
+
+type StrictFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> PResult<'a, MptcpOption<'a>>;
+type LenientFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> (&'a [u8], Decoded<'a>);
+type ItemFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> Option<Decoded<'a>>;
+
+/// The layout decoders of [`parse_mptcp_option`](crate::parse_mptcp_option).
+pub(crate) static STRICT: [StrictFn; 32] = layouts!(strict);
+
+/// The layout decoders of [`parse_mptcp_option_lenient`](crate::parse_mptcp_option_lenient).
+pub(crate) static LENIENT: [LenientFn; 32] = layouts!(lenient);
+
+/// The layout decoders of [`mptcp_options_lenient`](crate::mptcp_options_lenient).
+pub(crate) static ITEMS: [ItemFn; 32] = layouts!(item);
+
+#[inline(never)]
+fn strict<'a, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> PResult<'a, MptcpOption<'a>> {
+    layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
+}
+
+#[inline(never)]
+fn lenient<'a, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> (&'a [u8], Decoded<'a>) {
+    layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
+}
+
+#[inline(never)]
+fn item<'a, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> Option<Decoded<'a>> {
+    layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
 }
 
 /// Reads the fields `layout` (flags A a M m) calls for, after the flags byte `f`.

@@ -156,7 +156,7 @@ pub fn parse_mptcp_option<'a>(input: &'a [u8], ctx: &Context) -> PResult<'a, Mpt
     // DSS, on nearly every segment of a connection, is decoded here; the subtypes a connection
     // sends a few times are in a function of their own, so that they cost DSS nothing.
     if framed.header.subtype == subtype::DSS {
-        return dss::parse_strict(framed.header, framed.body, framed.rest);
+        return dss::decode(framed.header, framed.body, framed.rest, &dss::STRICT);
     }
     parse_other(input, ctx)
 }
@@ -210,6 +210,19 @@ pub struct Decoded<'a> {
 /// option is returned even when the option itself is malformed, so the next option can still
 /// be read (empty when the option's length cannot be trusted).
 pub fn parse_mptcp_option_lenient<'a>(input: &'a [u8], ctx: &Context) -> (&'a [u8], Decoded<'a>) {
+    match frame(input) {
+        // As in the strict decoder, DSS is decoded here, the other subtypes in a function of
+        // their own.
+        Ok(framed) if framed.header.subtype == subtype::DSS => {
+            dss::decode(framed.header, framed.body, framed.rest, &dss::LENIENT)
+        }
+        _ => lenient_other(input, ctx),
+    }
+}
+
+/// The lenient decode of every subtype but DSS, and of what is not an MPTCP option.
+#[inline(never)]
+pub(crate) fn lenient_other<'a>(input: &'a [u8], ctx: &Context) -> (&'a [u8], Decoded<'a>) {
     match frame(input) {
         Err(e) => (&[], Decoded { option: Err(e), warnings: Warnings::new() }),
         Ok(framed) => {

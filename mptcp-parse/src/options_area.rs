@@ -1,8 +1,11 @@
 //! The TCP options area: every option of a TCP header, MPTCP ones decoded.
 
+use crate::dss;
 use crate::error::{Error, LengthSet};
-use crate::option::{parse_mptcp_option, parse_mptcp_option_lenient, Decoded, MptcpOption};
-use crate::wire::MPTCP_KIND;
+#[cfg(doc)]
+use crate::option::parse_mptcp_option_lenient;
+use crate::option::{lenient_other, parse_mptcp_option, subtype, Decoded, MptcpOption};
+use crate::wire::{frame, MPTCP_KIND};
 use crate::{Context, Segment};
 
 /// TCP option kind: End of Option List.
@@ -121,11 +124,32 @@ impl<'a> Iterator for TcpOptions<'a> {
 /// [`parse_mptcp_option_lenient`]); other kinds are skipped. A broken TCP option length
 /// yields one error and ends the walk.
 pub fn mptcp_options_lenient(area: &[u8], ctx: Context) -> impl Iterator<Item = Decoded<'_>> {
-    raw_options(area).filter_map(move |raw| match raw {
-        Ok(raw) if raw.kind == MPTCP_KIND => Some(parse_mptcp_option_lenient(raw.bytes, &ctx).1),
-        Ok(_) => None,
-        Err(e) => Some(Decoded { option: Err(e), warnings: Default::default() }),
-    })
+    MptcpOptionsLenient { raw: raw_options(area), ctx }
+}
+
+/// The iterator of [`mptcp_options_lenient`].
+struct MptcpOptionsLenient<'a> {
+    raw: RawOptions<'a>,
+    ctx: Context,
+}
+
+impl<'a> Iterator for MptcpOptionsLenient<'a> {
+    type Item = Decoded<'a>;
+
+    fn next(&mut self) -> Option<Decoded<'a>> {
+        loop {
+            let raw = match self.raw.next()? {
+                Ok(raw) if raw.kind == MPTCP_KIND => raw,
+                Ok(_) => continue,
+                Err(e) => return Some(Decoded { option: Err(e), warnings: Default::default() }),
+            };
+            // DSS, as `parse_mptcp_option_lenient` decodes it, but built in the `Some` itself.
+            return match frame(raw.bytes) {
+                Ok(f) if f.header.subtype == subtype::DSS => dss::decode(f.header, f.body, f.rest, &dss::ITEMS),
+                _ => Some(lenient_other(raw.bytes, &self.ctx).1),
+            };
+        }
+    }
 }
 
 /// The parts of a TCP segment the MPTCP decoders need.
