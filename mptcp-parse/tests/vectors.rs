@@ -85,6 +85,58 @@ fn dss_checksum_is_the_same_however_the_payload_is_split() {
     }
 }
 
+/// RFC 1071 as written: 16-bit big-endian words of the pseudo-header and the payload (odd
+/// byte padded with zero), summed with end-around carry, complemented.
+fn rfc1071_dss_checksum(dsn: u64, ssn: u32, data_len: u16, payload: &[u8]) -> u16 {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&dsn.to_be_bytes());
+    bytes.extend_from_slice(&ssn.to_be_bytes());
+    bytes.extend_from_slice(&data_len.to_be_bytes());
+    bytes.extend_from_slice(&[0, 0]);
+    bytes.extend_from_slice(payload);
+    if bytes.len() % 2 == 1 {
+        bytes.push(0);
+    }
+    let mut sum: u32 = 0;
+    for w in bytes.chunks_exact(2) {
+        sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+#[test]
+fn dss_checksum_equals_a_plain_rfc1071_sum() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut random = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    };
+    let mut payloads: Vec<Vec<u8>> = (0..=70).map(&mut random).collect();
+    payloads.extend([random(1400), random(65535), vec![0xff; 1400], vec![0; 1400], vec![0xff; 17], vec![0; 9]]);
+    for (dsn, ssn, len) in [(0, 0, 0), (u64::MAX, u32::MAX, u16::MAX), (0x0102_0304_0506_0708, 77, 1001)] {
+        for payload in &payloads {
+            let expected = rfc1071_dss_checksum(dsn, ssn, len, payload);
+            assert_eq!(dss_checksum(dsn, ssn, len, payload), expected, "{} bytes", payload.len());
+            // Fed in three pieces at odd places, too.
+            let (a, b) = ((payload.len() / 3) | 1, (payload.len() * 2 / 3) | 1);
+            if b <= payload.len() {
+                let mut c = DssChecksum::new(dsn, ssn, len);
+                c.update(&payload[..a.min(b)]);
+                c.update(&payload[a.min(b)..b]);
+                c.update(&payload[b..]);
+                assert_eq!(c.value(), expected, "{} bytes split at {a} and {b}", payload.len());
+            }
+        }
+    }
+}
+
 const AA_SENDER: u64 = 0x73bb150358a0aecb;
 const AA_RECEIVER: u64 = 0x8f0c7c64a6a32ac1;
 const AA_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 168, 136, 225));
