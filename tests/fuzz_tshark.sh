@@ -98,7 +98,7 @@ task() {
     if [ -n "$FZ_PYTHON" ]; then
         altered=$("$FZ_PYTHON" "$FZ_ROOT/altered.py" "$capture" "$input" 2>/dev/null || echo -1)
     fi
-    local frames=0 verdicts="" keep=0
+    local frames=0 verdicts=""
     local pass
     for pass in 1 2; do
         local args=(-nr "$input" -V -o mptcpx.verify_crypto:TRUE)
