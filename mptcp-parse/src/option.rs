@@ -152,18 +152,20 @@ fn decode<'a>(header: Header, body: &'a [u8], ctx: &Context) -> Result<MptcpOpti
 /// assert_eq!(dss.data_ack.unwrap().raw(), 0x8ed34f4e);
 /// ```
 pub fn parse_mptcp_option<'a>(input: &'a [u8], ctx: &Context) -> PResult<'a, MptcpOption<'a>> {
-    let framed = frame(input).map_err(nom::Err::Error)?;
-    // DSS, on nearly every segment of a connection, is decoded here; the subtypes a connection
-    // sends a few times are in a function of their own, so that they cost DSS nothing.
-    if framed.header.subtype == subtype::DSS {
-        return dss::decode(framed.header, framed.body, framed.rest, &dss::STRICT);
+    match frame(input) {
+        // DSS, on nearly every segment of a connection, is decoded here; the subtypes a
+        // connection sends a few times are in a function of their own, so that they cost DSS
+        // nothing.
+        Ok(framed) if framed.header.subtype == subtype::DSS => {
+            dss::decode(framed.header, framed.body, framed.rest, &dss::STRICT)
+        }
+        _ => parse_other(input, ctx),
     }
-    parse_other(input, ctx)
 }
 
-/// The strict decode of every subtype but DSS. It frames the option again rather than take
-/// the frame: that costs the rare subtypes a few instructions, and keeps DSS's frame in
-/// registers.
+/// The strict decode of every subtype but DSS, and of what is not an MPTCP option. It frames
+/// the option again rather than take the frame: that costs the rare subtypes a few
+/// instructions, and keeps DSS's frame in registers.
 #[inline(never)]
 fn parse_other<'a>(input: &'a [u8], ctx: &Context) -> PResult<'a, MptcpOption<'a>> {
     let framed = frame(input).map_err(nom::Err::Error)?;
