@@ -28,7 +28,7 @@ use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, Finding, FrameReport
 
 use crate::ffi;
 use crate::fields::{Ei, Ett, Hf, PROTO};
-use crate::tree::{Item, TreeView};
+use crate::tree::{report_panic, Item, TreeView};
 
 /// The engine of the open capture file.
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
@@ -83,18 +83,7 @@ pub(crate) unsafe extern "C" fn on_segment(
         unsafe { analyse(&view, tvb, tcp_offset, pinfo, stream) }
     }));
     if let Err(panic) = done {
-        let msg = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
-        // An expert item needs a tree item to be shown and filtered on: a fresh MPTCPX item.
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            let mut report = view.clone_view();
-            let item = report.add_protocol_at(PROTO.load(Relaxed), Ett::Analysis).generated();
-            item.append_text(": internal error");
-            report.expert(item, Ei::PluginError, Some(&format!("MPTCPX analysis internal error: {msg}")));
-        }));
+        report_panic(&mut view.clone_view(), false, Ett::Analysis, "MPTCPX analysis internal error", panic);
     }
 }
 

@@ -14,7 +14,7 @@ use mptcp_parse::{
 
 use crate::ffi;
 use crate::fields::{sync_subtype_names, Ei, Ett, Hf, PROTO};
-use crate::tree::{Item, TreeView};
+use crate::tree::{report_panic, Item, TreeView};
 
 /// Wireshark's boolean types differ between releases (gboolean, bool).
 trait Truthy {
@@ -63,18 +63,7 @@ pub(crate) unsafe extern "C" fn on_option(
         show_option(&mut view, seg);
     }));
     if let Err(panic) = done {
-        let msg = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
-        // Reporting must not panic again across the C boundary either.
-        // An expert item needs a tree item to be shown and filtered on: a fresh MPTCPX item.
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            let item = report.add_protocol(PROTO.load(Relaxed), Ett::Option);
-            item.append_text(": internal error");
-            report.expert(item, Ei::PluginError, Some(&format!("MPTCPX internal error: {msg}")));
-        }));
+        report_panic(&mut report, true, Ett::Option, "MPTCPX internal error", panic);
     }
 }
 

@@ -184,3 +184,20 @@ fn under_mask(hf: Hf, value: u64) -> u64 {
         (value << mask.trailing_zeros()) & mask
     }
 }
+
+/// Shows a caught panic as `mptcpx.plugin_error` on a fresh MPTCPX item at `view` (an expert
+/// item needs a tree item to be shown and filtered on): over the option's bytes when
+/// `over_bytes`, over none otherwise. Reporting must not panic across the C boundary either.
+pub(crate) fn report_panic(view: &mut TreeView, over_bytes: bool, ett: Ett, what: &str, panic: Box<dyn std::any::Any + Send>) {
+    let msg = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let proto = crate::fields::PROTO.load(std::sync::atomic::Ordering::Relaxed);
+        let item = if over_bytes { view.add_protocol(proto, ett) } else { view.add_protocol_at(proto, ett).generated() };
+        item.append_text(": internal error");
+        view.expert(item, Ei::PluginError, Some(&format!("{what}: {msg}")));
+    }));
+}
