@@ -33,17 +33,7 @@ fn capture(name: &str) -> std::path::PathBuf {
 /// The findings of `name` other than the routine successes (valid checksums, HMACs and keys),
 /// which are counted by `clean_captures_verify_everything`.
 fn notable(name: &str) -> Vec<(u32, Finding)> {
-    analyse(&capture(name))
-        .into_iter()
-        .filter(|(_, f)| {
-            !matches!(
-                f,
-                Finding::DssChecksum { valid: true, .. }
-                    | Finding::JoinHmac { valid: true, .. }
-                    | Finding::FastcloseKey { valid: true }
-                    | Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }
-            )
-        })
+    analyse(&capture(name)).into_iter().filter(|(_, f)| !support::is_routine(f))
         .collect()
 }
 

@@ -64,17 +64,7 @@ fn analyse(name: &str) -> Vec<(u32, Finding)> {
 
 /// The findings other than the routine successes (valid checksums, HMACs and keys).
 fn notable(name: &str) -> Vec<(u32, Finding)> {
-    analyse(name)
-        .into_iter()
-        .filter(|(_, f)| {
-            !matches!(
-                f,
-                Finding::DssChecksum { valid: true, .. }
-                    | Finding::JoinHmac { valid: true, .. }
-                    | Finding::FastcloseKey { valid: true }
-                    | Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }
-            )
-        })
+    analyse(name).into_iter().filter(|(_, f)| !support::is_routine(f))
         .collect()
 }
 

@@ -149,3 +149,17 @@ fn ip_to_tcp(ip: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
         _ => None,
     }
 }
+
+/// Findings that only confirm what is healthy (valid checksums, HMACs and keys): tests that
+/// look for what is notable filter them out.
+#[cfg(feature = "analysis")]
+pub fn is_routine(f: &mptcp_parse::analysis::Finding) -> bool {
+    use mptcp_parse::analysis::{AddAddrVerdict, Finding};
+    matches!(
+        f,
+        Finding::DssChecksum { valid: true, .. }
+            | Finding::JoinHmac { valid: true, .. }
+            | Finding::FastcloseKey { valid: true }
+            | Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }
+    )
+}
