@@ -14,94 +14,12 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mptcp_parse::crypto::{dss_checksum, DssChecksum};
-use mptcp_parse::{
-    mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, raw_options, tcp_options, Context,
-    TcpSegment, MPTCP_KIND,
-};
+use mptcp_parse::{mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, tcp_options, Context};
 use std::hint::black_box;
-use std::ops::Range;
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+mod inputs;
 
-const CAPTURES: [&str; 2] = ["20_v4_bulk_fullmesh.pcap", "22_v6_endpoint_del_midtransfer.pcap"];
-
-/// Every MPTCP option, back to back in one buffer.
-struct Options {
-    bytes: Vec<u8>,
-    ranges: Vec<Range<usize>>,
-}
-
-/// Every options area with the context of its segment.
-struct Areas {
-    bytes: Vec<u8>,
-    areas: Vec<(Range<usize>, Context)>,
-    tcp_options: u64,
-    mptcp_options: u64,
-}
-
-/// The TCP segments of the benchmark captures (header and captured payload).
-fn segments() -> Vec<Vec<u8>> {
-    let dir = support::captures_dir().join("kernel");
-    let mut out = Vec::new();
-    for name in CAPTURES {
-        for packet in support::read_frames(&dir.join(name)).into_iter().flatten() {
-            out.push(packet.tcp);
-        }
-    }
-    out
-}
-
-fn collect(segments: &[Vec<u8>]) -> (Options, Areas) {
-    let mut options = Options { bytes: Vec::new(), ranges: Vec::new() };
-    let mut areas = Areas { bytes: Vec::new(), areas: Vec::new(), tcp_options: 0, mptcp_options: 0 };
-    for tcp in segments {
-        let Ok(seg) = TcpSegment::parse(tcp) else { continue };
-        if seg.options.is_empty() {
-            continue;
-        }
-        let start = areas.bytes.len();
-        areas.bytes.extend_from_slice(seg.options);
-        areas.areas.push((start..areas.bytes.len(), seg.context()));
-        for raw in raw_options(seg.options) {
-            areas.tcp_options += 1;
-            let Ok(raw) = raw else { continue };
-            if raw.kind == MPTCP_KIND {
-                areas.mptcp_options += 1;
-                let start = options.bytes.len();
-                options.bytes.extend_from_slice(raw.bytes);
-                options.ranges.push(start..options.bytes.len());
-            }
-        }
-    }
-    (options, areas)
-}
-
-/// 1400-byte payloads: the real ones of the captures where they are that long, else
-/// pseudo-random bytes.
-fn payloads(segments: &[Vec<u8>], count: usize) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = segments
-        .iter()
-        .filter_map(|tcp| TcpSegment::parse(tcp).ok())
-        .filter(|seg| seg.payload.len() >= 1400)
-        .map(|seg| seg.payload[..1400].to_vec())
-        .take(count)
-        .collect();
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-    while out.len() < count {
-        out.push(
-            (0..1400)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    x as u8
-                })
-                .collect(),
-        );
-    }
-    out
-}
+use inputs::{collect, payloads, segments};
 
 fn bench(c: &mut Criterion) {
     let segments = segments();

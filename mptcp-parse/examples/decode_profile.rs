@@ -12,19 +12,14 @@
 //! `parse_mptcp_option_lenient`, `update_1400` (elements: payload bytes).
 
 use mptcp_parse::crypto::DssChecksum;
-use mptcp_parse::{
-    mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, raw_options, tcp_options, Context,
-    TcpSegment, MPTCP_KIND,
-};
+use mptcp_parse::{mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, tcp_options, Context, TcpSegment};
 use std::hint::black_box;
 use std::ops::Range;
 
-#[path = "../tests/support/mod.rs"]
-mod support;
+#[path = "../benches/inputs/mod.rs"]
+mod inputs;
 
-const CAPTURES: [&str; 2] = ["20_v4_bulk_fullmesh.pcap", "22_v6_endpoint_del_midtransfer.pcap"];
-
-/// The inputs, built as the benchmark builds them.
+/// The inputs, built by the benchmark's own code.
 struct Inputs {
     options: Vec<u8>,
     ranges: Vec<Range<usize>>,
@@ -35,43 +30,19 @@ struct Inputs {
 }
 
 fn inputs() -> Inputs {
-    let dir = support::captures_dir().join("kernel");
-    let mut segments = Vec::new();
-    for name in CAPTURES {
-        segments.extend(support::read_frames(&dir.join(name)).into_iter().flatten().map(|p| p.tcp));
-    }
-    let mut i = Inputs {
-        options: Vec::new(),
-        ranges: Vec::new(),
-        areas: Vec::new(),
-        area_ranges: Vec::new(),
-        tcp_options: 0,
-        payloads: Vec::new(),
-    };
-    for tcp in &segments {
-        let Ok(seg) = TcpSegment::parse(tcp) else { continue };
-        if seg.payload.len() >= 1400 && i.payloads.len() < 64 {
-            i.payloads.push(seg.payload[..1400].to_vec());
-        }
-        if seg.options.is_empty() {
-            continue;
-        }
-        let start = i.areas.len();
-        i.areas.extend_from_slice(seg.options);
-        i.area_ranges.push((start..i.areas.len(), seg.context()));
-        for raw in raw_options(seg.options) {
-            i.tcp_options += 1;
-            let Ok(raw) = raw else { continue };
-            if raw.kind == MPTCP_KIND {
-                let start = i.options.len();
-                i.options.extend_from_slice(raw.bytes);
-                i.ranges.push(start..i.options.len());
-            }
-        }
-    }
+    let segments = inputs::segments();
+    let real_payloads = segments.iter().filter_map(|t| TcpSegment::parse(t).ok()).filter(|s| s.payload.len() >= 1400).count();
     // The benchmark fills up to 64 payloads with pseudo-random bytes; the captures have enough.
-    assert_eq!(i.payloads.len(), 64, "fewer than 64 payloads of 1400 bytes");
-    i
+    assert!(real_payloads >= 64, "fewer than 64 payloads of 1400 bytes");
+    let (options, areas) = inputs::collect(&segments);
+    Inputs {
+        options: options.bytes,
+        ranges: options.ranges,
+        areas: areas.bytes,
+        area_ranges: areas.areas,
+        tcp_options: areas.tcp_options as usize,
+        payloads: inputs::payloads(&segments, 64),
+    }
 }
 
 #[inline(never)]
