@@ -14,8 +14,9 @@
 //! One engine per capture file: created by Wireshark's init routine (file opened, or
 //! preferences changed and the packets dissected again), dropped by its cleanup routine (file
 //! closed). The first pass feeds frames in order; a frame seen again (the second pass of
-//! `tshark -2`, a click in the GUI) is not fed again: its stored report is shown, completed
-//! once with what only the end of the capture tells (`Engine::finish`).
+//! `tshark -2`, a click in the GUI) is not fed again: its stored findings are shown, completed
+//! once with what only the end of the capture tells (`Engine::finish`), and its connection is
+//! found from its tcp.stream. The engine keeps nothing per frame but findings.
 
 use std::cell::RefCell;
 use std::ffi::c_int;
@@ -95,7 +96,8 @@ unsafe fn analyse(view: &TreeView, tvb: *mut ffi::tvbuff_t, tcp_offset: c_int, p
     if visited {
         with_engine(|engine| {
             engine.finish();
-            show(view, frame, engine.report(frame))
+            let connection = u32::try_from(stream).ok().and_then(|s| engine.connection_of_stream(s));
+            show(view, frame, FrameReport { connection, findings: engine.findings(frame) })
         })
     } else {
         let mut src = [0u8; 16];

@@ -13,6 +13,8 @@
 #include <epan/exceptions.h>
 #include <epan/prefs.h>
 #include <epan/column-utils.h>
+#include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
 
 #define MPTCPX_WS_GE(maj, min) \
     (WIRESHARK_VERSION_MAJOR > (maj) || \
@@ -228,6 +230,27 @@ static int has_field(proto_tree *tree, int hf)
     return found != NULL && found->len > 0;
 }
 
+static int proto_tcp = -1;
+
+/*
+ * The tcp.stream of the segment being dissected again, from TCP's conversation data: the
+ * conversation was found again by the TCP dissector of this pass, for this frame (a reused
+ * port pair gives a conversation per connection, by frame number). -1 when not TCP.
+ */
+static int stream_of_conversation(packet_info *pinfo)
+{
+    conversation_t *conv;
+    struct tcp_analysis *tcpd;
+
+    if (proto_tcp < 0 || pinfo->ptype != PT_TCP)
+        return -1;
+    conv = find_conversation_pinfo(pinfo, 0);
+    if (conv == NULL)
+        return -1;
+    tcpd = (struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp);
+    return tcpd != NULL ? (int)tcpd->stream : -1;
+}
+
 /*
  * Option dissectors see only segments that carry an MPTCP option, and taps cannot add to
  * the tree; a postdissector that wants the "tcp" protocol item sees every segment with its
@@ -248,10 +271,11 @@ static int dissect_segment(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tr
     pinfo->current_proto = "MPTCPX";
     if (PINFO_FD_VISITED(pinfo)) {
         /*
-         * Seen before: the analysis has its report, and needs no bytes. (tshark's second
-         * pass does not keep the fields a postdissector wants, so none could be found.)
+         * Seen before: the analysis has the frame's findings, and needs no bytes, only the
+         * stream for the connection. (tshark's second pass does not keep the fields a
+         * postdissector wants, so tcp.stream is taken from TCP's conversation.)
          */
-        segment_cb(NULL, 0, pinfo, tree, -1);
+        segment_cb(NULL, 0, pinfo, tree, stream_of_conversation(pinfo));
         pinfo->current_proto = saved_proto;
         return 0;
     }
@@ -289,6 +313,7 @@ int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb cb, mptcpx_void_c
 
     hf_tcp = proto_registrar_get_id_byname("tcp");
     hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
+    proto_tcp = proto_get_id_by_filter_name("tcp");
     hf_icmp = proto_registrar_get_id_byname("icmp");
     hf_icmpv6 = proto_registrar_get_id_byname("icmpv6");
     if (hf_tcp < 0 || hf_tcp_stream < 0)

@@ -196,3 +196,33 @@ fn join_rejected_by_the_server_gives_its_reason() {
     assert_eq!(frames("kernel/08_v4_join_rejected_limits.pcap", true, "mptcpx.rst.reason_given"), [9, 10]);
     assert_eq!(frames("kernel/08_v4_join_rejected_limits.pcap", true, "mptcpx.rst.reason == 3"), [9]);
 }
+
+/// Every frame's connection, as `frame<TAB>connection` lines.
+fn connections(name: &str, two_pass: bool) -> String {
+    let path = capture(name);
+    let mut args = vec!["-r", path.to_str().unwrap(), "-T", "fields", "-e", "frame.number", "-e", "mptcpx.connection"];
+    if two_pass {
+        args.push("-2");
+    }
+    env().tshark(&args).ok()
+}
+
+#[test]
+fn frames_seen_again_keep_their_connection() {
+    // The engine keeps nothing per frame but findings: in the second pass a frame finds its
+    // connection through its tcp.stream. Captures with joins (several subflows), announced
+    // addresses, a fallback, IPv6.
+    for name in [
+        "kernel/01_v4_join_addaddr_datafin.pcap",
+        "kernel/08_v4_join_rejected_limits.pcap",
+        "kernel/13_v4_fallback_synack_optstrip.pcap",
+        "kernel/19_v4_server_initiated_join.pcap",
+        "kernel/20_v4_bulk_fullmesh.pcap",
+        "kernel/22_v6_endpoint_del_midtransfer.pcap",
+    ] {
+        let one = connections(name, false);
+        let two = connections(name, true);
+        assert!(one.lines().filter(|l| l.split('\t').nth(1).is_some_and(|c| !c.is_empty())).count() > 10, "{name}: {one}");
+        assert_eq!(one, two, "{name}");
+    }
+}

@@ -54,23 +54,26 @@ fn segment(src: End, dst: End, flags: u8, seq: u32, ack: u32, options: &[MptcpOp
 struct Sim {
     engine: Engine,
     frame: u32,
+    /// The connection `process` reported for each frame.
+    connections: Vec<Option<u32>>,
 }
 
 impl Sim {
     fn new() -> Sim {
-        Sim { engine: Engine::new(Config::default()), frame: 0 }
+        Sim { engine: Engine::new(Config::default()), frame: 0, connections: Vec::new() }
     }
 
     fn send(&mut self, src: End, dst: End, flags: u8, seq: u32, options: &[MptcpOption], payload: &[u8]) -> (u32, Vec<Finding>) {
         self.frame += 1;
         let tcp = segment(src, dst, flags, seq, 0, options, payload);
         let packet = Packet { frame: self.frame, time: i64::from(self.frame) * 10_000_000, src: src.ip, dst: dst.ip, stream: None, tcp: &tcp };
-        let findings = self.engine.process(&packet).findings.to_vec();
-        (self.frame, findings)
+        let report = self.engine.process(&packet);
+        self.connections.push(report.connection);
+        (self.frame, report.findings.to_vec())
     }
 
     fn findings(&self, frame: u32) -> Vec<Finding> {
-        self.engine.report(frame).findings.to_vec()
+        self.engine.findings(frame).to_vec()
     }
 
     fn all(&self) -> Vec<(u32, Finding)> {
@@ -131,7 +134,7 @@ fn valid_join_verifies_both_hmacs_and_nothing_else() {
     assert_eq!(sim.findings(ack), [Finding::JoinHmac { step: HandshakeStep::Ack, valid: true }]);
     assert_eq!(sim.all().len(), 2);
     // The join belongs to the connection.
-    assert_eq!(sim.engine.report(synack).connection, Some(0));
+    assert_eq!(sim.connections[synack as usize - 1], Some(0));
     assert_eq!(sim.engine.connection_count(), 1);
 }
 
@@ -464,4 +467,36 @@ fn an_address_id_rebound_to_another_address_is_not_a_repeat() {
     sim.send(b, a, ACK, 5001, &[add_addr(5, 4, false, Some(1))], b"");
     assert_eq!(repeats(sim.send(b, a, ACK, 5001, &[add_addr(5, 6, false, Some(1))], b"").1), 0);
     assert_eq!(repeats(sim.send(b, a, ACK, 5001, &[add_addr(5, 6, false, Some(1))], b"").1), 1);
+}
+
+#[test]
+fn frame_seen_again_is_not_analysed_again_and_finds_its_connection_by_stream() {
+    let (a, b) = (end(1, 40000), end(3, 80));
+    let mut engine = Engine::new(Config::default());
+    let syn = segment(a, b, SYN, 1000, 0, &[capable(0x01, CapableForm::Bare)], b"");
+    let synack = segment(b, a, SYN_ACK, 5000, 1001, &[capable(0x01, CapableForm::SenderKey { key: KEY_B })], b"");
+    let fastclose_1 = segment(a, b, ACK, 1001, 5001, &[fastclose(KEY_B)], b"");
+    let fastclose_2 = segment(a, b, ACK, 1001, 5001, &[fastclose(KEY_B)], b"");
+    let frames = [&syn, &synack, &fastclose_1, &fastclose_2];
+    let packet = |i: usize| {
+        let (src, dst) = if i == 1 { (b.ip, a.ip) } else { (a.ip, b.ip) };
+        Packet { frame: i as u32 + 1, time: i as i64 * 1_000_000, src, dst, stream: Some(7), tcp: frames[i] }
+    };
+    let pass = |engine: &mut Engine| -> Vec<(Option<u32>, Vec<Finding>)> {
+        (0..frames.len())
+            .map(|i| {
+                let r = engine.process(&packet(i));
+                (r.connection, r.findings.to_vec())
+            })
+            .collect()
+    };
+    let first = pass(&mut engine);
+    assert!(first.iter().all(|(c, _)| *c == Some(0)), "{first:?}");
+    assert!(first[3].1.iter().any(|f| matches!(f, Finding::FastcloseRetransmitted { number: 1, first: 3, .. })), "{first:?}");
+    // The second pass gives the same answers, and no second retransmission is counted.
+    let again = pass(&mut engine);
+    assert_eq!(first, again);
+    assert_eq!(engine.connection_of_stream(7), Some(0));
+    assert_eq!(engine.connection_of_stream(8), None);
+    assert_eq!(engine.subflow_count(), 1);
 }

@@ -52,7 +52,7 @@ fn run(name: &str, finish: bool) -> Vec<(u32, Finding)> {
     if finish {
         engine.finish();
         for p in frames.iter().flatten() {
-            out.extend(engine.report(p.frame as u32).findings.iter().map(|f| (p.frame as u32, f.clone())));
+            out.extend(engine.findings(p.frame as u32).iter().map(|f| (p.frame as u32, f.clone())));
         }
     }
     out

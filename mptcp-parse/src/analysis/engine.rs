@@ -54,7 +54,6 @@ pub struct FrameReport<'e> {
 
 type Endpoint = (IpAddr, u16);
 
-const NO_SUBFLOW: u32 = u32::MAX;
 type ConnId = usize;
 type SubflowId = usize;
 
@@ -244,11 +243,12 @@ pub struct Engine {
     by_tuple: HashMap<(Endpoint, Endpoint), SubflowId>,
     syn_attempts: HashMap<(IpAddr, Endpoint), SynAttempt>,
     syn_limit_reported: bool,
-    /// Findings per frame; only frames that have some.
+    /// Findings per frame; only frames that have some. Nothing else is kept per frame, so
+    /// memory grows with subflows and findings, not with packets.
     records: HashMap<Frame, Vec<Finding>>,
-    /// Subflow of each frame (index frame - 1; `NO_SUBFLOW` for frames that are not TCP):
-    /// 4 bytes a frame, and a frame's connection is its subflow's.
-    frame_subflow: Vec<u32>,
+    /// The last frame analysed: frames come in capture order, and one seen again is not
+    /// analysed again.
+    last_frame: Frame,
     /// (subflow, finding frame, index) of FAULT_ANNOUNCE targets to bring up to date.
     fault_targets: Vec<(SubflowId, Frame, usize)>,
     finished: bool,
@@ -281,7 +281,7 @@ impl Engine {
             syn_attempts: HashMap::new(),
             syn_limit_reported: false,
             records: HashMap::new(),
-            frame_subflow: Vec::new(),
+            last_frame: 0,
             fault_targets: Vec::new(),
             finished: false,
         }
@@ -297,35 +297,31 @@ impl Engine {
         self.subflows.len()
     }
 
-    /// What is known about `frame` (after [`process`](Self::process) saw it).
-    pub fn report(&self, frame: Frame) -> FrameReport<'_> {
-        let connection = self
-            .subflow_of_frame(frame)
-            .and_then(|s| self.subflows[s].connection)
-            .map(|c| self.connections[c].index);
-        FrameReport { connection, findings: self.records.get(&frame).map_or(&[][..], |v| &v[..]) }
+    /// The findings of `frame` (after [`process`](Self::process) saw it; those only the end
+    /// of the capture tells after [`finish`](Self::finish)).
+    pub fn findings(&self, frame: Frame) -> &[Finding] {
+        self.records.get(&frame).map_or(&[][..], |v| &v[..])
+    }
+
+    /// Index of the MPTCP connection that the subflow given as `stream` in [`Packet`] belongs
+    /// to, as far as known now. With [`findings`](Self::findings), this is what a frame seen
+    /// again needs: the engine keeps nothing per frame but its findings.
+    pub fn connection_of_stream(&self, stream: u32) -> Option<u32> {
+        let s = *self.by_stream.get(&stream)?;
+        self.subflows[s].connection.map(|c| self.connections[c].index)
     }
 
     /// Analyses one segment; returns its frame's report. Frames must come in capture order;
-    /// a frame already processed is not processed again (its report is returned).
+    /// a frame at or before the last one analysed is not analysed again (its findings are
+    /// returned, and its connection when its `stream` is given).
     pub fn process(&mut self, packet: &Packet<'_>) -> FrameReport<'_> {
-        if self.subflow_of_frame(packet.frame).is_none() {
-            self.analyse(packet);
-        }
-        self.report(packet.frame)
-    }
-
-    fn subflow_of_frame(&self, frame: Frame) -> Option<SubflowId> {
-        let index = usize::try_from(frame.checked_sub(1)?).ok()?;
-        self.frame_subflow.get(index).filter(|s| **s != NO_SUBFLOW).map(|s| *s as usize)
-    }
-
-    fn set_subflow_of_frame(&mut self, frame: Frame, s: SubflowId) {
-        let Some(index) = frame.checked_sub(1).and_then(|i| usize::try_from(i).ok()) else { return };
-        if self.frame_subflow.len() <= index {
-            self.frame_subflow.resize(index + 1, NO_SUBFLOW);
-        }
-        self.frame_subflow[index] = s as u32;
+        let connection = if packet.frame > self.last_frame {
+            self.last_frame = packet.frame;
+            self.analyse(packet).and_then(|s| self.subflows[s].connection).map(|c| self.connections[c].index)
+        } else {
+            packet.stream.and_then(|s| self.connection_of_stream(s))
+        };
+        FrameReport { connection, findings: self.findings(packet.frame) }
     }
 
     /// Adds what only the end of the capture tells: fastcloses never answered, subflows an
@@ -454,12 +450,12 @@ impl Engine {
         self.tokens.insert(crypto::key_derived(v, server).token, (c, SERVER));
     }
 
-    fn analyse(&mut self, packet: &Packet<'_>) {
-        let Ok(seg) = TcpSegment::parse(packet.tcp) else { return };
+    /// Analyses one segment; returns its subflow.
+    fn analyse(&mut self, packet: &Packet<'_>) -> Option<SubflowId> {
+        let Ok(seg) = TcpSegment::parse(packet.tcp) else { return None };
         let src = (packet.src, seg.src_port);
         let dst = (packet.dst, seg.dst_port);
         let s = self.subflow_for(packet, &seg, src, dst);
-        self.set_subflow_of_frame(packet.frame, s);
         let segment = seg.segment();
         let ctx = Context { segment: Some(segment), fault_announce_subtype: self.config.fault_announce_subtype };
         let options: Vec<MptcpOption<'_>> = mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok()).collect();
@@ -496,6 +492,7 @@ impl Engine {
         if !cur.findings.is_empty() {
             self.records.entry(packet.frame).or_default().extend(cur.findings);
         }
+        Some(s)
     }
 
     /// MP_CAPABLE and MP_JOIN handshakes, and their absence where they were expected.
