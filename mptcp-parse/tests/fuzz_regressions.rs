@@ -24,6 +24,27 @@ fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     files
 }
 
+/// Replays one saved input of the `engine` target (a failed check panics).
+fn engine(name: &str) {
+    let (_, data) = inputs("engine").into_iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no input engine/{name}"));
+    engine_input::run(&data);
+}
+
+/// One ACK carrying several MP_FASTCLOSEs was reported as a fastclose and its retransmission
+/// on the same frame (`FastcloseRetransmitted { first }` naming its own frame), and counted as a
+/// retransmission by `FastcloseUnanswered`.
+#[test]
+fn fastclose_twice_in_one_segment() {
+    engine("fastclose-twice-in-one-segment");
+}
+
+/// The same ADD_ADDR twice in one segment was reported as announced again
+/// (`AddAddrRepeated { previous }` naming its own frame).
+#[test]
+fn add_addr_twice_in_one_segment() {
+    engine("add-addr-twice-in-one-segment");
+}
+
 /// Every saved input of the `engine` target passes the target's checks.
 #[test]
 fn engine_every_saved_input() {

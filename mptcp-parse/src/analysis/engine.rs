@@ -783,6 +783,10 @@ impl Engine {
                         fc.first.get_or_insert((cur.frame, cur.time));
                     }
                 } else if segment.ack && !segment.syn {
+                    // Several MP_FASTCLOSEs in one segment are one fastclose, not repeats.
+                    if fc.on_ack > 0 && fc.last_on_ack == cur.frame {
+                        return;
+                    }
                     match fc.first {
                         Some((first, first_time)) if fc.on_ack > 0 => {
                             cur.push(Finding::FastcloseRetransmitted { number: fc.on_ack, first, since_first: cur.time - first_time });
@@ -887,7 +891,8 @@ impl Engine {
         // One announcement per address ID (at most 256 a host, whatever a sender floods): an
         // ID announced with another address is a new binding.
         match h.announcements.iter_mut().find(|n| n.id == a.address_id) {
-            Some(previous) if previous.address == a.address && previous.port == a.port => {
+            // The same ADD_ADDR twice in one segment is no repeat.
+            Some(previous) if previous.address == a.address && previous.port == a.port && previous.frame != cur.frame => {
                 cur.push(Finding::AddAddrRepeated { previous: previous.frame, echo_seen: previous.echo_seen });
                 previous.frame = cur.frame;
                 previous.echo_seen = false;
