@@ -5,7 +5,12 @@ use crate::crypto::{self, AddAddrHmacCheck, DssChecksum, Version};
 use crate::{
     mptcp_options_lenient, AddAddr, CapableForm, Context, JoinForm, Mapping, MptcpOption, Segment, TcpSegment,
 };
-use std::collections::HashMap;
+
+/// Tables keyed by what the capture says (streams, ports, tokens, frames). foldhash is several
+/// times faster than SipHash on such small keys and is still seeded at random, so a capture
+/// cannot be made to collide in them.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+use arrayvec::ArrayVec;
 use std::net::IpAddr;
 use std::vec::Vec;
 
@@ -233,6 +238,10 @@ struct SynAttempt {
 /// the SYN-drop finding); past it, a SYN flood is not followed further.
 pub const MAX_SYN_ATTEMPTS: usize = 65_536;
 
+/// Room for the MPTCP options of one segment: an options area of at most 40 bytes holds at
+/// most 13 (3 bytes each at least).
+const MAX_OPTIONS: usize = 16;
+
 /// The analysis engine. Feed it every TCP segment with [`process`](Self::process).
 pub struct Engine {
     config: Config,
@@ -274,13 +283,13 @@ impl Engine {
         Engine {
             config,
             connections: Vec::new(),
-            tokens: HashMap::new(),
+            tokens: HashMap::default(),
             subflows: Vec::new(),
-            by_stream: HashMap::new(),
-            by_tuple: HashMap::new(),
-            syn_attempts: HashMap::new(),
+            by_stream: HashMap::default(),
+            by_tuple: HashMap::default(),
+            syn_attempts: HashMap::default(),
             syn_limit_reported: false,
-            records: HashMap::new(),
+            records: HashMap::default(),
             last_frame: 0,
             fault_targets: Vec::new(),
             finished: false,
@@ -315,13 +324,15 @@ impl Engine {
     /// a frame at or before the last one analysed is not analysed again (its findings are
     /// returned, and its connection when its `stream` is given).
     pub fn process(&mut self, packet: &Packet<'_>) -> FrameReport<'_> {
-        let connection = if packet.frame > self.last_frame {
-            self.last_frame = packet.frame;
-            self.analyse(packet).and_then(|s| self.subflows[s].connection).map(|c| self.connections[c].index)
-        } else {
-            packet.stream.and_then(|s| self.connection_of_stream(s))
-        };
-        FrameReport { connection, findings: self.findings(packet.frame) }
+        if packet.frame <= self.last_frame {
+            let connection = packet.stream.and_then(|s| self.connection_of_stream(s));
+            return FrameReport { connection, findings: self.findings(packet.frame) };
+        }
+        self.last_frame = packet.frame;
+        let Some((s, any_finding)) = self.analyse(packet) else { return FrameReport { connection: None, findings: &[] } };
+        let connection = self.subflows[s].connection.map(|c| self.connections[c].index);
+        // Most frames have no finding: no need to look them up.
+        FrameReport { connection, findings: if any_finding { self.findings(packet.frame) } else { &[] } }
     }
 
     /// Adds what only the end of the capture tells: fastcloses never answered, subflows an
@@ -450,15 +461,22 @@ impl Engine {
         self.tokens.insert(crypto::key_derived(v, server).token, (c, SERVER));
     }
 
-    /// Analyses one segment; returns its subflow.
-    fn analyse(&mut self, packet: &Packet<'_>) -> Option<SubflowId> {
+    /// Analyses one segment; returns its subflow, and whether the frame has findings.
+    fn analyse(&mut self, packet: &Packet<'_>) -> Option<(SubflowId, bool)> {
         let Ok(seg) = TcpSegment::parse(packet.tcp) else { return None };
         let src = (packet.src, seg.src_port);
         let dst = (packet.dst, seg.dst_port);
         let s = self.subflow_for(packet, &seg, src, dst);
         let segment = seg.segment();
         let ctx = Context { segment: Some(segment), fault_announce_subtype: self.config.fault_announce_subtype };
-        let options: Vec<MptcpOption<'_>> = mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok()).collect();
+        // On the stack, and not initialised beforehand: this runs for every segment.
+        let mut decoded: ArrayVec<MptcpOption<'_>, MAX_OPTIONS> = ArrayVec::new();
+        for option in mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok()) {
+            if decoded.try_push(option).is_err() {
+                break;
+            }
+        }
+        let options = &decoded[..];
         let mut cur = Current { frame: packet.frame, time: packet.time, findings: Vec::new() };
 
         let end = usize::from(self.subflows[s].ends[0] != src);
@@ -471,17 +489,17 @@ impl Engine {
             }
         }
 
-        self.handshake(s, end, &seg, segment, &options, &mut cur);
+        self.handshake(s, end, &seg, segment, options, &mut cur);
         if segment.rst {
-            self.on_rst(s, end, &options, &mut cur);
+            self.on_rst(s, end, options, &mut cur);
         }
         if !options.is_empty() {
             let c = self.connection_of(s);
-            for option in &options {
+            for option in options {
                 self.on_option(c, s, end, segment, option, &mut cur);
             }
         }
-        self.on_payload(s, end, &seg, &options, &mut cur);
+        self.on_payload(s, end, &seg, options, &mut cur);
         if seg.flags & 0x01 != 0 {
             let sf = &mut self.subflows[s];
             sf.dirs[end].fin = true;
@@ -489,10 +507,11 @@ impl Engine {
                 sf.closed_at = Some(packet.frame);
             }
         }
-        if !cur.findings.is_empty() {
+        let any_finding = !cur.findings.is_empty();
+        if any_finding {
             self.records.entry(packet.frame).or_default().extend(cur.findings);
         }
-        Some(s)
+        Some((s, any_finding))
     }
 
     /// MP_CAPABLE and MP_JOIN handshakes, and their absence where they were expected.
