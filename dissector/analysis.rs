@@ -132,23 +132,35 @@ fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
     // Test builds only: a panic after the engine took the frame in, with its lock held.
     #[cfg(feature = "fault-injection")]
     crate::inject::maybe_panic("analysis postdissector", frame);
-    if report.connection.is_none() && report.findings.is_empty() {
+    // Without findings, the tree only shows the connection: worth adding where someone looks.
+    if report.findings.is_empty() && (report.connection.is_none() || !view.wants(PROTO.load(Relaxed))) {
         return;
     }
     let mut tree = view.clone_view();
     let top = tree.add_protocol_at(PROTO.load(Relaxed), Ett::Analysis).generated();
-    let connection = report.connection.map_or(String::from("no connection"), |c| format!("connection {c}"));
-    let findings = match report.findings.len() {
-        0 => String::new(),
-        1 => ", 1 finding".to_string(),
-        n => format!(", {n} findings"),
-    };
-    top.append_text(&format!(": {connection}{findings}"));
+    top.append_text(format_args!(": {}", Summary(&report)));
     if let Some(c) = report.connection {
         tree.uint(Hf::Connection, 0, 0, c).generated();
     }
     for finding in report.findings {
         show_finding(&tree, top, frame, finding);
+    }
+}
+
+/// "connection 3, 2 findings": the text of the analysis item.
+struct Summary<'r, 'e>(&'r FrameReport<'e>);
+
+impl std::fmt::Display for Summary<'_, '_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.connection {
+            Some(c) => write!(f, "connection {c}")?,
+            None => f.write_str("no connection")?,
+        }
+        match self.0.findings.len() {
+            0 => Ok(()),
+            1 => f.write_str(", 1 finding"),
+            n => write!(f, ", {n} findings"),
+        }
     }
 }
 

@@ -82,7 +82,12 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
     let bytes = view.copy_bytes(&mut buf);
     let (_, decoded) = parse_mptcp_option_lenient(bytes, &ctx);
 
-    let top = view.add_protocol(PROTO.load(Relaxed), Ett::Option);
+    let proto = PROTO.load(Relaxed);
+    if !view.wants(proto) && nothing_to_say(&decoded) {
+        // Every item would be faked (tshark -Y mptcp, the first pass of tshark -2).
+        return;
+    }
+    let top = view.add_protocol(proto, Ett::Option);
     // Test builds only: a panic with the option's subtree half built.
     #[cfg(feature = "fault-injection")]
     crate::inject::maybe_panic("option dissector", view.frame());
@@ -91,7 +96,7 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
     }
     match &decoded.option {
         Ok(option) => {
-            top.append_text(&format!(": {}", option.name()));
+            top.append_text(format_args!(": {}", option.name()));
             view.uint(Hf::Subtype, 2, 1, u32::from(option.subtype()));
             show_decoded(view, top, option);
             if let Some(valid) = length_valid(&decoded) {
@@ -103,6 +108,21 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
     for warning in &decoded.warnings {
         show_warning(view, top, warning);
     }
+}
+
+/// Whether the option, well formed, gives no expert item and no Info column note: then
+/// only a tree that someone looks at needs it.
+fn nothing_to_say(decoded: &Decoded<'_>) -> bool {
+    decoded.warnings.is_empty()
+        && matches!(
+            decoded.option,
+            Ok(MptcpOption::Dss(_)
+                | MptcpOption::MpCapable(_)
+                | MptcpOption::MpJoin(_)
+                | MptcpOption::AddAddr(_)
+                | MptcpOption::RemoveAddr(_)
+                | MptcpOption::MpPrio(_))
+        )
 }
 
 /// Whether the length fits the subtype and flags; `None` when that cannot be judged.
@@ -134,9 +154,9 @@ fn show_error(
                 None if fault_subtype == Some(st) => "FAULT_ANNOUNCE",
                 None => "unknown",
             };
-            top.append_text(&format!(": {name} (malformed)"));
+            top.append_text(format_args!(": {name} (malformed)"));
         }
-        None => top.append_text(": malformed"),
+        None => top.append_text(format_args!(": malformed")),
     }
     if let Some(valid) = length_valid(decoded) {
         view.boolean(Hf::LengthValid, 1, 1, valid).generated();
@@ -185,7 +205,7 @@ fn show_decoded(view: &TreeView, top: Item, option: &MptcpOption<'_>) {
             if let Some(id) = o.address_id {
                 view.uint(Hf::PrioAddrId, 3, 1, u32::from(id));
             }
-            top.append_text(if o.backup { " (backup)" } else { " (regular)" });
+            top.append_text(format_args!("{}", if o.backup { " (backup)" } else { " (regular)" }));
         }
         MptcpOption::MpFail(o) => {
             reserved(view, 2, 2, o.reserved);
@@ -204,7 +224,7 @@ fn show_decoded(view: &TreeView, top: Item, option: &MptcpOption<'_>) {
             reserved(&sub, 2, 1, u16::from(o.reserved));
             view.uint(Hf::RstReason, 3, 1, u32::from(o.reason.0));
             let transient = if o.transient { ", transient" } else { "" };
-            top.append_text(&format!(": {}{transient}", o.reason));
+            top.append_text(format_args!(": {}{transient}", o.reason));
             view.info(&format!("[MP_TCPRST: {}{transient}]", o.reason));
         }
         MptcpOption::FaultAnnounce(o) => show_fault(view, top, o),
@@ -250,7 +270,7 @@ fn show_capable(view: &TreeView, top: Item, o: &MpCapable<'_>) {
             view.bytes(Hf::CapData, 4, body);
         }
     }
-    top.append_text(&format!(" v{} ({})", o.version, o.step()));
+    top.append_text(format_args!(" v{} ({})", o.version, o.step()));
 }
 
 fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
@@ -261,7 +281,7 @@ fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
             view.uint(Hf::JoinAddrId, 3, 1, u32::from(address_id));
             view.uint(Hf::JoinToken, 4, 4, receiver_token);
             view.uint(Hf::JoinNonce, 8, 4, sender_nonce);
-            top.append_text(" (SYN)");
+            top.append_text(format_args!(" (SYN)"));
         }
         JoinForm::SynAck { address_id, truncated_hmac, sender_nonce } => {
             view.boolean(Hf::JoinBackup, 2, 1, o.backup);
@@ -269,13 +289,13 @@ fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
             view.uint(Hf::JoinAddrId, 3, 1, u32::from(address_id));
             view.uint64(Hf::JoinTruncatedHmac, 4, 8, truncated_hmac);
             view.uint(Hf::JoinNonce, 12, 4, sender_nonce);
-            top.append_text(" (SYN/ACK)");
+            top.append_text(format_args!(" (SYN/ACK)"));
         }
         JoinForm::Ack { reserved: byte3, hmac } => {
             // The nibble and byte 3 are both reserved in the third ACK.
             reserved(view, 2, 2, u16::from(o.reserved) << 8 | u16::from(byte3));
             view.bytes(Hf::JoinHmac, 4, hmac);
-            top.append_text(" (ACK)");
+            top.append_text(format_args!(" (ACK)"));
         }
     }
 }
@@ -345,7 +365,7 @@ fn show_add_addr(view: &TreeView, top: Item, o: &AddAddr) {
     }
     let port = o.port.map(|p| format!(" port {p}")).unwrap_or_default();
     let echo = if o.is_echo() { " (echo)" } else { "" };
-    top.append_text(&format!(" id {} {}{port}{echo}", o.address_id, o.address));
+    top.append_text(format_args!(" id {} {}{port}{echo}", o.address_id, o.address));
 }
 
 fn show_fault(view: &TreeView, top: Item, o: &FaultAnnounce<'_>) {
@@ -376,7 +396,7 @@ fn show_fault(view: &TreeView, top: Item, o: &FaultAnnounce<'_>) {
         view.bytes(Hf::FaultPadding, at, o.padding);
     }
     let transient = if o.transient { ", transient" } else { "" };
-    top.append_text(&format!(": {}{transient}", o.cause));
+    top.append_text(format_args!(": {}{transient}", o.cause));
     view.info(&format!("[FAULT_ANNOUNCE: {}{transient}]", o.cause));
 }
 

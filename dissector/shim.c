@@ -534,6 +534,20 @@ void mptcpx_shim_item_set_generated(proto_item *item)
         proto_item_set_generated(item);
 }
 
+int mptcpx_shim_tree_wants(proto_tree *tree, int proto)
+{
+    /* TRUE when the tree is shown, or a filter, column or field output names the protocol
+     * or one of its fields (priming a field primes its protocol). */
+    return tree != NULL && proto_field_is_referenced(tree, proto) ? 1 : 0;
+}
+
+int mptcpx_shim_item_visible(proto_item *item)
+{
+    /* A tree that is not shown (tshark without -V or -O) keeps no text: Wireshark fakes
+     * items that no filter or column needs. */
+    return item != NULL && PTREE_DATA(item) != NULL && PTREE_DATA(item)->visible ? 1 : 0;
+}
+
 void mptcpx_shim_item_append_text(proto_item *item, const char *text)
 {
     if (item == NULL || text == NULL)

@@ -131,6 +131,10 @@ proto_item *mptcpx_shim_add_bytes(proto_tree *tree, int hf, tvbuff_t *tvb, int s
                                   int length, const uint8_t *bytes);
 
 void mptcpx_shim_item_set_generated(proto_item *item);
+/* Whether anything will look at items of `proto` added to `tree`. */
+int mptcpx_shim_tree_wants(proto_tree *tree, int proto);
+/* Whether the item's tree is shown, so that its text is worth formatting. */
+int mptcpx_shim_item_visible(proto_item *item);
 void mptcpx_shim_item_append_text(proto_item *item, const char *text);
 
 /* Adds an expert item; `message` NULL uses the registered summary. */

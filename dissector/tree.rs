@@ -3,6 +3,7 @@
 //! shim, which catches Wireshark's exceptions.
 
 use std::ffi::CString;
+use std::fmt::{self, Write};
 use std::ptr;
 
 use crate::ffi;
@@ -20,13 +21,51 @@ impl Item {
         self
     }
 
-    pub(crate) fn append_text(self, text: &str) {
-        if self.0.is_null() {
+    /// Appends to the item's text. Formatted only when the tree is shown: most trees are
+    /// built for filters (tshark -Y, -T fields) and keep no text.
+    pub(crate) fn append_text(self, text: fmt::Arguments<'_>) {
+        // SAFETY: the shim accepts null and items of the packet being dissected.
+        if unsafe { ffi::mptcpx_shim_item_visible(self.0) } == 0 {
             return;
         }
-        let text = c_string(text);
-        // SAFETY: as above; the shim copies the text.
-        unsafe { ffi::mptcpx_shim_item_append_text(self.0, text.as_ptr()) };
+        let mut buf = CText::new();
+        let _ = buf.write_fmt(text);
+        // SAFETY: as above; the shim copies the NUL-terminated text.
+        unsafe { ffi::mptcpx_shim_item_append_text(self.0, buf.as_ptr()) };
+    }
+}
+
+/// Text for Wireshark, NUL-terminated, on the stack: at most 255 bytes (longer text is cut
+/// at a character boundary), NUL bytes written as spaces.
+struct CText {
+    buf: [u8; 256],
+    len: usize,
+}
+
+impl CText {
+    fn new() -> CText {
+        CText { buf: [0; 256], len: 0 }
+    }
+
+    fn as_ptr(&self) -> *const std::ffi::c_char {
+        self.buf.as_ptr().cast()
+    }
+}
+
+impl fmt::Write for CText {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for c in s.chars() {
+            let c = if c == '\0' { ' ' } else { c };
+            let mut utf8 = [0u8; 4];
+            let bytes = c.encode_utf8(&mut utf8).as_bytes();
+            // Room for the terminating NUL.
+            if self.len + bytes.len() >= self.buf.len() {
+                return Err(fmt::Error);
+            }
+            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+        Ok(())
     }
 }
 
@@ -52,6 +91,14 @@ impl TreeView {
         tree: *mut ffi::proto_tree,
     ) -> TreeView {
         TreeView { tvb, pinfo, tree }
+    }
+
+    /// Whether anything will look at items of `proto` added here: the tree is shown, or a
+    /// filter, column or field output names the protocol or one of its fields. Otherwise
+    /// Wireshark fakes every item added, and only expert items and columns matter.
+    pub(crate) fn wants(&self, proto: i32) -> bool {
+        // SAFETY: the shim accepts a null tree.
+        unsafe { ffi::mptcpx_shim_tree_wants(self.tree, proto) != 0 }
     }
 
     /// The captured bytes of the option (at most `buf.len()`).
@@ -197,7 +244,7 @@ pub(crate) fn report_panic(view: &mut TreeView, over_bytes: bool, ett: Ett, what
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let proto = crate::fields::PROTO.load(std::sync::atomic::Ordering::Relaxed);
         let item = if over_bytes { view.add_protocol(proto, ett) } else { view.add_protocol_at(proto, ett).generated() };
-        item.append_text(": internal error");
+        item.append_text(format_args!(": internal error"));
         view.expert(item, Ei::PluginError, Some(&format!("{what}: {msg}")));
     }));
 }
