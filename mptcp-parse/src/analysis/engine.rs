@@ -11,6 +11,7 @@ use crate::{
 /// cannot be made to collide in them.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use arrayvec::ArrayVec;
+use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 use std::vec::Vec;
 
@@ -66,6 +67,49 @@ type SubflowId = usize;
 const CLIENT: usize = 0;
 const SERVER: usize = 1;
 
+/// A list that is usually empty: 8 bytes until something is pushed. Per-host and
+/// per-connection lists (announcements, checksum failures) are empty on almost every
+/// connection, and connections are what a flood multiplies.
+// A Vec alone is 24 bytes even when empty; boxed, it is 8 until used.
+#[allow(clippy::box_collection)]
+struct Sparse<T>(Option<Box<Vec<T>>>);
+
+impl<T> Default for Sparse<T> {
+    fn default() -> Sparse<T> {
+        Sparse(None)
+    }
+}
+
+impl<T> Sparse<T> {
+    fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.0.as_deref().map_or_else(Default::default, |v| v.iter())
+    }
+    fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
+        match self.0.as_deref_mut() {
+            Some(v) => v.iter_mut(),
+            None => Default::default(),
+        }
+    }
+    fn push(&mut self, value: T) {
+        self.0.get_or_insert_with(Default::default).push(value);
+    }
+    fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        if let Some(v) = self.0.as_deref_mut() {
+            v.retain(keep);
+        }
+    }
+    fn len(&self) -> usize {
+        self.0.as_deref().map_or(0, Vec::len)
+    }
+    fn remove(&mut self, index: usize) -> T {
+        self.0.as_deref_mut().expect("index within len()").remove(index)
+    }
+    /// Empties the list, handing out what it held.
+    fn take_all(&mut self) -> std::vec::IntoIter<T> {
+        self.0.take().map(|v| *v).unwrap_or_default().into_iter()
+    }
+}
+
 #[derive(Default)]
 struct Fastclose {
     first: Option<(Frame, Nanos)>,
@@ -101,11 +145,12 @@ impl Host {
 struct Host {
     key: Option<u64>,
     checksum_flag: Option<bool>,
-    fastclose: Fastclose,
+    /// Only hosts that sent MP_FASTCLOSE have one.
+    fastclose: Option<Box<Fastclose>>,
     last_rst: Option<Frame>,
     /// Address ID -> address and port (ADD_ADDR; IDs of joins are kept on the subflows).
-    addresses: Vec<(u8, IpAddr, Option<u16>)>,
-    announcements: Vec<Announcement>,
+    addresses: Sparse<(u8, IpAddr, Option<u16>)>,
+    announcements: Sparse<Announcement>,
 }
 
 struct Connection {
@@ -114,7 +159,7 @@ struct Connection {
     hosts: [Host; 2],
     subflows: Vec<SubflowId>,
     /// DSS checksum failures: (finding frame, finding index, DSN of the mapping, its length).
-    bad_mappings: Vec<(Frame, usize, u64, u32)>,
+    bad_mappings: Sparse<(Frame, usize, u64, u32)>,
     tokens_registered: bool,
 }
 
@@ -160,7 +205,8 @@ struct Direction {
     isn: Option<u32>,
     /// The last mapping: (relative SSN, length).
     coverage: Option<(u32, u32)>,
-    check: Option<MappingCheck>,
+    /// Boxed: only subflows with DSS checksums have one, and not always.
+    check: Option<Box<MappingCheck>>,
     fallback: bool,
     fin: bool,
     checksum_presence_reported: bool,
@@ -251,6 +297,8 @@ pub struct Engine {
     by_stream: HashMap<u32, SubflowId>,
     by_tuple: HashMap<(Endpoint, Endpoint), SubflowId>,
     syn_attempts: HashMap<(IpAddr, Endpoint), SynAttempt>,
+    /// How many of `syn_attempts` were answered (and so may be forgotten).
+    syn_attempts_answered: usize,
     syn_limit_reported: bool,
     /// Findings per frame; only frames that have some. Nothing else is kept per frame, so
     /// memory grows with subflows and findings, not with packets.
@@ -288,6 +336,7 @@ impl Engine {
             by_stream: HashMap::default(),
             by_tuple: HashMap::default(),
             syn_attempts: HashMap::default(),
+            syn_attempts_answered: 0,
             syn_limit_reported: false,
             records: HashMap::default(),
             last_frame: 0,
@@ -344,12 +393,12 @@ impl Engine {
         self.finished = true;
         for c in 0..self.connections.len() {
             for host in [CLIENT, SERVER] {
-                let fc = &self.connections[c].hosts[host].fastclose;
+                let Some(fc) = self.connections[c].hosts[host].fastclose.as_deref() else { continue };
                 if fc.on_ack > 0 && !fc.answered && !fc.final_rst {
                     let (frame, retransmissions) = (fc.last_on_ack, fc.on_ack - 1);
                     self.records.entry(frame).or_default().push(Finding::FastcloseUnanswered { retransmissions });
                 }
-                if let Some(at) = self.connections[c].hosts[host].fastclose.option_r {
+                if let Some(at) = fc.option_r {
                     let streams: Vec<u32> = self.connections[c]
                         .subflows
                         .iter()
@@ -432,7 +481,7 @@ impl Engine {
             version: None,
             hosts: [Host::default(), Host::default()],
             subflows: vec![s],
-            bad_mappings: Vec::new(),
+            bad_mappings: Sparse::default(),
             tokens_registered: false,
         });
         self.subflows[s].connection = Some(c);
@@ -509,7 +558,15 @@ impl Engine {
         }
         let any_finding = !cur.findings.is_empty();
         if any_finding {
-            self.records.entry(packet.frame).or_default().extend(cur.findings);
+            // Kept until the file is closed: no spare room.
+            let mut found = cur.findings;
+            found.shrink_to_fit();
+            match self.records.entry(packet.frame) {
+                Entry::Occupied(mut e) => e.get_mut().extend(found),
+                Entry::Vacant(e) => {
+                    e.insert(found);
+                }
+            }
         }
         Some((s, any_finding))
     }
@@ -543,8 +600,13 @@ impl Engine {
                 }
                 let key = dst_key(&self.subflows[s]);
                 if !self.syn_attempts.contains_key(&key) && self.syn_attempts.len() >= MAX_SYN_ATTEMPTS {
-                    // A flood of MP_CAPABLE SYNs: forget the answered ones, then stop tracking.
-                    self.syn_attempts.retain(|_, a| !a.answered);
+                    // A flood of MP_CAPABLE SYNs: forget the answered ones when that frees a
+                    // quarter of the table (so that the sweep costs O(1) per SYN), else stop
+                    // tracking new destinations.
+                    if self.syn_attempts_answered >= MAX_SYN_ATTEMPTS / 4 {
+                        self.syn_attempts.retain(|_, a| !a.answered);
+                        self.syn_attempts_answered = 0;
+                    }
                     if self.syn_attempts.len() >= MAX_SYN_ATTEMPTS {
                         if !self.syn_limit_reported {
                             self.syn_limit_reported = true;
@@ -556,6 +618,7 @@ impl Engine {
                 let attempt = self.syn_attempts.entry(key).or_insert(SynAttempt { first, isn: seg.seq, count: 0, answered: false });
                 if attempt.isn != seg.seq && attempt.answered {
                     *attempt = SynAttempt { first: cur.frame, isn: seg.seq, count: 0, answered: false };
+                    self.syn_attempts_answered -= 1;
                 }
                 attempt.count += 1;
             } else if let Some(j) = join {
@@ -573,7 +636,9 @@ impl Engine {
                         cur.push(Finding::SynDropped { attempts: a.count, first_syn: a.first });
                     }
                 }
-                self.syn_attempts.remove(&key);
+                if self.syn_attempts.remove(&key).is_some_and(|a| a.answered) {
+                    self.syn_attempts_answered -= 1;
+                }
             }
             return;
         }
@@ -583,7 +648,10 @@ impl Engine {
             if kind == Kind::Initial {
                 let key = dst_key(&self.subflows[s]);
                 if let Some(a) = self.syn_attempts.get_mut(&key) {
-                    a.answered = true;
+                    if !a.answered {
+                        a.answered = true;
+                        self.syn_attempts_answered += 1;
+                    }
                 }
                 match capable {
                     Some(mpc) => {
@@ -756,8 +824,9 @@ impl Engine {
         let conn = &mut self.connections[c];
         conn.hosts[host].last_rst = Some(cur.frame);
         // The peer's fastclose answered.
-        let pfc = &mut conn.hosts[peer].fastclose;
-        if let (Some((_, first_time)), false, true) = (pfc.first, pfc.answered, pfc.on_ack > 0) {
+        let peer_fastclose = conn.hosts[peer].fastclose.as_deref_mut();
+        if let Some(pfc) = peer_fastclose.filter(|f| f.first.is_some() && !f.answered && f.on_ack > 0) {
+            let first_time = pfc.first.map_or(cur.time, |(_, t)| t);
             pfc.answered = true;
             if let Some((frame, index)) = pfc.initiated_at {
                 let delay = cur.time - first_time;
@@ -769,8 +838,8 @@ impl Engine {
             }
         }
         // This host's own final RST after its option-A fastcloses.
-        let fc = &mut conn.hosts[host].fastclose;
-        if fc.on_ack > 0 && !fc.final_rst && fc.subflow == Some(s) {
+        let own_fastclose = conn.hosts[host].fastclose.as_deref_mut();
+        if let Some(fc) = own_fastclose.filter(|fc| fc.on_ack > 0 && !fc.final_rst && fc.subflow == Some(s)) {
             fc.final_rst = true;
             let first = fc.first.map_or(cur.frame, |(f, _)| f);
             cur.push(Finding::FastcloseFinalRst { with_fastclose: has_fastclose, first });
@@ -795,7 +864,7 @@ impl Engine {
                     return;
                 }
                 let peer_rst = conn.hosts[peer].last_rst;
-                let fc = &mut conn.hosts[host].fastclose;
+                let fc = conn.hosts[host].fastclose.get_or_insert_with(Box::default);
                 if segment.rst {
                     if fc.on_ack == 0 && fc.option_r.is_none() {
                         fc.option_r = Some(cur.frame);
@@ -877,7 +946,7 @@ impl Engine {
 
     /// Links earlier checksum failures of the connection to this MP_FAIL or infinite mapping.
     fn mark_bad_mappings_followed(&mut self, c: ConnId, cur: &mut Current) {
-        for (frame, index, ..) in self.connections[c].bad_mappings.drain(..) {
+        for (frame, index, ..) in self.connections[c].bad_mappings.take_all() {
             let at = if frame == cur.frame { Some(&mut cur.findings) } else { self.records.get_mut(&frame) };
             if let Some(Finding::DssChecksum { followed_by, .. }) = at.and_then(|v| v.get_mut(index)) {
                 followed_by.get_or_insert(cur.frame);
@@ -986,7 +1055,7 @@ impl Engine {
         }
         // DATA_FIN takes one data sequence number and no byte.
         let bytes = u32::from(data_len) - u32::from(data_fin && data_len > 0);
-        dir.check = Some(MappingCheck {
+        dir.check = Some(Box::new(MappingCheck {
             frame,
             dsn,
             ssn,
@@ -995,7 +1064,7 @@ impl Engine {
             next: start,
             end: start.wrapping_add(bytes),
             sum: DssChecksum::new(dsn, ssn, data_len),
-        });
+        }));
     }
 
     /// Feeds payload to the mapping being checked, and looks for payload no mapping covers.
@@ -1070,5 +1139,18 @@ impl Engine {
             dir.fallback = true;
             cur.push(Finding::OptionsMissing);
         }
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::mem::size_of;
+
+    /// What every subflow and connection costs, whatever happens on it: rare state (fastclose,
+    /// announcements, checksum failures, a mapping being checked) is boxed or in sparse lists.
+    #[test]
+    fn per_subflow_and_per_connection_state_stays_small() {
+        assert!(size_of::<Subflow>() <= 208, "Subflow is {} bytes", size_of::<Subflow>());
+        assert!(size_of::<Connection>() <= 152, "Connection is {} bytes", size_of::<Connection>());
     }
 }
