@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Whole tshark runs with the plugin and without it (Wireshark's built-in MPTCP dissector only),
+# alternating, on the same capture; reports medians, the median ratio and peak memory.
+#
+#   bash tests/perf/tshark_compare.sh [CAPTURE...]     (default: target/perf/bulk.pcap)
+#
+# Settings (environment): RUNS pairs per mode (default 5); MODES, a space-separated subset of
+#   tree   tshark -r F -Y mptcp                  (tree built for every frame, summaries printed)
+#   quiet  tshark -r F -q                        (no output)
+#   2pass  tshark -r F -2 -Y mptcpx              (two passes; without the plugin -Y mptcp,
+#                                                 since mptcpx does not exist there)
+# (default: all three). Output of tshark goes to /dev/null; times are wall-clock (GNU time),
+# peak memory is the maximum resident set size.
+#
+# tshark reads personal plugins from $HOME/.local/lib/wireshark/plugins/<major.minor>/epan:
+# both runs use a private HOME, one with the release build of the plugin there, one empty.
+# As root, tshark runs as uid/gid 65534 (Wireshark ignores personal plugins for root).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUNS=${RUNS:-5}
+MODES=${MODES:-tree quiet 2pass}
+captures=("$@")
+[ ${#captures[@]} -gt 0 ] || captures=("$ROOT/target/perf/bulk.pcap")
+
+for c in "${captures[@]}"; do
+    [ -r "$c" ] || { echo "no capture $c (make one with tests/perf/gen_bulk.sh)" >&2; exit 1; }
+done
+command -v tshark >/dev/null || { echo "tshark is not installed" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time, package time) is not installed" >&2; exit 1; }
+
+(cd "$ROOT" && cargo build --release -q -p mptcp-dissector)
+version=$(pkg-config --modversion wireshark | cut -d. -f1,2)
+work=$(mktemp -d /tmp/mptcpx-compare.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/with/.local/lib/wireshark/plugins/$version/epan" "$work/without"
+cp "$ROOT/target/release/libmptcpx.so" "$work/with/.local/lib/wireshark/plugins/$version/epan/mptcpx.so"
+as_user=()
+if [ "$(id -u)" -eq 0 ]; then
+    chown -R 65534:65534 "$work"
+    as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+chmod 755 "$work"
+
+run_tshark() { # HOME_DIR OUT_TIME -- tshark args...
+    local home=$1 out=$2
+    shift 2
+    HOME=$home /usr/bin/time -o "$out" -f "%e %M" "${as_user[@]}" tshark "$@" >/dev/null 2>"$work/stderr" || {
+        echo "tshark failed: $*" >&2
+        cat "$work/stderr" >&2
+        exit 1
+    }
+}
+
+# Whether the plugin is loaded: it must be, in the "with" runs only.
+HOME=$work/with "${as_user[@]}" tshark -G plugins 2>/dev/null | grep -q mptcpx.so || { echo "the plugin did not load" >&2; exit 1; }
+! HOME=$work/without "${as_user[@]}" tshark -G plugins 2>/dev/null | grep -q mptcpx.so || { echo "a plugin is installed system-wide: the baseline would include it" >&2; exit 1; }
+
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS pairs per mode"
+echo
+printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | peak RSS without (MB) | peak RSS with (MB) |\n'
+printf '|---|---:|---|---:|---:|---:|---:|---:|---:|\n'
+for capture in "${captures[@]}"; do
+    file=$capture
+    if ! "${as_user[@]}" test -r "$capture"; then
+        file=$work/$(basename "$capture")
+        cp "$capture" "$file"
+        chmod 644 "$file"
+    fi
+    packets=$(capinfos -c -M "$file" | awk '/Number of packets/ { print $NF }')
+    for mode in $MODES; do
+        case $mode in
+            tree) with_args=(-r "$file" -Y mptcp); without_args=(-r "$file" -Y mptcp) ;;
+            quiet) with_args=(-r "$file" -q); without_args=(-r "$file" -q) ;;
+            2pass) with_args=(-r "$file" -2 -Y mptcpx); without_args=(-r "$file" -2 -Y mptcp) ;;
+            *) echo "unknown mode $mode" >&2; exit 1 ;;
+        esac
+        : >"$work/without.txt"
+        : >"$work/with.txt"
+        : >"$work/ratios.txt"
+        for i in $(seq "$RUNS"); do
+            # Alternate which goes first, so that neither always runs on a warmer cache.
+            if [ $((i % 2)) -eq 1 ]; then
+                run_tshark "$work/without" "$work/t0" "${without_args[@]}"
+                run_tshark "$work/with" "$work/t1" "${with_args[@]}"
+            else
+                run_tshark "$work/with" "$work/t1" "${with_args[@]}"
+                run_tshark "$work/without" "$work/t0" "${without_args[@]}"
+            fi
+            cat "$work/t0" >>"$work/without.txt"
+            cat "$work/t1" >>"$work/with.txt"
+            paste "$work/t1" "$work/t0" | awk '{ print $1 / $3 }' >>"$work/ratios.txt"
+        done
+        t0=$(cut -d' ' -f1 "$work/without.txt" | median)
+        t1=$(cut -d' ' -f1 "$work/with.txt" | median)
+        m0=$(cut -d' ' -f2 "$work/without.txt" | sort -n | tail -1)
+        m1=$(cut -d' ' -f2 "$work/with.txt" | sort -n | tail -1)
+        pr=$(median <"$work/ratios.txt")
+        printf '| %s | %s | %s | %.2f | %.2f | %.3f | %.3f | %.0f | %.0f |\n' \
+            "$(basename "$capture")" "$packets" "$mode" "$t0" "$t1" "$(echo "$t1 $t0" | awk '{ print $1 / $2 }')" "$pr" \
+            "$(echo "$m0" | awk '{ print $1 / 1024 }')" "$(echo "$m1" | awk '{ print $1 / 1024 }')"
+    done
+done
