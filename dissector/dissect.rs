@@ -103,7 +103,14 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
                 view.boolean(Hf::LengthValid, 1, 1, valid).generated();
             }
         }
-        Err(err) => show_error(view, top, bytes, &decoded, err, fault_subtype),
+        Err(err) => {
+            let on_wire = view.reported_length();
+            match err {
+                // Not malformed: the capture kept only the start of the packet.
+                Error::Truncated { field, .. } if on_wire > bytes.len() => show_not_captured(view, top, bytes, on_wire, field),
+                _ => show_error(view, top, bytes, &decoded, err, fault_subtype),
+            }
+        }
     }
     for warning in &decoded.warnings {
         show_warning(view, top, warning);
@@ -133,6 +140,26 @@ fn length_valid(decoded: &Decoded<'_>) -> Option<bool> {
         Err(Error::InvalidLength { .. }) => Some(false),
         Err(_) => None,
     }
+}
+
+/// An option cut by the capture's snapshot length: what was captured, and what is missing.
+fn show_not_captured(view: &TreeView, top: Item, bytes: &[u8], on_wire: usize, field: &str) {
+    let name = match bytes.get(2) {
+        Some(&byte2) => {
+            view.uint(Hf::Subtype, 2, 1, u32::from(byte2 >> 4));
+            subtype::name(byte2 >> 4).unwrap_or("MPTCP option")
+        }
+        None => "MPTCP option",
+    };
+    top.append_text(format_args!(": {name} (cut by the snapshot length)"));
+    if bytes.len() > 3 {
+        view.bytes(Hf::OpaqueData, 3, &bytes[3..]);
+    }
+    let msg = format!(
+        "{name} cut by the capture's snapshot length: {} of {on_wire} bytes captured, field \"{field}\" onwards not captured",
+        bytes.len()
+    );
+    view.expert(top, Ei::NotCaptured, Some(&msg));
 }
 
 fn show_error(

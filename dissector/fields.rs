@@ -368,6 +368,8 @@ experts! {
         c"MP_JOIN token matches no connection in the capture";
     Malformed = c"mptcpx.malformed", PI_ERROR, PI_MALFORMED,
         c"Malformed MPTCP option";
+    NotCaptured = c"mptcpx.not_captured", PI_NOTE, PI_UNDECODED,
+        c"MPTCP option cut by the capture's snapshot length";
     ReservedSet = c"mptcpx.reserved_set", PI_WARN, PI_PROTOCOL,
         c"Reserved bits set";
     CapableUnknownVersion = c"mptcpx.capable.unknown_version", PI_NOTE, PI_PROTOCOL,

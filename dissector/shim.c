@@ -342,6 +342,11 @@ int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb cb, mptcpx_void_c
     CATCH_ALL { remember_error((what), EXCEPT_CODE, GET_MESSAGE); } \
     ENDTRY
 
+int mptcpx_shim_tvb_reported_length(tvbuff_t *tvb)
+{
+    return tvb != NULL ? (int)tvb_reported_length(tvb) : 0;
+}
+
 int mptcpx_shim_tvb_copy(tvbuff_t *tvb, uint8_t *buf, int max)
 {
     volatile int n = 0;

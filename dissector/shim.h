@@ -85,6 +85,8 @@ int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb segment_cb,
 
 /* Captured bytes of `tvb` from `offset` on (0 when the offset is past them). */
 int mptcpx_shim_tvb_remaining(tvbuff_t *tvb, int offset);
+/* The length the packet had on the wire, captured or not (the option's length byte's). */
+int mptcpx_shim_tvb_reported_length(tvbuff_t *tvb);
 
 /* Copies up to `max` captured bytes of `tvb` from `offset` into `buf`; returns the number
  * of bytes copied. */

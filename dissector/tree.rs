@@ -109,6 +109,13 @@ impl TreeView {
         &buf[..usize::try_from(n).unwrap_or(0).min(buf.len())]
     }
 
+    /// The option's length on the wire: more than the captured bytes when the capture's
+    /// snapshot length cut the packet.
+    pub(crate) fn reported_length(&self) -> usize {
+        // SAFETY: the shim accepts a null tvb.
+        usize::try_from(unsafe { ffi::mptcpx_shim_tvb_reported_length(self.tvb) }).unwrap_or(0)
+    }
+
     /// Adds the protocol item over the whole option and makes its subtree the current tree.
     pub(crate) fn add_protocol(&mut self, proto: i32, ett: Ett) -> Item {
         let mut sub = ptr::null_mut();

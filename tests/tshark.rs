@@ -387,3 +387,39 @@ fn odd_fault_announce_forms() {
     assert_eq!(moved[at12][0], ["0x0a"]);
     assert!(moved.iter().enumerate().all(|(i, r)| i == at12 || r[0].is_empty()), "only subtype 12 decodes as FAULT_ANNOUNCE");
 }
+
+/// Frame numbers of `capture` matching `filter`.
+fn matching(capture: &Path, filter: &str) -> Vec<u32> {
+    let out = env().tshark(&["-r", capture.to_str().unwrap(), "-Y", filter, "-T", "fields", "-e", "frame.number"]).ok();
+    out.lines().map(|l| l.trim().parse().unwrap()).collect()
+}
+
+#[test]
+fn options_cut_by_the_snapshot_length_say_what_is_missing() {
+    let original = env().readable(&shared().join("captures/kernel/01_v4_join_addaddr_datafin.pcap"));
+    let with_mptcp = matching(&original, "mptcpx");
+    assert!(with_mptcp.len() > 100);
+    // 70 bytes keep Ethernet, IPv4, the TCP header and 16 bytes of options; 90 bytes cut DSS
+    // options in their last fields.
+    for snaplen in ["70", "90"] {
+        let cut = env().scratch("snaplen").join(format!("cut{snaplen}.pcap"));
+        let status = Command::new("editcap").args(["-s", snaplen]).arg(&original).arg(&cut).status().expect("editcap");
+        assert!(status.success());
+        env().share(&cut);
+        let not_captured = matching(&cut, "mptcpx.not_captured");
+        assert!(not_captured.len() > 50, "snaplen {snaplen}: {not_captured:?}");
+        // Not malformed, and every frame where an MPTCP option starts in the captured bytes
+        // still has its subtree.
+        assert_eq!(matching(&cut, "mptcpx.malformed"), [] as [u32; 0], "snaplen {snaplen}");
+        let kind_30 = matching(&cut, "tcp.option_kind == 30");
+        assert!(kind_30.len() > 100 && kind_30.iter().all(|f| with_mptcp.contains(f)));
+        assert_eq!(matching(&cut, "mptcpx"), kind_30, "snaplen {snaplen}");
+        // The note names the option, the bytes captured and the first field missing.
+        let first = not_captured[0].to_string();
+        let message = env()
+            .tshark(&["-r", cut.to_str().unwrap(), "-Y", &format!("frame.number == {first}"), "-T", "fields", "-e", "_ws.expert.message"])
+            .ok();
+        assert!(message.contains("cut by the capture's snapshot length") && message.contains("bytes captured, field \""), "{message}");
+        no_exception_in_mptcpx(&cut, &[]);
+    }
+}
