@@ -7,8 +7,10 @@
 //! need the others too (a SYN/ACK without MP_CAPABLE, data without DSS, a plain RST answering
 //! a fastclose). A tap sees every segment but cannot add to the tree. A TCP heuristic
 //! dissector sees only segments with payload. So the shim registers a postdissector that asks
-//! for the `tcp` protocol item and `tcp.stream`: the item's data source is the segment from its
-//! header on, whatever the layers below.
+//! for the `tcp` protocol item: the item's data source is the segment from its header on,
+//! whatever the layers below. Its tcp.stream comes from the TCP header handed to the option
+//! dissector of the same frame, or from TCP's conversation data: asking for the field too would
+//! make Wireshark build it on every frame.
 //!
 //! ## State
 //! One engine per capture file: created by Wireshark's init routine (file opened, or

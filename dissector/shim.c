@@ -141,10 +141,29 @@ static void run_callback(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     pinfo->current_proto = saved_proto;
 }
 
+/*
+ * The tcp.stream of the last segment whose MPTCP option was dissected, from the TCP header the
+ * TCP dissector passes to option dissectors: the analysis postdissector of the same frame
+ * takes it from here rather than from the tree (a field it would have to ask for) or the
+ * conversation table.
+ */
+static guint32 option_frame;
+static int option_stream = -1;
+
+static void remember_stream(packet_info *pinfo, void *data)
+{
+    const struct tcpheader *th = (const struct tcpheader *)data;
+
+    option_frame = pinfo->num;
+    option_stream = th != NULL ? (int)th->th_stream : -1;
+}
+
 static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                                 void *data)
 {
     volatile int consumed = 0;
+
+    remember_stream(pinfo, data);
 
     if (option_cb == NULL || !proto_is_protocol_enabled(find_protocol_by_id(mptcpx_proto))) {
         /* Our protocol is disabled: behave as the built-in dissector. */
@@ -209,26 +228,24 @@ int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb)
 
 static mptcpx_segment_cb segment_cb;
 static int hf_tcp = -1;
-static int hf_tcp_stream = -1;
-static int hf_icmp = -1;
-static int hf_icmpv6 = -1;
+static int proto_icmp = -1;
+static int proto_icmpv6 = -1;
 
-/* field_info's value is embedded in 4.0 and a pointer from 4.2 on. */
-#if MPTCPX_WS_GE(4, 2)
-#define MPTCPX_FVALUE(fi) ((fi)->value)
-#else
-#define MPTCPX_FVALUE(fi) (&(fi)->value)
-#endif
 
-static int has_field(proto_tree *tree, int hf)
+/* Whether ICMP or ICMPv6 is among the frame's layers: a TCP header in an ICMP error. */
+static int in_icmp_error(packet_info *pinfo)
 {
-    GPtrArray *found;
+    wmem_list_frame_t *layer;
 
-    if (hf < 0)
-        return 0;
-    found = proto_get_finfo_ptr_array(tree, hf);
-    return found != NULL && found->len > 0;
+    for (layer = wmem_list_head(pinfo->layers); layer != NULL; layer = wmem_list_frame_next(layer)) {
+        int id = GPOINTER_TO_INT(wmem_list_frame_data(layer));
+
+        if (id == proto_icmp || id == proto_icmpv6)
+            return 1;
+    }
+    return 0;
 }
+
 
 static int proto_tcp = -1;
 
@@ -251,6 +268,14 @@ static int stream_of_conversation(packet_info *pinfo)
     return tcpd != NULL ? (int)tcpd->stream : -1;
 }
 
+/* The frame's tcp.stream: from its MPTCP option, else from TCP's conversation data. */
+static int stream_of_segment(packet_info *pinfo)
+{
+    if (option_frame == pinfo->num && option_stream >= 0)
+        return option_stream;
+    return stream_of_conversation(pinfo);
+}
+
 /*
  * Option dissectors see only segments that carry an MPTCP option, and taps cannot add to
  * the tree; a postdissector that wants the "tcp" protocol item sees every segment with its
@@ -260,9 +285,7 @@ static int dissect_segment(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tr
                            void *data _U_)
 {
     GPtrArray *tcp;
-    GPtrArray *streams;
     field_info *fi;
-    int stream = -1;
     const char *saved_proto;
 
     if (segment_cb == NULL || !proto_is_protocol_enabled(find_protocol_by_id(mptcpx_proto)))
@@ -275,7 +298,7 @@ static int dissect_segment(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tr
          * stream for the connection. (tshark's second pass does not keep the fields a
          * postdissector wants, so tcp.stream is taken from TCP's conversation.)
          */
-        segment_cb(NULL, 0, pinfo, tree, stream_of_conversation(pinfo));
+        segment_cb(NULL, 0, pinfo, tree, stream_of_segment(pinfo));
         pinfo->current_proto = saved_proto;
         return 0;
     }
@@ -287,20 +310,14 @@ static int dissect_segment(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tr
     if (tcp == NULL || tcp->len == 0)
         return 0;
     /* A TCP header quoted in an ICMP error is not a segment of the connection. */
-    if (has_field(tree, hf_icmp) || has_field(tree, hf_icmpv6))
+    if (in_icmp_error(pinfo))
         return 0;
     fi = (field_info *)g_ptr_array_index(tcp, 0);
     if (fi == NULL || fi->ds_tvb == NULL)
         return 0;
-    streams = proto_get_finfo_ptr_array(tree, hf_tcp_stream);
-    if (streams != NULL && streams->len > 0) {
-        field_info *s = (field_info *)g_ptr_array_index(streams, 0);
-        if (s != NULL)
-            stream = (int)fvalue_get_uinteger(MPTCPX_FVALUE(s));
-    }
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
-    segment_cb(fi->ds_tvb, fi->start, pinfo, tree, stream);
+    segment_cb(fi->ds_tvb, fi->start, pinfo, tree, stream_of_segment(pinfo));
     pinfo->current_proto = saved_proto;
     return 0;
 }
@@ -312,11 +329,10 @@ int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb cb, mptcpx_void_c
     GArray *wanted;
 
     hf_tcp = proto_registrar_get_id_byname("tcp");
-    hf_tcp_stream = proto_registrar_get_id_byname("tcp.stream");
     proto_tcp = proto_get_id_by_filter_name("tcp");
-    hf_icmp = proto_registrar_get_id_byname("icmp");
-    hf_icmpv6 = proto_registrar_get_id_byname("icmpv6");
-    if (hf_tcp < 0 || hf_tcp_stream < 0)
+    proto_icmp = proto_get_id_by_filter_name("icmp");
+    proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
+    if (hf_tcp < 0 || proto_tcp < 0)
         return -1;
     segment_cb = cb;
     register_init_routine(init_cb);
@@ -325,12 +341,8 @@ int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb cb, mptcpx_void_c
     handle = create_dissector_handle(dissect_segment, proto);
     register_postdissector(handle);
     wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    /* Only the TCP item: its stream comes with the option or from the conversation. */
     g_array_append_val(wanted, hf_tcp);
-    g_array_append_val(wanted, hf_tcp_stream);
-    if (hf_icmp >= 0)
-        g_array_append_val(wanted, hf_icmp);
-    if (hf_icmpv6 >= 0)
-        g_array_append_val(wanted, hf_icmpv6);
     set_postdissector_wanted_hfids(handle, wanted);
     return 0;
 }

@@ -53,16 +53,17 @@ KEY_B = bytes.fromhex("1112131415161718")
 # (option, tcp flags, snap: bytes of the option captured (None: all), subtype, expert,
 #  field, description)
 CASES = [
-    # Malformed: each names the field the parser stopped at.
+    # Malformed, or cut by the snapshot length (not captured, a note): each names the field the
+    # parser stopped at.
     (opt(0, 1, [0x01] + list(KEY_A) + [0]), SYN | ACK, None, 0, "mptcpx.malformed", "length",
      "MP_CAPABLE v1 with length 13"),
     (opt(1, 0, [1] + list(b"\xaa\xbb\xcc\xdd") + list(b"\x01\x02\x03\x04")), SYN, 7, 1,
-     "mptcpx.malformed", "receiver token", "MP_JOIN SYN cut by the snapshot length"),
+     "mptcpx.not_captured", "receiver token", "MP_JOIN SYN cut by the snapshot length"),
     (opt(2, 0, [0x04, 0, 0, 0, 1]), ACK, None, 2, "mptcpx.malformed", "length",
      "DSS with flag M and length 8"),
     (opt(2, 0, [], length=3), ACK, None, 2, "mptcpx.malformed", "length",
      "DSS with length 3: no flags byte"),
-    (opt(2, 0, [0x01, 0, 0, 0, 1]), ACK, 5, 2, "mptcpx.malformed", "Data ACK",
+    (opt(2, 0, [0x01, 0, 0, 0, 1]), ACK, 5, 2, "mptcpx.not_captured", "Data ACK",
      "DSS with a Data ACK cut by the snapshot length"),
     (opt(3, 0, [1, 10, 0, 0, 9, 0]), ACK, None, 3, "mptcpx.malformed", "length",
      "ADD_ADDR with length 9"),
