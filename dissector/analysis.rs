@@ -144,7 +144,7 @@ fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
     if let Some(c) = report.connection {
         tree.uint(Hf::Connection, 0, 0, c).generated();
     }
-    for finding in report.findings {
+    for finding in report.findings.iter() {
         show_finding(&tree, top, frame, finding);
     }
 }

@@ -19,7 +19,7 @@ fn analyse(path: &Path) -> Vec<(u32, Finding)> {
     engine.finish();
     let mut out = Vec::new();
     for p in frames.iter().flatten() {
-        for f in engine.findings(p.frame as u32) {
+        for f in engine.findings(p.frame as u32).iter() {
             out.push((p.frame as u32, f.clone()));
         }
     }

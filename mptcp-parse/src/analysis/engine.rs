@@ -11,6 +11,7 @@ use crate::{
 /// cannot be made to collide in them.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 use arrayvec::ArrayVec;
+use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::net::IpAddr;
 use std::vec::Vec;
@@ -49,13 +50,13 @@ impl Default for Config {
 }
 
 /// What the engine knows about one frame.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct FrameReport<'e> {
     /// Index of the MPTCP connection the frame's subflow belongs to (0-based, in order of
     /// appearance), if any.
     pub connection: Option<u32>,
     /// The frame's findings.
-    pub findings: &'e [Finding],
+    pub findings: Cow<'e, [Finding]>,
 }
 
 type Endpoint = (IpAddr, u16);
@@ -303,6 +304,9 @@ pub struct Engine {
     /// Findings per frame; only frames that have some. Nothing else is kept per frame, so
     /// memory grows with subflows and findings, not with packets.
     records: HashMap<Frame, Vec<Finding>>,
+    /// DSS checksums that verified: (frame, frame of the mapping), in frame order. One for
+    /// every mapping of a connection with checksums: 8 bytes each rather than a record.
+    verified: Vec<(Frame, Frame)>,
     /// The last frame analysed: frames come in capture order, and one seen again is not
     /// analysed again.
     last_frame: Frame,
@@ -339,6 +343,7 @@ impl Engine {
             syn_attempts_answered: 0,
             syn_limit_reported: false,
             records: HashMap::default(),
+            verified: Vec::new(),
             last_frame: 0,
             fault_targets: Vec::new(),
             finished: false,
@@ -357,8 +362,16 @@ impl Engine {
 
     /// The findings of `frame` (after [`process`](Self::process) saw it; those only the end
     /// of the capture tells after [`finish`](Self::finish)).
-    pub fn findings(&self, frame: Frame) -> &[Finding] {
-        self.records.get(&frame).map_or(&[][..], |v| &v[..])
+    pub fn findings(&self, frame: Frame) -> Cow<'_, [Finding]> {
+        let recorded = self.records.get(&frame).map_or(&[][..], |v| &v[..]);
+        let first = self.verified.partition_point(|(f, _)| *f < frame);
+        let verified = self.verified[first..].iter().take_while(|(f, _)| *f == frame);
+        if self.verified.get(first).is_none_or(|(f, _)| *f != frame) {
+            return Cow::Borrowed(recorded);
+        }
+        let mut all = recorded.to_vec();
+        all.extend(verified.map(|(_, mapping_frame)| Finding::DssChecksum { valid: true, mapping_frame: *mapping_frame, followed_by: None }));
+        Cow::Owned(all)
     }
 
     /// Index of the MPTCP connection that the subflow given as `stream` in [`Packet`] belongs
@@ -378,10 +391,12 @@ impl Engine {
             return FrameReport { connection, findings: self.findings(packet.frame) };
         }
         self.last_frame = packet.frame;
-        let Some((s, any_finding)) = self.analyse(packet) else { return FrameReport { connection: None, findings: &[] } };
+        let verified_before = self.verified.len();
+        let Some((s, any_finding)) = self.analyse(packet) else { return FrameReport { connection: None, findings: Cow::Borrowed(&[]) } };
         let connection = self.subflows[s].connection.map(|c| self.connections[c].index);
         // Most frames have no finding: no need to look them up.
-        FrameReport { connection, findings: if any_finding { self.findings(packet.frame) } else { &[] } }
+        let findings = if any_finding || self.verified.len() > verified_before { self.findings(packet.frame) } else { Cow::Borrowed(&[][..]) };
+        FrameReport { connection, findings }
     }
 
     /// Adds what only the end of the capture tells: fastcloses never answered, subflows an
@@ -1112,8 +1127,10 @@ impl Engine {
         }
         if let Some(check) = dir.check.take_if(|k| k.next == k.end) {
             let valid = check.sum.verify(check.checksum);
-            let index = cur.push(Finding::DssChecksum { valid, mapping_frame: check.frame, followed_by: None });
-            if !valid {
+            if valid {
+                self.verified.push((cur.frame, check.frame));
+            } else {
+                let index = cur.push(Finding::DssChecksum { valid, mapping_frame: check.frame, followed_by: None });
                 if let Some(c) = c {
                     let conn = &mut self.connections[c];
                     // Bounded: a connection that keeps failing keeps its latest failures.
