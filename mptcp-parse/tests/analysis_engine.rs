@@ -309,10 +309,11 @@ fn add_addr_repeated_with_and_without_echo() {
     let (first, found) = sim.send(b, a, ACK, 5001, &[add_addr(5, 4, false, Some(h))], b"");
     assert_eq!(found, [Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }]);
     let (second, found) = sim.send(b, a, ACK, 5001, &[add_addr(5, 4, false, Some(h))], b"");
-    assert_eq!(found[1], Finding::AddAddrRepeated { previous: first, echo_seen: false });
+    // (Checks that passed come after the other findings of a frame.)
+    assert_eq!(found, [Finding::AddAddrRepeated { previous: first, echo_seen: false }, Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }]);
     sim.send(a, b, ACK, 1001, &[add_addr(5, 4, true, None)], b"");
     let (_, found) = sim.send(b, a, ACK, 5001, &[add_addr(5, 4, false, Some(h))], b"");
-    assert_eq!(found[1], Finding::AddAddrRepeated { previous: second, echo_seen: true });
+    assert_eq!(found[0], Finding::AddAddrRepeated { previous: second, echo_seen: true });
     // Another ID is another announcement; a wrong HMAC is reported.
     let (_, found) = sim.send(b, a, ACK, 5001, &[add_addr(6, 4, false, Some(h))], b"");
     assert_eq!(found, [Finding::AddAddrHmac { verdict: AddAddrVerdict::Invalid }]);

@@ -304,15 +304,34 @@ pub struct Engine {
     /// Findings per frame; only frames that have some. Nothing else is kept per frame, so
     /// memory grows with subflows and findings, not with packets.
     records: HashMap<Frame, Vec<Finding>>,
-    /// DSS checksums that verified: (frame, frame of the mapping), in frame order. One for
-    /// every mapping of a connection with checksums: 8 bytes each rather than a record.
-    verified: Vec<(Frame, Frame)>,
+    /// Checks that passed, in frame order: one for every mapping of a connection with
+    /// checksums, two for every join. 12 bytes each rather than a record of findings.
+    verified: Vec<(Frame, Verified)>,
     /// The last frame analysed: frames come in capture order, and one seen again is not
     /// analysed again.
     last_frame: Frame,
     /// (subflow, finding frame, index) of FAULT_ANNOUNCE targets to bring up to date.
     fault_targets: Vec<(SubflowId, Frame, usize)>,
     finished: bool,
+}
+
+/// A check that passed, kept in a few bytes (see [`Engine::findings`] for the findings).
+#[derive(Clone, Copy)]
+enum Verified {
+    /// The DSS checksum of the mapping in that frame.
+    DssChecksum(Frame),
+    JoinHmac(HandshakeStep),
+    AddAddrHmac,
+}
+
+impl Verified {
+    fn finding(self) -> Finding {
+        match self {
+            Verified::DssChecksum(mapping_frame) => Finding::DssChecksum { valid: true, mapping_frame, followed_by: None },
+            Verified::JoinHmac(step) => Finding::JoinHmac { step, valid: true },
+            Verified::AddAddrHmac => Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid },
+        }
+    }
 }
 
 /// The packet being processed, and where its findings go.
@@ -361,7 +380,8 @@ impl Engine {
     }
 
     /// The findings of `frame` (after [`process`](Self::process) saw it; those only the end
-    /// of the capture tells after [`finish`](Self::finish)).
+    /// of the capture tells after [`finish`](Self::finish)). Checks that passed (a DSS
+    /// checksum, a join or ADD_ADDR HMAC) come after the frame's other findings.
     pub fn findings(&self, frame: Frame) -> Cow<'_, [Finding]> {
         let recorded = self.records.get(&frame).map_or(&[][..], |v| &v[..]);
         let first = self.verified.partition_point(|(f, _)| *f < frame);
@@ -370,7 +390,7 @@ impl Engine {
             return Cow::Borrowed(recorded);
         }
         let mut all = recorded.to_vec();
-        all.extend(verified.map(|(_, mapping_frame)| Finding::DssChecksum { valid: true, mapping_frame: *mapping_frame, followed_by: None }));
+        all.extend(verified.map(|(_, v)| v.finding()));
         Cow::Owned(all)
     }
 
@@ -804,7 +824,11 @@ impl Engine {
         let joiner_nonce = js.joiner_nonce;
         if let (true, Some((v, key_a, key_b))) = (self.config.verify_crypto, keys) {
             let valid = crypto::verify_join_syn_ack(v, key_b, key_a, sender_nonce, joiner_nonce, truncated_hmac);
-            cur.push(Finding::JoinHmac { step: HandshakeStep::SynAck, valid });
+            if valid {
+                self.verified.push((cur.frame, Verified::JoinHmac(HandshakeStep::SynAck)));
+            } else {
+                cur.push(Finding::JoinHmac { step: HandshakeStep::SynAck, valid });
+            }
         }
     }
 
@@ -813,7 +837,11 @@ impl Engine {
         let (Some(r_b), r_a) = (js.listener_nonce, js.joiner_nonce) else { return };
         if let (true, Some((v, key_a, key_b))) = (self.config.verify_crypto, self.join_keys(s)) {
             let valid = crypto::verify_join_ack(v, key_a, key_b, r_a, r_b, hmac);
-            cur.push(Finding::JoinHmac { step: HandshakeStep::Ack, valid });
+            if valid {
+                self.verified.push((cur.frame, Verified::JoinHmac(HandshakeStep::Ack)));
+            } else {
+                cur.push(Finding::JoinHmac { step: HandshakeStep::Ack, valid });
+            }
         }
     }
 
@@ -988,7 +1016,11 @@ impl Engine {
                 AddAddrHmacCheck::Legacy(form) => AddAddrVerdict::Legacy(form),
                 AddAddrHmacCheck::Invalid { .. } => AddAddrVerdict::Invalid,
             };
-            cur.push(Finding::AddAddrHmac { verdict });
+            if verdict == AddAddrVerdict::Valid {
+                self.verified.push((cur.frame, Verified::AddAddrHmac));
+            } else {
+                cur.push(Finding::AddAddrHmac { verdict });
+            }
         }
         let h = &mut conn.hosts[host];
         // One announcement per address ID (at most 256 a host, whatever a sender floods): an
@@ -1128,7 +1160,7 @@ impl Engine {
         if let Some(check) = dir.check.take_if(|k| k.next == k.end) {
             let valid = check.sum.verify(check.checksum);
             if valid {
-                self.verified.push((cur.frame, check.frame));
+                self.verified.push((cur.frame, Verified::DssChecksum(check.frame)));
             } else {
                 let index = cur.push(Finding::DssChecksum { valid, mapping_frame: check.frame, followed_by: None });
                 if let Some(c) = c {
