@@ -29,3 +29,5 @@ if [ ! -d ../shared/captures ]; then
 fi
 
 cargo test --workspace --release --features mptcp-parse/analysis
+# Benchmarks are built, never timed here (BENCHMARKS.md has the figures and the commands).
+cargo build --workspace --release --features mptcp-parse/analysis --benches --examples
