@@ -58,13 +58,17 @@ void mptcpx_shim_init_ei(expert_field *ei)
 static unsigned pref_fault_announce_subtype = 9;
 #if MPTCPX_WS_GE(4, 2)
 static bool pref_verify_crypto = true;
+static bool pref_analyze = true;
 #else
 static gboolean pref_verify_crypto = TRUE;
+static gboolean pref_analyze = TRUE;
 #endif
+
+static void apply_analyze_pref(void);
 
 void mptcpx_shim_register_prefs(int proto)
 {
-    module_t *module = prefs_register_protocol(proto, NULL);
+    module_t *module = prefs_register_protocol(proto, apply_analyze_pref);
 
     prefs_register_uint_preference(module, "fault_announce_subtype",
         "FAULT_ANNOUNCE subtype",
@@ -78,6 +82,13 @@ void mptcpx_shim_register_prefs(int proto)
         "Check MP_JOIN tokens and HMACs, ADD_ADDR HMACs and DSS checksums against the keys "
         "seen in the MP_CAPABLE handshake and the payload.",
         &pref_verify_crypto);
+    prefs_register_bool_preference(module, "analyze",
+        "Analyse MPTCP connections",
+        "Follow every TCP segment to find what the analysis reports (fastclose and RST "
+        "correlation, subflow faults, fallback and stripped options, HMAC and checksum "
+        "checks). Off, the plugin only decodes MPTCP options: Wireshark then builds no "
+        "protocol tree for it, which makes tshark's two-pass and filtered runs cheaper.",
+        &pref_analyze);
 }
 
 unsigned mptcpx_shim_pref_fault_announce_subtype(void)
@@ -248,6 +259,23 @@ static int in_icmp_error(packet_info *pinfo)
 
 
 static int proto_tcp = -1;
+static dissector_handle_t analysis_handle;
+
+/* The postdissector asks for the tcp item only while the analysis is on: a postdissector that
+ * wants fields makes Wireshark build a protocol tree for every frame, even in the first pass
+ * of tshark -2. */
+static void apply_analyze_pref(void)
+{
+    GArray *wanted = NULL;
+
+    if (analysis_handle == NULL || hf_tcp < 0)
+        return;
+    if (pref_analyze) {
+        wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+        g_array_append_val(wanted, hf_tcp);
+    }
+    set_postdissector_wanted_hfids(analysis_handle, wanted);
+}
 
 /*
  * The tcp.stream of the segment being dissected again, from TCP's conversation data: the
@@ -288,7 +316,7 @@ static int dissect_segment(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tr
     field_info *fi;
     const char *saved_proto;
 
-    if (segment_cb == NULL || !proto_is_protocol_enabled(find_protocol_by_id(mptcpx_proto)))
+    if (segment_cb == NULL || !pref_analyze || !proto_is_protocol_enabled(find_protocol_by_id(mptcpx_proto)))
         return 0;
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
@@ -325,9 +353,6 @@ static int dissect_segment(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tr
 int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
                                   mptcpx_void_cb cleanup_cb)
 {
-    dissector_handle_t handle;
-    GArray *wanted;
-
     hf_tcp = proto_registrar_get_id_byname("tcp");
     proto_tcp = proto_get_id_by_filter_name("tcp");
     proto_icmp = proto_get_id_by_filter_name("icmp");
@@ -338,12 +363,10 @@ int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb cb, mptcpx_void_c
     register_init_routine(init_cb);
     register_cleanup_routine(cleanup_cb);
 
-    handle = create_dissector_handle(dissect_segment, proto);
-    register_postdissector(handle);
-    wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+    analysis_handle = create_dissector_handle(dissect_segment, proto);
+    register_postdissector(analysis_handle);
     /* Only the TCP item: its stream comes with the option or from the conversation. */
-    g_array_append_val(wanted, hf_tcp);
-    set_postdissector_wanted_hfids(handle, wanted);
+    apply_analyze_pref();
     return 0;
 }
 

@@ -229,3 +229,14 @@ fn frames_seen_again_keep_their_connection() {
         assert_eq!(one, two, "{name}");
     }
 }
+
+#[test]
+fn analysis_can_be_turned_off() {
+    let name = "crafted/c01_fastclose_ack_rst_lost_Bside.pcap";
+    let off = ["-o", "mptcpx.analyze:FALSE"];
+    // Off: no analysis item, no finding; the options are decoded as before.
+    assert_eq!(frames_with(name, false, "mptcpx.connection || mptcpx.fastclose.initiated", &off), [] as [u32; 0]);
+    assert_eq!(frames_with(name, true, "mptcpx.connection || mptcpx.fastclose.retransmitted", &off), [] as [u32; 0]);
+    assert_eq!(frames_with(name, false, "mptcpx.subtype", &off), frames(name, false, "mptcpx.subtype"));
+    assert_eq!(frames_with(name, false, "mptcpx.fastclose.initiated", &["-o", "mptcpx.analyze:TRUE"]), [16]);
+}

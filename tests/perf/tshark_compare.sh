@@ -9,8 +9,9 @@
 #   quiet  tshark -r F -q                        (no output)
 #   2pass  tshark -r F -2 -Y mptcpx              (two passes; without the plugin -Y mptcp,
 #                                                 since mptcpx does not exist there)
-# (default: all three). Output of tshark goes to /dev/null; times are wall-clock (GNU time),
-# peak memory is the maximum resident set size.
+# (default: all three). PLUGIN_OPTS: more tshark options for the runs with the plugin, e.g.
+# "-o mptcpx.analyze:FALSE". Output of tshark goes to /dev/null; times are wall-clock (GNU
+# time), peak memory is the maximum resident set size.
 #
 # tshark reads personal plugins from $HOME/.local/lib/wireshark/plugins/<major.minor>/epan:
 # both runs use a private HOME, one with the release build of the plugin there, one empty.
@@ -19,6 +20,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-5}
 MODES=${MODES:-tree quiet 2pass}
+read -r -a plugin_opts <<<"${PLUGIN_OPTS:-}"
 captures=("$@")
 [ ${#captures[@]} -gt 0 ] || captures=("$ROOT/target/perf/bulk.pcap")
 
@@ -57,7 +59,7 @@ HOME=$work/with "${as_user[@]}" tshark -G plugins 2>/dev/null | grep -q mptcpx.s
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS pairs per mode"
+echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty)${PLUGIN_OPTS:+ with $PLUGIN_OPTS}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS pairs per mode"
 echo
 printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | peak RSS without (MB) | peak RSS with (MB) |\n'
 printf '|---|---:|---|---:|---:|---:|---:|---:|---:|\n'
@@ -71,9 +73,9 @@ for capture in "${captures[@]}"; do
     packets=$(capinfos -c -M "$file" | awk '/Number of packets/ { print $NF }')
     for mode in $MODES; do
         case $mode in
-            tree) with_args=(-r "$file" -Y mptcp); without_args=(-r "$file" -Y mptcp) ;;
-            quiet) with_args=(-r "$file" -q); without_args=(-r "$file" -q) ;;
-            2pass) with_args=(-r "$file" -2 -Y mptcpx); without_args=(-r "$file" -2 -Y mptcp) ;;
+            tree) with_args=(-r "$file" -Y mptcp "${plugin_opts[@]}"); without_args=(-r "$file" -Y mptcp) ;;
+            quiet) with_args=(-r "$file" -q "${plugin_opts[@]}"); without_args=(-r "$file" -q) ;;
+            2pass) with_args=(-r "$file" -2 -Y mptcpx "${plugin_opts[@]}"); without_args=(-r "$file" -2 -Y mptcp) ;;
             *) echo "unknown mode $mode" >&2; exit 1 ;;
         esac
         : >"$work/without.txt"
