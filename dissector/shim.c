@@ -581,6 +581,11 @@ int mptcpx_shim_tree_wants(proto_tree *tree, int proto)
     return tree != NULL && proto_field_is_referenced(tree, proto) ? 1 : 0;
 }
 
+int mptcpx_shim_field_wanted(proto_tree *tree, int hf)
+{
+    return tree != NULL && proto_field_is_referenced(tree, hf) ? 1 : 0;
+}
+
 int mptcpx_shim_item_visible(proto_item *item)
 {
     /* A tree that is not shown (tshark without -V or -O) keeps no text: Wireshark fakes

@@ -135,6 +135,8 @@ proto_item *mptcpx_shim_add_bytes(proto_tree *tree, int hf, tvbuff_t *tvb, int s
 void mptcpx_shim_item_set_generated(proto_item *item);
 /* Whether anything will look at items of `proto` added to `tree`. */
 int mptcpx_shim_tree_wants(proto_tree *tree, int proto);
+/* Whether an item of field `hf` added to `tree` would be kept (else Wireshark fakes it). */
+int mptcpx_shim_field_wanted(proto_tree *tree, int hf);
 /* Whether the item's tree is shown, so that its text is worth formatting. */
 int mptcpx_shim_item_visible(proto_item *item);
 void mptcpx_shim_item_append_text(proto_item *item, const char *text);

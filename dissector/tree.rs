@@ -147,14 +147,29 @@ impl TreeView {
         Item(item)
     }
 
+    /// What Wireshark gives back for an item nobody needs (a tree not shown, and no filter,
+    /// column or output naming the field): the parent, as its own proto_tree_add_* does.
+    /// Asked first, it spares the call and its exception frame.
+    fn fake(&self, hf: Hf) -> Option<Item> {
+        // SAFETY: the shim accepts a null tree.
+        let wanted = unsafe { ffi::mptcpx_shim_field_wanted(self.tree, hf.id()) } != 0;
+        (!wanted).then_some(Item(self.tree.cast()))
+    }
+
     /// A relative time of `ns` nanoseconds, over no bytes.
     pub(crate) fn relative_time(&self, hf: Hf, ns: i64) -> Item {
+        if let Some(item) = self.fake(hf) {
+            return item;
+        }
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
         Item(unsafe { ffi::mptcpx_shim_add_relative_time(self.tree, hf.id(), self.tvb, 0, 0, ns) })
     }
 
     /// An address computed rather than read: over no bytes.
     pub(crate) fn address(&self, v4: Hf, v6: Hf, address: std::net::IpAddr) -> Item {
+        if let Some(item) = self.fake(if address.is_ipv4() { v4 } else { v6 }) {
+            return item;
+        }
         // SAFETY: the shim reads 4 or 16 bytes from the given arrays.
         Item(unsafe {
             match address {
@@ -174,34 +189,52 @@ impl TreeView {
     /// An unsigned integer of up to 32 bits at `[start, start+len)`. For a field with a
     /// bitmask, `value` is the field's value; it is placed under the mask here.
     pub(crate) fn uint(&self, hf: Hf, start: usize, len: usize, value: u32) -> Item {
+        if let Some(item) = self.fake(hf) {
+            return item;
+        }
         let raw = under_mask(hf, u64::from(value)) as u32;
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
         Item(unsafe { ffi::mptcpx_shim_add_uint(self.tree, hf.id(), self.tvb, off(start), off(len), raw) })
     }
 
     pub(crate) fn uint64(&self, hf: Hf, start: usize, len: usize, value: u64) -> Item {
+        if let Some(item) = self.fake(hf) {
+            return item;
+        }
         // SAFETY: as above.
         Item(unsafe { ffi::mptcpx_shim_add_uint64(self.tree, hf.id(), self.tvb, off(start), off(len), value) })
     }
 
     pub(crate) fn boolean(&self, hf: Hf, start: usize, len: usize, value: bool) -> Item {
+        if let Some(item) = self.fake(hf) {
+            return item;
+        }
         let raw = under_mask(hf, u64::from(value));
         // SAFETY: as above.
         Item(unsafe { ffi::mptcpx_shim_add_boolean(self.tree, hf.id(), self.tvb, off(start), off(len), raw) })
     }
 
     pub(crate) fn ipv4(&self, hf: Hf, start: usize, octets: &[u8; 4]) -> Item {
+        if let Some(item) = self.fake(hf) {
+            return item;
+        }
         // SAFETY: the shim reads 4 bytes.
         Item(unsafe { ffi::mptcpx_shim_add_ipv4(self.tree, hf.id(), self.tvb, off(start), 4, octets.as_ptr()) })
     }
 
     pub(crate) fn ipv6(&self, hf: Hf, start: usize, octets: &[u8; 16]) -> Item {
+        if let Some(item) = self.fake(hf) {
+            return item;
+        }
         // SAFETY: the shim reads 16 bytes.
         Item(unsafe { ffi::mptcpx_shim_add_ipv6(self.tree, hf.id(), self.tvb, off(start), 16, octets.as_ptr()) })
     }
 
     /// Bytes shown as they are; `bytes.len()` is the highlighted length.
     pub(crate) fn bytes(&self, hf: Hf, start: usize, bytes: &[u8]) -> Item {
+        if let Some(item) = self.fake(hf) {
+            return item;
+        }
         // SAFETY: the shim reads `bytes.len()` bytes.
         Item(unsafe {
             ffi::mptcpx_shim_add_bytes(self.tree, hf.id(), self.tvb, off(start), off(bytes.len()), bytes.as_ptr())
