@@ -48,6 +48,10 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
+// The capture reader the tests use: link layers and IP headers down to the TCP segment.
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 // ---------------------------------------------------------------- counting allocator
 
 /// Bytes currently allocated, and the most ever, by the whole program.
@@ -171,7 +175,7 @@ fn read_capture(path: &str) -> Result<Capture, String> {
         if !cap.linktypes.contains(&linktype) {
             cap.linktypes.push(linktype);
         }
-        let Some((src, dst, tcp)) = link_to_tcp(linktype, bytes) else { return };
+        let Some((src, dst, tcp)) = support::link_to_tcp(linktype, bytes) else { return };
         if tcp.len() < 20 {
             return;
         }
@@ -272,63 +276,6 @@ fn read_capture(path: &str) -> Result<Capture, String> {
     }
     cap.bytes.shrink_to_fit();
     Ok(cap)
-}
-
-fn link_to_tcp(linktype: Linktype, bytes: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
-    let ip = match linktype {
-        Linktype::ETHERNET => {
-            let mut ethertype = u16::from_be_bytes([*bytes.get(12)?, *bytes.get(13)?]);
-            let mut at = 14;
-            while ethertype == 0x8100 || ethertype == 0x88a8 {
-                ethertype = u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]);
-                at += 4;
-            }
-            if ethertype != 0x0800 && ethertype != 0x86dd {
-                return None;
-            }
-            bytes.get(at..)?
-        }
-        Linktype::LINUX_SLL => bytes.get(16..)?,
-        Linktype::LINUX_SLL2 => bytes.get(20..)?,
-        Linktype::RAW | Linktype(228) | Linktype(229) => bytes,
-        Linktype::NULL => bytes.get(4..)?,
-        _ => return None,
-    };
-    ip_to_tcp(ip)
-}
-
-fn ip_to_tcp(ip: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
-    match ip.first()? >> 4 {
-        4 => {
-            let ihl = (ip[0] & 0x0f) as usize * 4;
-            // Not TCP, or a fragment other than the first.
-            if *ip.get(9)? != 6 || u16::from_be_bytes([*ip.get(6)?, *ip.get(7)?]) & 0x1fff != 0 {
-                return None;
-            }
-            let total = u16::from_be_bytes([*ip.get(2)?, *ip.get(3)?]) as usize;
-            let src: [u8; 4] = ip.get(12..16)?.try_into().ok()?;
-            let dst: [u8; 4] = ip.get(16..20)?.try_into().ok()?;
-            let end = total.min(ip.len());
-            Some((IpAddr::from(src), IpAddr::from(dst), ip.get(ihl..end)?))
-        }
-        6 => {
-            let payload_len = u16::from_be_bytes([*ip.get(4)?, *ip.get(5)?]) as usize;
-            let src: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
-            let dst: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
-            let end = (40 + payload_len).min(ip.len());
-            // Hop-by-hop, routing, destination options: skip to TCP.
-            let (mut next, mut at) = (*ip.get(6)?, 40);
-            while matches!(next, 0 | 43 | 60) {
-                next = *ip.get(at)?;
-                at += (usize::from(*ip.get(at + 1)?) + 1) * 8;
-            }
-            if next != 6 {
-                return None;
-            }
-            Some((IpAddr::from(src), IpAddr::from(dst), ip.get(at..end)?))
-        }
-        _ => None,
-    }
 }
 
 /// Records where the keys (MP_CAPABLE, MP_FASTCLOSE) and MP_JOIN SYN tokens of `tcp` are.

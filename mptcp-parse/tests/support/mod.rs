@@ -102,7 +102,10 @@ pub fn read_frames(path: &Path) -> Vec<Option<Packet>> {
     out
 }
 
-fn link_to_tcp(linktype: Linktype, bytes: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
+/// The IP addresses and the TCP segment (header and captured payload) of a link-layer frame:
+/// Ethernet (with VLAN tags), Linux SLL and SLL2, raw IP, BSD loopback; IPv4 (first fragments
+/// only) and IPv6 (past hop-by-hop, routing and destination options).
+pub fn link_to_tcp(linktype: Linktype, bytes: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
     let ip = match linktype {
         Linktype::ETHERNET => {
             let mut ethertype = u16::from_be_bytes([*bytes.get(12)?, *bytes.get(13)?]);
@@ -110,6 +113,9 @@ fn link_to_tcp(linktype: Linktype, bytes: &[u8]) -> Option<(IpAddr, IpAddr, &[u8
             while ethertype == 0x8100 || ethertype == 0x88a8 {
                 ethertype = u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]);
                 at += 4;
+            }
+            if ethertype != 0x0800 && ethertype != 0x86dd {
+                return None;
             }
             bytes.get(at..)?
         }
@@ -122,11 +128,13 @@ fn link_to_tcp(linktype: Linktype, bytes: &[u8]) -> Option<(IpAddr, IpAddr, &[u8
     ip_to_tcp(ip)
 }
 
-fn ip_to_tcp(ip: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
+/// [`link_to_tcp`] from the IP header on.
+pub fn ip_to_tcp(ip: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
     match ip.first()? >> 4 {
         4 => {
             let ihl = (ip[0] & 0x0f) as usize * 4;
-            if *ip.get(9)? != 6 {
+            // Not TCP, or a fragment other than the first.
+            if *ip.get(9)? != 6 || u16::from_be_bytes([*ip.get(6)?, *ip.get(7)?]) & 0x1fff != 0 {
                 return None;
             }
             let total = u16::from_be_bytes([*ip.get(2)?, *ip.get(3)?]) as usize;
@@ -136,15 +144,20 @@ fn ip_to_tcp(ip: &[u8]) -> Option<(IpAddr, IpAddr, &[u8])> {
             Some((IpAddr::from(src), IpAddr::from(dst), ip.get(ihl..end)?))
         }
         6 => {
-            // No extension headers in these captures: next header must be TCP.
-            if *ip.get(6)? != 6 {
-                return None;
-            }
             let payload_len = u16::from_be_bytes([*ip.get(4)?, *ip.get(5)?]) as usize;
             let src: [u8; 16] = ip.get(8..24)?.try_into().ok()?;
             let dst: [u8; 16] = ip.get(24..40)?.try_into().ok()?;
             let end = (40 + payload_len).min(ip.len());
-            Some((IpAddr::from(src), IpAddr::from(dst), ip.get(40..end)?))
+            // Hop-by-hop, routing, destination options: skip to TCP.
+            let (mut next, mut at) = (*ip.get(6)?, 40);
+            while matches!(next, 0 | 43 | 60) {
+                next = *ip.get(at)?;
+                at += (usize::from(*ip.get(at + 1)?) + 1) * 8;
+            }
+            if next != 6 {
+                return None;
+            }
+            Some((IpAddr::from(src), IpAddr::from(dst), ip.get(at..end)?))
         }
         _ => None,
     }
