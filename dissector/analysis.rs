@@ -6,11 +6,13 @@
 //! The kind-30 option dissector sees only segments that carry an MPTCP option, but findings
 //! need the others too (a SYN/ACK without MP_CAPABLE, data without DSS, a plain RST answering
 //! a fastclose). A tap sees every segment but cannot add to the tree. A TCP heuristic
-//! dissector sees only segments with payload. So the shim registers a postdissector that asks
-//! for the `tcp` protocol item: the item's data source is the segment from its header on,
-//! whatever the layers below. Its tcp.stream comes from the TCP header handed to the option
-//! dissector of the same frame, or from TCP's conversation data: asking for the field too would
-//! make Wireshark build it on every frame.
+//! dissector sees only segments with payload. A postdissector that asks for the `tcp` item sees
+//! them all, but asking makes Wireshark build a protocol tree for every frame, even where it
+//! would build none (the first pass of `tshark -2`). So the shim puts its own handle in
+//! `ip.proto` in TCP's place: it calls the TCP dissector, then hands the segment (TCP's own
+//! tvb, from the header on, without link-layer padding) to [`on_segment`], whether or not a
+//! tree is being built. Its tcp.stream comes from the TCP header handed to the option
+//! dissector of the same frame, or from TCP's conversation data.
 //!
 //! ## State
 //! One engine per capture file: created by Wireshark's init routine (file opened, or
@@ -20,7 +22,6 @@
 //! once with what only the end of the capture tells (`Engine::finish`), and its connection is
 //! found from its tcp.stream. The engine keeps nothing per frame but findings.
 
-use std::cell::RefCell;
 use std::ffi::c_int;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -35,11 +36,6 @@ use crate::tree::{report_panic, Item, TreeView};
 
 /// The engine of the open capture file.
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
-
-thread_local! {
-    /// The segment's bytes, reused from packet to packet.
-    static SEGMENT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
 
 fn config() -> Config {
     // SAFETY: read preference values owned by the shim.
@@ -67,14 +63,15 @@ pub(crate) extern "C" fn on_cleanup() {
     });
 }
 
-/// Called by the shim's postdissector for every TCP segment.
+/// Called by the shim after the TCP dissector, for every TCP segment.
 ///
 /// # Safety
-/// Called by the shim with pointers Wireshark gave the postdissector; `tvb` holds the segment
-/// from `tcp_offset` on.
+/// Called by the shim with pointers Wireshark gave it; `segment` is NULL or points at
+/// `captured` bytes that stay valid during the call.
 pub(crate) unsafe extern "C" fn on_segment(
     tvb: *mut ffi::tvbuff_t,
-    tcp_offset: c_int,
+    segment: *const u8,
+    captured: c_int,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
     stream: c_int,
@@ -82,8 +79,13 @@ pub(crate) unsafe extern "C" fn on_segment(
     // SAFETY: pointers from Wireshark, valid during this call.
     let view = unsafe { TreeView::new(tvb, pinfo, tree) };
     let done = catch_unwind(AssertUnwindSafe(|| {
+        let bytes = match usize::try_from(captured) {
+            // SAFETY: the shim's promise above.
+            Ok(len) if !segment.is_null() => Some(unsafe { std::slice::from_raw_parts(segment, len) }),
+            _ => None,
+        };
         // SAFETY: as above.
-        unsafe { analyse(&view, tvb, tcp_offset, pinfo, stream) }
+        unsafe { analyse(&view, bytes, pinfo, stream) }
     }));
     if let Err(panic) = done {
         report_panic(&mut view.clone_view(), false, Ett::Analysis, "MPTCPX analysis internal error", panic);
@@ -91,41 +93,35 @@ pub(crate) unsafe extern "C" fn on_segment(
 }
 
 /// # Safety
-/// As [`on_segment`].
-unsafe fn analyse(view: &TreeView, tvb: *mut ffi::tvbuff_t, tcp_offset: c_int, pinfo: *mut ffi::packet_info, stream: c_int) {
+/// `pinfo` as [`on_segment`]'s.
+unsafe fn analyse(view: &TreeView, segment: Option<&[u8]>, pinfo: *mut ffi::packet_info, stream: c_int) {
     // SAFETY: accessors of the packet being dissected.
     let (frame, visited) = unsafe { (ffi::mptcpx_shim_frame_number(pinfo), ffi::mptcpx_shim_frame_visited(pinfo) != 0) };
+    let stream = u32::try_from(stream).ok();
     if visited {
-        with_engine(|engine| {
+        return with_engine(|engine| {
             engine.finish();
-            let connection = u32::try_from(stream).ok().and_then(|s| engine.connection_of_stream(s));
+            let connection = stream.and_then(|s| engine.connection_of_stream(s));
             show(view, frame, FrameReport { connection, findings: engine.findings(frame) })
-        })
-    } else {
-        let mut src = [0u8; 16];
-        let mut dst = [0u8; 16];
-        // SAFETY: the shim writes at most 16 bytes into each.
-        let family = unsafe { ffi::mptcpx_shim_net_addresses(pinfo, src.as_mut_ptr(), dst.as_mut_ptr()) };
-        let (src, dst) = match family {
-            4 => (IpAddr::V4(Ipv4Addr::new(src[0], src[1], src[2], src[3])), IpAddr::V4(Ipv4Addr::new(dst[0], dst[1], dst[2], dst[3]))),
-            16 => (IpAddr::V6(Ipv6Addr::from(src)), IpAddr::V6(Ipv6Addr::from(dst))),
-            _ => return,
-        };
-        // SAFETY: accessor of the packet being dissected.
-        let time = unsafe { ffi::mptcpx_shim_frame_time_ns(pinfo) };
-        SEGMENT.with_borrow_mut(|buf| {
-            // SAFETY: the shim reads captured bytes only and writes at most `buf.len()`.
-            let len = unsafe { ffi::mptcpx_shim_tvb_remaining(tvb, tcp_offset) };
-            buf.resize(usize::try_from(len).unwrap_or(0), 0);
-            let n = unsafe { ffi::mptcpx_shim_tvb_copy_from(tvb, tcp_offset, buf.as_mut_ptr(), len) };
-            let tcp = &buf[..usize::try_from(n).unwrap_or(0).min(buf.len())];
-            let packet = Packet { frame, time, src, dst, stream: u32::try_from(stream).ok(), tcp };
-            with_engine(|engine| {
-                let report = engine.process(&packet);
-                show(view, frame, report)
-            })
         });
     }
+    let Some(tcp) = segment else { return };
+    let mut src = [0u8; 16];
+    let mut dst = [0u8; 16];
+    // SAFETY: the shim writes at most 16 bytes into each.
+    let family = unsafe { ffi::mptcpx_shim_net_addresses(pinfo, src.as_mut_ptr(), dst.as_mut_ptr()) };
+    let (src, dst) = match family {
+        4 => (IpAddr::V4(Ipv4Addr::new(src[0], src[1], src[2], src[3])), IpAddr::V4(Ipv4Addr::new(dst[0], dst[1], dst[2], dst[3]))),
+        16 => (IpAddr::V6(Ipv6Addr::from(src)), IpAddr::V6(Ipv6Addr::from(dst))),
+        _ => return,
+    };
+    // SAFETY: accessor of the packet being dissected.
+    let time = unsafe { ffi::mptcpx_shim_frame_time_ns(pinfo) };
+    let packet = Packet { frame, time, src, dst, stream, tcp };
+    with_engine(|engine| {
+        let report = engine.process(&packet);
+        show(view, frame, report)
+    })
 }
 
 /// Adds the analysis tree of one frame; nothing when the frame belongs to no MPTCP connection
@@ -133,7 +129,7 @@ unsafe fn analyse(view: &TreeView, tvb: *mut ffi::tvbuff_t, tcp_offset: c_int, p
 fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
     // Test builds only: a panic after the engine took the frame in, with its lock held.
     #[cfg(feature = "fault-injection")]
-    crate::inject::maybe_panic("analysis postdissector", frame);
+    crate::inject::maybe_panic("analysis", frame);
     // Without findings, the tree only shows the connection: worth adding where someone looks.
     if report.findings.is_empty() && (report.connection.is_none() || !view.wants(PROTO.load(Relaxed))) {
         return;

@@ -25,7 +25,8 @@
 //! - Only the captured bytes of an option are read; the decoder never sees past them.
 //!
 //! ## The analysis
-//! A postdissector feeds every TCP segment to the connection analysis of `mptcp-parse`
+//! A wrapper around Wireshark's TCP dissector (in `ip.proto`) feeds every TCP segment, once TCP
+//! has dissected it, to the connection analysis of `mptcp-parse`
 //! (MP_FASTCLOSE/RST correlation, fault resolution, middlebox findings, HMAC and checksum
 //! verification) and shows each frame's findings; see `analysis.rs`.
 

@@ -15,6 +15,7 @@
 #include <epan/column-utils.h>
 #include <epan/conversation.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <epan/ipproto.h>
 
 #define MPTCPX_WS_GE(maj, min) \
     (WIRESHARK_VERSION_MAJOR > (maj) || \
@@ -64,11 +65,9 @@ static gboolean pref_verify_crypto = TRUE;
 static gboolean pref_analyze = TRUE;
 #endif
 
-static void apply_analyze_pref(void);
-
 void mptcpx_shim_register_prefs(int proto)
 {
-    module_t *module = prefs_register_protocol(proto, apply_analyze_pref);
+    module_t *module = prefs_register_protocol(proto, NULL);
 
     prefs_register_uint_preference(module, "fault_announce_subtype",
         "FAULT_ANNOUNCE subtype",
@@ -86,8 +85,7 @@ void mptcpx_shim_register_prefs(int proto)
         "Analyse MPTCP connections",
         "Follow every TCP segment to find what the analysis reports (fastclose and RST "
         "correlation, subflow faults, fallback and stripped options, HMAC and checksum "
-        "checks). Off, the plugin only decodes MPTCP options: Wireshark then builds no "
-        "protocol tree for it, which makes tshark's two-pass and filtered runs cheaper.",
+        "checks). Off, the plugin only decodes MPTCP options.",
         &pref_analyze);
 }
 
@@ -104,6 +102,8 @@ int mptcpx_shim_pref_verify_crypto(void)
 /* ---- The option dissector -------------------------------------------------------- */
 
 static int mptcpx_proto = -1;
+/* Its protocol_t, to ask on every option whether it is enabled. */
+static protocol_t *mptcpx_protocol;
 static mptcpx_option_cb option_cb;
 /*
  * The built-in MPTCP dissector is kept in a private table of its own, so that it can be
@@ -137,9 +137,27 @@ static void remember_error(const char *what, unsigned long code, const char *mes
                message ? ": " : "", message ? message : "");
 }
 
+/* Catches any exception of `TRY { ... }`, remembering it under `what`. */
+#define MPTCPX_CATCH(what) \
+    CATCH_ALL { remember_error((what), EXCEPT_CODE, GET_MESSAGE); } \
+    ENDTRY
+
 const char *mptcpx_shim_last_error(void)
 {
     return last_error;
+}
+
+/*
+ * The captured bytes of `tvb`, in place: a subset of the frame's buffer (a copy in packet
+ * memory for a composite tvb). No TRY: at offset 0 with the captured length,
+ * tvb_get_ptr cannot throw.
+ */
+const uint8_t *mptcpx_shim_tvb_bytes(tvbuff_t *tvb, int *len)
+{
+    int n = tvb != NULL ? (int)tvb_captured_length(tvb) : 0;
+
+    *len = n;
+    return n > 0 ? tvb_get_ptr(tvb, 0, n) : NULL;
 }
 
 static void run_callback(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data,
@@ -153,10 +171,9 @@ static void run_callback(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
 }
 
 /*
- * The tcp.stream of the last segment whose MPTCP option was dissected, from the TCP header the
- * TCP dissector passes to option dissectors: the analysis postdissector of the same frame
- * takes it from here rather than from the tree (a field it would have to ask for) or the
- * conversation table.
+ * The tcp.stream of the frame's segment that carries an MPTCP option, from the TCP header the
+ * TCP dissector passes to option dissectors: the analysis of the segment takes it from here
+ * rather than from the conversation table.
  */
 static guint32 option_frame;
 static int option_stream = -1;
@@ -165,6 +182,9 @@ static void remember_stream(packet_info *pinfo, void *data)
 {
     const struct tcpheader *th = (const struct tcpheader *)data;
 
+    /* The first in the frame: in a tunnel, the outer segment's options come first. */
+    if (option_frame == pinfo->num)
+        return;
     option_frame = pinfo->num;
     option_stream = th != NULL ? (int)th->th_stream : -1;
 }
@@ -176,7 +196,7 @@ static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
 
     remember_stream(pinfo, data);
 
-    if (option_cb == NULL || !proto_is_protocol_enabled(find_protocol_by_id(mptcpx_proto))) {
+    if (option_cb == NULL || !proto_is_protocol_enabled(mptcpx_protocol)) {
         /* Our protocol is disabled: behave as the built-in dissector. */
         if (builtin_table != NULL)
             return mptcpx_try_uint(builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo,
@@ -213,6 +233,7 @@ int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb)
     int handle_proto;
 
     mptcpx_proto = proto;
+    mptcpx_protocol = find_protocol_by_id(proto);
     option_cb = cb;
     if (tcp_options == NULL)
         return -1;
@@ -235,52 +256,29 @@ int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb)
     return builtin != NULL ? 1 : 0;
 }
 
-/* ---- The analysis postdissector --------------------------------------------------- */
+/* ---- The analysis: a wrapper around the TCP dissector ------------------------------ */
 
 static mptcpx_segment_cb segment_cb;
-static int hf_tcp = -1;
-static int proto_icmp = -1;
-static int proto_icmpv6 = -1;
-
-
-/* Whether ICMP or ICMPv6 is among the frame's layers: a TCP header in an ICMP error. */
-static int in_icmp_error(packet_info *pinfo)
-{
-    wmem_list_frame_t *layer;
-
-    for (layer = wmem_list_head(pinfo->layers); layer != NULL; layer = wmem_list_frame_next(layer)) {
-        int id = GPOINTER_TO_INT(wmem_list_frame_data(layer));
-
-        if (id == proto_icmp || id == proto_icmpv6)
-            return 1;
-    }
-    return 0;
-}
-
-
 static int proto_tcp = -1;
-static dissector_handle_t analysis_handle;
+/*
+ * The TCP dissector. Our handle in "ip.proto" has no protocol of its own: Wireshark then adds
+ * no layer for it, and TCP's layer, its enabled state and its name in Decode As stay TCP's.
+ */
+static dissector_handle_t tcp_handle;
+/* TCP inside TCP in one frame (a tunnel): only the outermost segment is analysed. */
+static int tcp_depth;
 
-/* The postdissector asks for the tcp item only while the analysis is on: a postdissector that
- * wants fields makes Wireshark build a protocol tree for every frame, even in the first pass
- * of tshark -2. */
-static void apply_analyze_pref(void)
+/* Nothing to do: no analysis wanted. (Read on every segment: the preference may change.) */
+static int analysis_off(void)
 {
-    GArray *wanted = NULL;
-
-    if (analysis_handle == NULL || hf_tcp < 0)
-        return;
-    if (pref_analyze) {
-        wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-        g_array_append_val(wanted, hf_tcp);
-    }
-    set_postdissector_wanted_hfids(analysis_handle, wanted);
+    return segment_cb == NULL || !pref_analyze ||
+           !proto_is_protocol_enabled(mptcpx_protocol);
 }
 
 /*
- * The tcp.stream of the segment being dissected again, from TCP's conversation data: the
- * conversation was found again by the TCP dissector of this pass, for this frame (a reused
- * port pair gives a conversation per connection, by frame number). -1 when not TCP.
+ * The tcp.stream of the segment, from TCP's conversation data: the TCP dissector has just
+ * found or created the conversation for this frame (a reused port pair gives a conversation
+ * per connection, by frame number). -1 when not TCP.
  */
 static int stream_of_conversation(packet_info *pinfo)
 {
@@ -296,7 +294,7 @@ static int stream_of_conversation(packet_info *pinfo)
     return tcpd != NULL ? (int)tcpd->stream : -1;
 }
 
-/* The frame's tcp.stream: from its MPTCP option, else from TCP's conversation data. */
+/* The frame's tcp.stream: from its MPTCP option's TCP header, else from the conversation. */
 static int stream_of_segment(packet_info *pinfo)
 {
     if (option_frame == pinfo->num && option_stream >= 0)
@@ -304,135 +302,98 @@ static int stream_of_segment(packet_info *pinfo)
     return stream_of_conversation(pinfo);
 }
 
-/*
- * Option dissectors see only segments that carry an MPTCP option, and taps cannot add to
- * the tree; a postdissector that wants the "tcp" protocol item sees every segment with its
- * header: the item's data source is the segment, from the TCP header on.
- */
-static int dissect_segment(tvbuff_t *tvb _U_, packet_info *pinfo, proto_tree *tree,
-                           void *data _U_)
+/* Hands the segment TCP has just dissected to the analysis. */
+static void analyse_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
-    GPtrArray *tcp;
-    field_info *fi;
+    const uint8_t *bytes = NULL;
+    int captured = 0;
     const char *saved_proto;
 
-    if (segment_cb == NULL || !pref_analyze || !proto_is_protocol_enabled(find_protocol_by_id(mptcpx_proto)))
-        return 0;
-    saved_proto = pinfo->current_proto;
-    pinfo->current_proto = "MPTCPX";
-    if (PINFO_FD_VISITED(pinfo)) {
-        /*
-         * Seen before: the analysis has the frame's findings, and needs no bytes, only the
-         * stream for the connection. (tshark's second pass does not keep the fields a
-         * postdissector wants, so tcp.stream is taken from TCP's conversation.)
-         */
-        segment_cb(NULL, 0, pinfo, tree, stream_of_segment(pinfo));
-        pinfo->current_proto = saved_proto;
-        return 0;
-    }
-    pinfo->current_proto = saved_proto;
-    /* Without a tree (nothing asked for one) the fields cannot be found. */
-    if (tree == NULL)
-        return 0;
-    tcp = proto_get_finfo_ptr_array(tree, hf_tcp);
-    if (tcp == NULL || tcp->len == 0)
-        return 0;
     /* A TCP header quoted in an ICMP error is not a segment of the connection. */
-    if (in_icmp_error(pinfo))
-        return 0;
-    fi = (field_info *)g_ptr_array_index(tcp, 0);
-    if (fi == NULL || fi->ds_tvb == NULL)
-        return 0;
+    if (pinfo->flags.in_error_pkt)
+        return;
+    if (!PINFO_FD_VISITED(pinfo)) {
+        /* (Seen before, the analysis has the frame's findings and needs no bytes.) */
+        bytes = mptcpx_shim_tvb_bytes(tvb, &captured);
+        if (bytes == NULL)
+            return;
+    }
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
-    segment_cb(fi->ds_tvb, fi->start, pinfo, tree, stream_of_segment(pinfo));
+    segment_cb(tvb, bytes, captured, pinfo, tree, stream_of_segment(pinfo));
     pinfo->current_proto = saved_proto;
+}
+
+/*
+ * Every TCP segment, with its header and its place in the tree: the option dissector sees
+ * only segments that carry an MPTCP option, taps cannot add to the tree, TCP's heuristic
+ * dissectors see only payload, and a postdissector would have to ask for the tcp item,
+ * which makes Wireshark build a tree for every frame. So our handle takes TCP's place in
+ * "ip.proto", calls TCP, then the analysis, whatever TCP's own subdissectors did.
+ */
+static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    volatile int consumed = 0;
+
+    if (analysis_off())
+        return call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
+    tcp_depth++;
+    TRY {
+        consumed = call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
+    }
+    CATCH_ALL {
+        /* A truncated or malformed segment still counts (a RST is short); then the
+         * exception goes on as it would without the plugin. */
+        if (--tcp_depth == 0)
+            analyse_segment(tvb, pinfo, tree);
+        RETHROW;
+    }
+    ENDTRY;
+    if (--tcp_depth == 0)
+        analyse_segment(tvb, pinfo, tree);
+    return consumed;
+}
+
+/* Called at handoff, once TCP is in "ip.proto". */
+static int wrap_tcp(int proto)
+{
+    dissector_table_t ip_proto = find_dissector_table("ip.proto");
+
+    proto_tcp = proto_get_id_by_filter_name("tcp");
+    if (ip_proto == NULL || proto_tcp < 0)
+        return -1;
+    tcp_handle = dissector_get_uint_handle(ip_proto, IP_PROTO_TCP);
+    if (tcp_handle == NULL)
+        return -1;
+    dissector_add_uint("ip.proto", IP_PROTO_TCP,
+        create_dissector_handle_with_name_and_description(dissect_tcp_segment, -1,
+            "mptcpx_tcp", "TCP, then the MPTCPX analysis"));
+    (void)proto;
     return 0;
+}
+
+/* A new file: frame numbers start again. */
+static void forget_option_frame(void)
+{
+    option_frame = 0;
+    option_stream = -1;
 }
 
 int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
                                   mptcpx_void_cb cleanup_cb)
 {
-    hf_tcp = proto_registrar_get_id_byname("tcp");
-    proto_tcp = proto_get_id_by_filter_name("tcp");
-    proto_icmp = proto_get_id_by_filter_name("icmp");
-    proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
-    if (hf_tcp < 0 || proto_tcp < 0)
-        return -1;
     segment_cb = cb;
+    register_init_routine(forget_option_frame);
     register_init_routine(init_cb);
     register_cleanup_routine(cleanup_cb);
-
-    analysis_handle = create_dissector_handle(dissect_segment, proto);
-    register_postdissector(analysis_handle);
-    /* Only the TCP item: its stream comes with the option or from the conversation. */
-    apply_analyze_pref();
-    return 0;
+    return wrap_tcp(proto);
 }
 
 /* ---- Per packet ------------------------------------------------------------------ */
 
-/* Catches any exception of `TRY { ... }`, remembering it under `what`. */
-#define MPTCPX_CATCH(what) \
-    CATCH_ALL { remember_error((what), EXCEPT_CODE, GET_MESSAGE); } \
-    ENDTRY
-
 int mptcpx_shim_tvb_reported_length(tvbuff_t *tvb)
 {
     return tvb != NULL ? (int)tvb_reported_length(tvb) : 0;
-}
-
-int mptcpx_shim_tvb_copy(tvbuff_t *tvb, uint8_t *buf, int max)
-{
-    volatile int n = 0;
-
-    if (tvb == NULL || buf == NULL || max <= 0)
-        return 0;
-    TRY {
-        int len = (int)tvb_captured_length(tvb);
-
-        if (len > max)
-            len = max;
-        if (len > 0)
-            tvb_memcpy(tvb, buf, 0, len);
-        n = len;
-    }
-    MPTCPX_CATCH("copying the option bytes");
-    return n;
-}
-
-int mptcpx_shim_tvb_remaining(tvbuff_t *tvb, int offset)
-{
-    volatile int n = 0;
-
-    if (tvb == NULL || offset < 0)
-        return 0;
-    TRY {
-        int len = (int)tvb_captured_length(tvb);
-
-        n = offset < len ? len - offset : 0;
-    }
-    MPTCPX_CATCH("measuring the segment");
-    return n;
-}
-
-int mptcpx_shim_tvb_copy_from(tvbuff_t *tvb, int offset, uint8_t *buf, int max)
-{
-    volatile int n = 0;
-
-    if (tvb == NULL || buf == NULL || max <= 0 || offset < 0)
-        return 0;
-    TRY {
-        int len = (int)tvb_captured_length(tvb) - offset;
-
-        if (len > max)
-            len = max;
-        if (len > 0)
-            tvb_memcpy(tvb, buf, offset, len);
-        n = len > 0 ? len : 0;
-    }
-    MPTCPX_CATCH("copying the segment");
-    return n;
 }
 
 static int ip_bytes_of(const address *a, uint8_t *out)

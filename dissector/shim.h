@@ -31,14 +31,15 @@ typedef void (*mptcpx_option_cb)(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                                  void *data, int builtin_threw);
 
 /*
- * Called by the shim's postdissector for every frame that holds a TCP segment (not one
- * quoted in an ICMP error): `tvb` holds the segment from `tcp_offset` on (header, options,
- * captured payload), `stream` is its tcp.stream (-1 when unknown). For a frame seen before
- * (PINFO_FD_VISITED) it is called for every frame with `tvb` NULL: only the frame's report
- * is wanted. Implemented in Rust; it must not unwind.
+ * Called after the TCP dissector for every TCP segment of a frame (the outermost one in a
+ * tunnel; not one quoted in an ICMP error): `tvb` is TCP's, from the header on; `segment`
+ * points at its `captured` bytes (header, options, captured payload; part of the frame's
+ * buffer, valid during the call); `stream` is its tcp.stream (-1 when unknown). For a frame
+ * seen before (PINFO_FD_VISITED) `segment` is NULL: only the frame's report is wanted.
+ * Implemented in Rust; it must not unwind.
  */
-typedef void (*mptcpx_segment_cb)(tvbuff_t *tvb, int tcp_offset, packet_info *pinfo,
-                                  proto_tree *tree, int stream);
+typedef void (*mptcpx_segment_cb)(tvbuff_t *tvb, const uint8_t *segment, int captured,
+                                  packet_info *pinfo, proto_tree *tree, int stream);
 
 /* A callback without arguments (capture file opened or closed). */
 typedef void (*mptcpx_void_cb)(void);
@@ -73,24 +74,17 @@ int mptcpx_shim_pref_verify_crypto(void);
 int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb);
 
 /*
- * Registers the analysis: a postdissector that sees every TCP segment (it asks Wireshark to
- * keep the "tcp" and "tcp.stream" fields in the tree) and calls `segment_cb`; `init_cb` and
- * `cleanup_cb` run when a capture file is opened and closed. Call at handoff. Returns 0, or
- * -1 when the TCP fields it needs do not exist.
+ * Registers the analysis: a handle that takes TCP's place in "ip.proto", calls the TCP
+ * dissector, then `segment_cb` for the segment; `init_cb` and `cleanup_cb` run when a capture
+ * file is opened and closed. Call at handoff. Returns 0, or -1 when TCP is not found there.
  */
 int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb segment_cb,
                                   mptcpx_void_cb init_cb, mptcpx_void_cb cleanup_cb);
 
 /* ---- Per packet: all exception-safe ----------------------------------------------- */
 
-/* Captured bytes of `tvb` from `offset` on (0 when the offset is past them). */
-int mptcpx_shim_tvb_remaining(tvbuff_t *tvb, int offset);
 /* The length the packet had on the wire, captured or not (the option's length byte's). */
 int mptcpx_shim_tvb_reported_length(tvbuff_t *tvb);
-
-/* Copies up to `max` captured bytes of `tvb` from `offset` into `buf`; returns the number
- * of bytes copied. */
-int mptcpx_shim_tvb_copy_from(tvbuff_t *tvb, int offset, uint8_t *buf, int max);
 
 /* The packet's network-layer addresses: 4 (IPv4) or 16 (IPv6) bytes written to each of
  * `src` and `dst` (16 bytes each), returns 4 or 16; 0 when they are not IP addresses. */
@@ -106,9 +100,9 @@ int mptcpx_shim_frame_visited(packet_info *pinfo);
 proto_item *mptcpx_shim_add_relative_time(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
                                           int length, int64_t ns);
 
-/* Copies up to `max` captured bytes of `tvb` (from offset 0) into `buf`; returns the number
- * of bytes copied (never more than the captured length). */
-int mptcpx_shim_tvb_copy(tvbuff_t *tvb, uint8_t *buf, int max);
+/* The captured bytes of `tvb` (in place, valid while the packet is dissected) and their
+ * number in `*len`; NULL when there are none. */
+const uint8_t *mptcpx_shim_tvb_bytes(tvbuff_t *tvb, int *len);
 
 /* Adds the protocol item and its subtree; returns the item or NULL. `*subtree` receives the
  * subtree (NULL when the tree is not being built). */

@@ -101,12 +101,20 @@ impl TreeView {
         unsafe { ffi::mptcpx_shim_tree_wants(self.tree, proto) != 0 }
     }
 
-    /// The captured bytes of the option (at most `buf.len()`).
+    /// The captured bytes of the option (at most `buf.len()`), copied: items are added to
+    /// the view while they are read.
     pub(crate) fn copy_bytes<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
-        let max = i32::try_from(buf.len()).unwrap_or(i32::MAX);
-        // SAFETY: the shim writes at most `max` bytes into `buf`.
-        let n = unsafe { ffi::mptcpx_shim_tvb_copy(self.tvb, buf.as_mut_ptr(), max) };
-        &buf[..usize::try_from(n).unwrap_or(0).min(buf.len())]
+        let mut len: std::ffi::c_int = 0;
+        // SAFETY: the shim accepts a null tvb; it returns null or `len` readable bytes that
+        // stay valid while the packet is dissected.
+        let bytes = unsafe { ffi::mptcpx_shim_tvb_bytes(self.tvb, &mut len) };
+        let n = usize::try_from(len).unwrap_or(0).min(buf.len());
+        if bytes.is_null() || n == 0 {
+            return &[];
+        }
+        // SAFETY: as above, and n <= len.
+        buf[..n].copy_from_slice(unsafe { std::slice::from_raw_parts(bytes, n) });
+        &buf[..n]
     }
 
     /// The option's length on the wire: more than the captured bytes when the capture's
