@@ -240,3 +240,247 @@ fn analysis_can_be_turned_off() {
     assert_eq!(frames_with(name, false, "mptcpx.subtype", &off), frames(name, false, "mptcpx.subtype"));
     assert_eq!(frames_with(name, false, "mptcpx.fastclose.initiated", &["-o", "mptcpx.analyze:TRUE"]), [16]);
 }
+
+// ---- How the analysis gets its segments: its handle in "ip.proto" in TCP's place ----------
+// The captures are made by tests/captures/gen_encap.py: one connection over plain Ethernet, with
+// Ethernet padding, inside IPv4-in-IPv4, and with ICMP errors quoting segments interleaved.
+
+/// A capture of tests/captures, readable by tshark.
+fn own(name: &str) -> PathBuf {
+    env().readable(&common::repo().join("tests/captures").join(name))
+}
+
+/// The plugin's items in one frame, each as "name: showname" (offsets left out: they move when
+/// a header is added in front).
+#[derive(Debug, Default, PartialEq)]
+struct PluginItems {
+    /// The "MPTCP extended analysis" tree the analysis adds at the frame's top level: the
+    /// connection, findings and their expert items.
+    analysis: Vec<String>,
+    /// The mptcpx items elsewhere: the options decoded in TCP's tree.
+    options: Vec<String>,
+}
+
+/// The value of `attr="..."` in a PDML line.
+fn pdml_attr<'a>(line: &'a str, attr: &str) -> Option<&'a str> {
+    let key = format!(" {attr}=\"");
+    let start = line.find(&key)? + key.len();
+    let len = line[start..].find('"')?;
+    Some(&line[start..start + len])
+}
+
+/// Every frame's plugin items, from `tshark -T pdml` (in two passes if `two_pass`).
+fn plugin_items(path: &std::path::Path, two_pass: bool) -> Vec<PluginItems> {
+    let mut args = vec!["-r", path.to_str().unwrap(), "-T", "pdml"];
+    if two_pass {
+        args.push("-2");
+    }
+    let out = env().tshark(&args).ok();
+    let mut frames: Vec<PluginItems> = Vec::new();
+    // Depth of the element being read inside the packet, and the depth at which the analysis
+    // tree was opened while inside it.
+    let mut depth = 0usize;
+    let mut analysis_at: Option<usize> = None;
+    for line in out.lines().map(str::trim) {
+        if line == "<packet>" {
+            frames.push(PluginItems::default());
+            depth = 0;
+            analysis_at = None;
+            continue;
+        }
+        if line.starts_with("</proto>") || line.starts_with("</field>") {
+            depth -= 1;
+            if analysis_at == Some(depth) {
+                analysis_at = None;
+            }
+            continue;
+        }
+        if !(line.starts_with("<proto ") || line.starts_with("<field ")) {
+            continue;
+        }
+        let frame = frames.last_mut().expect("an item outside a packet");
+        let name = pdml_attr(line, "name").unwrap_or("");
+        if depth == 0 && name == "mptcpx" {
+            analysis_at = Some(depth);
+        }
+        let item = format!("{name}: {}", pdml_attr(line, "showname").unwrap_or(""));
+        if analysis_at.is_some() {
+            frame.analysis.push(item);
+        } else if name.starts_with("mptcpx") {
+            frame.options.push(item);
+        }
+        if !line.ends_with("/>") {
+            depth += 1;
+        }
+    }
+    frames
+}
+
+/// Asserts that two captures give the same plugin items frame by frame, in one pass and in
+/// two; `options` too or only the analysis trees.
+fn assert_same_items(name: &str, reference: &str, options: bool) {
+    for two_pass in [false, true] {
+        let got = plugin_items(&own(name), two_pass);
+        let want = plugin_items(&own(reference), two_pass);
+        assert_eq!(got.len(), want.len(), "{name} vs {reference}: frame count");
+        for (i, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert_eq!(g.analysis, w.analysis, "{name} frame {} (two passes: {two_pass}): analysis vs {reference}", i + 1);
+            if options {
+                assert_eq!(g.options, w.options, "{name} frame {} (two passes: {two_pass}): options vs {reference}", i + 1);
+            }
+        }
+    }
+}
+
+/// Frames matching `filter` in a capture of tests/captures, in two passes.
+fn own_matching(name: &str, filter: &str) -> Vec<u32> {
+    own_frames(name, true, filter)
+}
+
+#[test]
+fn ethernet_padding_is_not_payload() {
+    // The short frames carry a nonzero trailer up to 60 bytes: the SYN (58 bytes), the pure
+    // ACKs (54), the 2-byte middle segment of a checksummed mapping (56) and the RST (54).
+    assert_eq!(own_matching("encap_padded.pcap", "eth.trailer"), [1, 5, 7, 9, 12]);
+    assert_eq!(own_matching("encap_plain.pcap", "eth.trailer || eth.padding"), [] as [u32; 0]);
+    // What the padding taken as payload would break: both DSS checksums verify (the 1502-byte
+    // mapping covers the 2-byte segment), no data outside a mapping.
+    assert_eq!(own_matching("encap_plain.pcap", "mptcpx.dss.checksum_valid == 1"), [4, 8]);
+    assert_eq!(own_matching("encap_padded.pcap", "mptcpx.dss.checksum_valid == 1"), [4, 8]);
+    assert_eq!(
+        own_matching("encap_padded.pcap", "mptcpx.dss.checksum_bad || mptcpx.fallback.options_missing || mptcpx.plugin_error"),
+        [] as [u32; 0]
+    );
+    assert_eq!(own_matching("encap_padded.pcap", "mptcpx.connection == 0"), (1..=12).collect::<Vec<u32>>());
+    assert_eq!(own_matching("encap_padded.pcap", "mptcpx.fastclose.answered_in == 12"), [11]);
+    // Everything the plugin shows is what it shows without the padding.
+    assert_same_items("encap_padded.pcap", "encap_plain.pcap", true);
+}
+
+#[test]
+fn icmp_errors_quoting_segments_are_not_segments() {
+    // icmp_quoted: ICMP errors quoting an MP_CAPABLE SYN (4) and an MP_JOIN SYN with an unknown
+    // token (6) of connections that do not exist, the real subflow's ACK + MP_FASTCLOSE (11),
+    // 8 bytes of a SYN (12), the real subflow's RST (16). icmp6_quoted: ICMPv6 errors quoting
+    // an MP_CAPABLE SYN of another connection (4), the ACK + MP_FASTCLOSE (10), the RST (14).
+    // The *_echo twins have echo requests with the same bytes in their places.
+    for (name, echo, errors, with_options, fastclose, rst) in [
+        ("icmp_quoted.pcap", "icmp_quoted_echo.pcap", &[4, 6, 11, 12, 16][..], &[4, 6, 11][..], 15, 17),
+        ("icmp6_quoted.pcap", "icmp6_quoted_echo.pcap", &[4, 10, 14][..], &[4, 10][..], 13, 15),
+    ] {
+        // The quotes are dissected as TCP, their MPTCP options decoded: the segments went
+        // through TCP's place in ip.proto.
+        assert_eq!(own_matching(name, "(icmp || icmpv6) && tcp"), errors, "{name}");
+        assert_eq!(own_matching(name, "(icmp || icmpv6) && mptcpx.subtype"), with_options, "{name}");
+        assert_eq!(own_matching(echo, "tcp && (icmp || icmpv6)"), [] as [u32; 0], "{echo}");
+        for two_pass in [false, true] {
+            let items = plugin_items(&own(name), two_pass);
+            for &frame in errors {
+                assert_eq!(items[frame as usize - 1].analysis, [] as [String; 0], "{name}: frame {frame} (two passes: {two_pass})");
+            }
+        }
+        assert_eq!(
+            own_matching(name, "mptcpx.join.unknown_token || mptcpx.fallback.syn_dropped || mptcpx.plugin_error"),
+            [] as [u32; 0],
+            "{name}"
+        );
+        // The connection's own fastclose, answered by its own RST, not by the quoted one.
+        assert_eq!(own_matching(name, "mptcpx.fastclose.initiated"), [fastclose], "{name}");
+        assert_eq!(own_matching(name, &format!("mptcpx.fastclose.answered_in == {rst}")), [fastclose], "{name}");
+        // Every frame's analysis as without the quotes.
+        assert_same_items(name, echo, false);
+    }
+}
+
+#[test]
+fn ip_in_ip_segments_are_analysed_once() {
+    // The same IPv4 packets as encap_plain.pcap inside IPv4 (protocol 4): one TCP segment a frame.
+    assert_eq!(own_matching("encap_ipip.pcap", "ip.proto == 4"), (1..=12).collect::<Vec<u32>>());
+    assert_eq!(own_matching("encap_ipip.pcap", "mptcpx.connection == 0"), (1..=12).collect::<Vec<u32>>());
+    assert_eq!(own_matching("encap_ipip.pcap", "mptcpx.dss.checksum_valid == 1"), [4, 8]);
+    assert_same_items("encap_ipip.pcap", "encap_plain.pcap", true);
+}
+
+/// An environment like [`env()`] whose HOME has no plugin: plain Wireshark.
+fn env_without_plugin() -> &'static common::Env {
+    static BARE: std::sync::OnceLock<common::Env> = std::sync::OnceLock::new();
+    BARE.get_or_init(|| {
+        let bare = common::Env::install(Some("noplugin"), &common::plugin_library());
+        std::fs::remove_dir_all(bare.home.join(".local/lib/wireshark/plugins")).expect("remove the plugin");
+        bare
+    })
+}
+
+/// `tshark -G protocols` lists mptcpx with the plugin, not without: the two environments
+/// are what the tests take them for.
+fn assert_plugin_only_in_env() {
+    let listed = |e: &common::Env| e.tshark(&["-G", "protocols"]).ok().lines().filter(|l| l.ends_with("\tmptcpx")).count();
+    assert_eq!(listed(env()), 1, "the plugin is not loaded");
+    assert_eq!(listed(env_without_plugin()), 0, "the plugin-less HOME loads the plugin");
+}
+
+/// Every file under `dir` whose name has an extension starting with "pcap", recursively.
+fn pcaps_under(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            pcaps_under(&path, out);
+        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| e.starts_with("pcap")) {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn protocol_layers_are_those_of_wireshark_without_the_plugin() {
+    assert_plugin_only_in_env();
+    let mut all = Vec::new();
+    pcaps_under(&common::repo().join("tests/captures"), &mut all);
+    let own_count = all.len();
+    pcaps_under(&shared().join("captures"), &mut all);
+    all.sort();
+    assert!(own_count >= 15 && all.len() >= own_count + 30, "{own_count} own captures, {} in all", all.len());
+    // Each environment copies a capture under its file name: names must not collide.
+    let mut names: Vec<_> = all.iter().map(|p| p.file_name().unwrap().to_owned()).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), all.len(), "two captures with one file name");
+    for path in &all {
+        let layers = |e: &common::Env| {
+            let file = e.readable(path);
+            e.tshark(&["-r", file.to_str().unwrap(), "-T", "fields", "-e", "frame.number", "-e", "frame.protocols"]).ok()
+        };
+        let with = layers(env());
+        assert!(!with.is_empty(), "{}: no frames", path.display());
+        assert_eq!(with, layers(env_without_plugin()), "{}: frame.protocols with the plugin vs without", path.display());
+    }
+}
+
+/// The protocols tshark offers for `-d ip.proto==6,...`, from the error it prints for an
+/// unknown one, and its stderr at start-up.
+fn decode_as_choices(e: &common::Env) -> Vec<String> {
+    let file = e.readable(&common::repo().join("tests/captures/encap_plain.pcap"));
+    let run = e.tshark(&["-r", file.to_str().unwrap(), "-d", "ip.proto==6,bogus"]);
+    assert!(!run.output.status.success(), "tshark accepted a bogus protocol");
+    let err = run.stderr();
+    assert!(err.contains("Valid protocols for layer type \"ip.proto\""), "{err}");
+    err.lines().filter_map(|l| l.strip_prefix('\t')).map(|l| l.split(' ').next().unwrap().to_string()).collect()
+}
+
+#[test]
+fn decode_as_still_offers_tcp_once_and_start_up_is_silent() {
+    assert_plugin_only_in_env();
+    let with = decode_as_choices(env());
+    assert_eq!(with.iter().filter(|p| *p == "tcp").count(), 1, "{with:?}");
+    assert!(!with.iter().any(|p| p.starts_with("mptcpx")), "{with:?}");
+    assert_eq!(with, decode_as_choices(env_without_plugin()));
+    // Loading the plugin and reading a capture print nothing (no warning about a dissector
+    // table or handle).
+    let file = env().readable(&common::repo().join("tests/captures/encap_plain.pcap"));
+    for args in [&["-r", file.to_str().unwrap()][..], &["-r", file.to_str().unwrap(), "-2", "-V"][..], &["-G", "decodes"][..]] {
+        let run = env().tshark(args);
+        run.ok();
+        assert_eq!(run.stderr(), "", "tshark {args:?}: stderr");
+    }
+}
+
