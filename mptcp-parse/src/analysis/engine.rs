@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::collections::hash_map::Entry;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::vec::Vec;
 
 /// One TCP segment as the engine needs it.
@@ -360,6 +361,10 @@ impl Subflow {
     fn end(&self, addresses: &[IpAddr], e: usize) -> Endpoint {
         (addresses[self.addresses[e] as usize], self.ports[e])
     }
+    /// Whether `endpoint` is end `e` (the port first: it tells most apart).
+    fn is_end(&self, addresses: &[IpAddr], e: usize, endpoint: Endpoint) -> bool {
+        self.ports[e] == endpoint.1 && addresses[self.addresses[e] as usize] == endpoint.0
+    }
     fn client_end(&self) -> usize {
         usize::from(self.has(CLIENT_END_1))
     }
@@ -480,7 +485,9 @@ impl Verified {
 /// frame; 1: of a mapping `back` frames before, `back` following as another LEB128 number;
 /// 2 and 3: join HMAC of the SYN/ACK and of the ACK; 4: ADD_ADDR HMAC). Every [`PASSED_BLOCK`]
 /// checks, a block starts: its byte offset and the frame of the check before it, for a
-/// binary search and then at most a block to decode.
+/// binary search and then at most a block to decode. Frames are mostly looked up in order
+/// (the frame just analysed, a second pass): where the last look-up stopped is kept, and the
+/// next one starts there when it can.
 #[derive(Default)]
 struct Passed {
     bytes: Vec<u8>,
@@ -488,6 +495,10 @@ struct Passed {
     blocks: Vec<(Frame, u32)>,
     len: usize,
     last: Frame,
+    /// Where the last look-up stopped: `offset << 32 | frame of the check before it` (0 for
+    /// none). Atomic so that look-ups take `&self` and the engine stays `Sync`; one value, so a
+    /// look-up always sees an offset with its own frame.
+    cursor: AtomicU64,
 }
 
 const PASSED_BLOCK: usize = 32;
@@ -522,15 +533,21 @@ impl Passed {
 
     /// The checks passed in `frame`.
     fn of(&self, frame: Frame) -> PassedIn<'_> {
-        let none = PassedIn { bytes: &[], at: 0, previous: 0, frame };
+        let none = PassedIn { bytes: &[], at: 0, previous: 0, frame, cursor: None };
         if frame > self.last || frame == 0 {
             return none;
         }
         // The last block whose previous check is before `frame`: the checks of `frame` start
         // there or later (every check before it is before `frame`).
         let b = self.blocks.partition_point(|(previous, _)| *previous < frame);
-        let Some(&(previous, at)) = b.checked_sub(1).and_then(|b| self.blocks.get(b)) else { return none };
-        PassedIn { bytes: &self.bytes, at: at as usize, previous, frame }
+        let Some(&(mut previous, mut at)) = b.checked_sub(1).and_then(|b| self.blocks.get(b)) else { return none };
+        // Where the last look-up stopped, when later in that block and before `frame`.
+        let cursor = self.cursor.load(Relaxed);
+        let (cursor_at, cursor_previous) = ((cursor >> 32) as u32, cursor as u32);
+        if cursor_previous < frame && cursor_at > at {
+            (at, previous) = (cursor_at, cursor_previous);
+        }
+        PassedIn { bytes: &self.bytes, at: at as usize, previous, frame, cursor: Some(&self.cursor) }
     }
 }
 
@@ -543,6 +560,11 @@ fn put_leb128(out: &mut Vec<u8>, mut v: u64) {
 }
 
 fn get_leb128(bytes: &[u8], at: &mut usize) -> u64 {
+    // Most are one byte.
+    if let Some(&b) = bytes.get(*at).filter(|b| **b < 0x80) {
+        *at += 1;
+        return u64::from(b);
+    }
     let mut v = 0u64;
     let mut shift = 0;
     while let Some(&b) = bytes.get(*at) {
@@ -559,17 +581,26 @@ fn get_leb128(bytes: &[u8], at: &mut usize) -> u64 {
 /// The checks passed in one frame, decoded from [`Passed`].
 struct PassedIn<'p> {
     bytes: &'p [u8],
+    /// Offset of the next check, and the frame of the check before it.
     at: usize,
     previous: Frame,
     frame: Frame,
+    /// Where to leave the offset of the first check after `frame` (`None`: done).
+    cursor: Option<&'p AtomicU64>,
 }
 
 impl Iterator for PassedIn<'_> {
     type Item = Verified;
     fn next(&mut self) -> Option<Verified> {
-        while self.at < self.bytes.len() && self.previous <= self.frame {
-            let head = get_leb128(self.bytes, &mut self.at);
+        let cursor = self.cursor?;
+        while self.at < self.bytes.len() {
+            let mut at = self.at;
+            let head = get_leb128(self.bytes, &mut at);
             let frame = self.previous.wrapping_add((head >> 3) as u32);
+            if frame > self.frame {
+                break;
+            }
+            self.at = at;
             self.previous = frame;
             let verified = match head & 7 {
                 0 => Verified::DssChecksum(frame),
@@ -582,8 +613,9 @@ impl Iterator for PassedIn<'_> {
                 return Some(verified);
             }
         }
-        // Past the frame: done for good.
-        self.at = self.bytes.len();
+        // At the first check after the frame (or the end): the next look-up may start here.
+        cursor.store((self.at as u64) << 32 | u64::from(self.previous), Relaxed);
+        self.cursor = None;
         None
     }
 }
@@ -864,7 +896,7 @@ impl Engine {
         let options = &decoded[..];
         let mut cur = Current { frame: packet.frame, time: packet.time, findings: Vec::new() };
 
-        let end = usize::from(self.subflows[s].end(&self.addresses, 0) != src);
+        let end = usize::from(!self.subflows[s].is_end(&self.addresses, 0, src));
         let isn_before = {
             let sf = &mut self.subflows[s];
             sf.last_frame = packet.frame;
@@ -1552,7 +1584,13 @@ mod tests {
         assert!(passed.bytes.len() < 3 * pushed.len(), "{} bytes", passed.bytes.len());
         let mut frames: Vec<Frame> = pushed.iter().map(|(f, _)| *f).collect();
         frames.dedup();
-        for f in frames.iter().flat_map(|&f| [f - 1, f, f + 1]).chain([0, frame + 1, Frame::MAX]) {
+        let mut lookups: Vec<Frame> = frames.iter().flat_map(|&f| [f - 1, f, f + 1]).chain([0, frame + 1, Frame::MAX]).collect();
+        // In order (the cursor), then at random (the blocks), then in order again.
+        let in_order = lookups.clone();
+        for i in (1..lookups.len()).rev() {
+            lookups.swap(i, next() as usize % (i + 1));
+        }
+        for f in in_order.iter().chain(&lookups).chain(&in_order).copied() {
             let expected: Vec<Verified> = pushed.iter().filter(|(g, _)| *g == f).map(|(_, v)| *v).collect();
             assert_eq!(passed.of(f).collect::<Vec<_>>(), expected, "frame {f}");
         }
