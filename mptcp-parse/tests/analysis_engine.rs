@@ -212,6 +212,26 @@ fn answered_or_single_mptcp_syn_is_not_a_drop() {
 }
 
 #[test]
+fn answered_mptcp_syn_retransmitted_is_not_a_drop_but_a_new_one_is() {
+    // The engine forgets a destination once its SYN is answered; the subflow remembers.
+    let (a, b) = (end(1, 40000), end(3, 80));
+    let mut sim = Sim::new();
+    sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
+    sim.send(b, a, SYN_ACK, 5000, &[capable(0x01, CapableForm::SenderKey { key: KEY_B })], b"");
+    // The same SYN again (its answer lost after the capture point), then a plain retry.
+    sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
+    sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
+    assert_eq!(sim.send(a, b, SYN, 1000, &[], b"").1, []);
+    // A new attempt on the same ports after an answered one counts from its own first SYN.
+    let mut sim = Sim::new();
+    sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
+    sim.send(b, a, SYN_ACK, 5000, &[capable(0x01, CapableForm::SenderKey { key: KEY_B })], b"");
+    let (first, _) = sim.send(a, b, SYN, 3000, &[capable(0x01, CapableForm::Bare)], b"");
+    sim.send(a, b, SYN, 3000, &[capable(0x01, CapableForm::Bare)], b"");
+    assert_eq!(sim.send(a, b, SYN, 3000, &[], b"").1, [Finding::SynDropped { attempts: 2, first_syn: first }]);
+}
+
+#[test]
 fn unanswered_fastclose_shows_at_the_end() {
     let (a, b) = (end(1, 40000), end(3, 80));
     let mut sim = Sim::new();

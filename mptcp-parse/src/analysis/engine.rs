@@ -10,10 +10,17 @@ use crate::{
 /// times faster than SipHash on such small keys and is still seeded at random, so a capture
 /// cannot be made to collide in them.
 type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// Tables of 4-byte indices into a list whose entries hold their own keys (subflows by stream
+/// or address and port pair, addresses), hashed with the engine's [`Hasher`]: the key is not
+/// stored twice.
+type Index = hashbrown::HashTable<u32>;
+type Hasher = foldhash::fast::RandomState;
 use arrayvec::ArrayVec;
 use std::borrow::Cow;
 use std::collections::hash_map::Entry;
+use std::hash::BuildHasher;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::vec::Vec;
 
 /// One TCP segment as the engine needs it.
@@ -68,9 +75,44 @@ type SubflowId = usize;
 const CLIENT: usize = 0;
 const SERVER: usize = 1;
 
+/// A frame number or none, in 4 bytes: the engine analyses no frame 0 (see
+/// [`Engine::process`]), so 0 says none.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct OptFrame(Frame);
+
+impl OptFrame {
+    const NONE: OptFrame = OptFrame(0);
+    fn get(self) -> Option<Frame> {
+        (self.0 != 0).then_some(self.0)
+    }
+    fn is_none(self) -> bool {
+        self.0 == 0
+    }
+    fn set(&mut self, frame: Frame) {
+        self.0 = frame;
+    }
+    fn get_or_insert(&mut self, frame: Frame) -> Frame {
+        if self.0 == 0 {
+            self.0 = frame;
+        }
+        self.0
+    }
+}
+
+/// Pushes onto a list that only grows (subflows, connections, addresses), by half its length
+/// at a time rather than doubling: on average a fifth of it is spare room instead of a third,
+/// for a few more copies (still amortised O(1) a push).
+fn push_grown<T>(list: &mut Vec<T>, value: T) {
+    if list.len() == list.capacity() {
+        list.reserve_exact((list.len() / 2).max(4));
+    }
+    list.push(value);
+}
+
 /// A list that is usually empty: 8 bytes until something is pushed. Per-host and
 /// per-connection lists (announcements, checksum failures) are empty on almost every
-/// connection, and connections are what a flood multiplies.
+/// connection, and connections are what a flood multiplies. When used, it holds one or two
+/// entries mostly: it grows by half its length, from one.
 // A Vec alone is 24 bytes even when empty; boxed, it is 8 until used.
 #[allow(clippy::box_collection)]
 struct Sparse<T>(Option<Box<Vec<T>>>);
@@ -92,12 +134,11 @@ impl<T> Sparse<T> {
         }
     }
     fn push(&mut self, value: T) {
-        self.0.get_or_insert_with(Default::default).push(value);
-    }
-    fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
-        if let Some(v) = self.0.as_deref_mut() {
-            v.retain(keep);
+        let v = self.0.get_or_insert_with(Default::default);
+        if v.len() == v.capacity() {
+            v.reserve_exact((v.len() / 2).max(1));
         }
+        v.push(value);
     }
     fn len(&self) -> usize {
         self.0.as_deref().map_or(0, Vec::len)
@@ -127,40 +168,50 @@ struct Fastclose {
     option_r: Option<Frame>,
 }
 
+/// The last ADD_ADDR of an address ID, and whether the ID is still bound to its address (not
+/// removed by REMOVE_ADDR since).
 struct Announcement {
-    id: u8,
-    address: IpAddr,
-    port: Option<u16>,
     frame: Frame,
+    port: Option<u16>,
+    address: IpAddr,
+    id: u8,
     echo_seen: bool,
-}
-
-impl Host {
-    /// The address and port this host bound to `id` with ADD_ADDR.
-    fn bound(&self, id: u8) -> Option<(IpAddr, Option<u16>)> {
-        self.addresses.iter().find(|(i, ..)| *i == id).map(|(_, a, p)| (*a, *p))
-    }
+    bound: bool,
 }
 
 #[derive(Default)]
 struct Host {
-    key: Option<u64>,
-    checksum_flag: Option<bool>,
+    key: u64,
     /// Only hosts that sent MP_FASTCLOSE have one.
     fastclose: Option<Box<Fastclose>>,
-    last_rst: Option<Frame>,
-    /// Address ID -> address and port (ADD_ADDR; IDs of joins are kept on the subflows).
-    addresses: Sparse<(u8, IpAddr, Option<u16>)>,
+    /// One per address ID announced (IDs of joins are kept on the subflows).
     announcements: Sparse<Announcement>,
+    last_rst: OptFrame,
+    has_key: bool,
+    checksum_flag: Option<bool>,
+}
+
+impl Host {
+    fn key(&self) -> Option<u64> {
+        self.has_key.then_some(self.key)
+    }
+    fn set_key(&mut self, key: Option<u64>) {
+        self.has_key = key.is_some();
+        self.key = key.unwrap_or(0);
+    }
+    /// The address and port this host bound to `id` with ADD_ADDR.
+    fn bound(&self, id: u8) -> Option<(IpAddr, Option<u16>)> {
+        self.announcements.iter().find(|n| n.id == id && n.bound).map(|n| (n.address, n.port))
+    }
 }
 
 struct Connection {
-    index: u32,
-    version: Option<Version>,
     hosts: [Host; 2],
-    subflows: Vec<SubflowId>,
+    /// Its subflows, in order of joining.
+    subflows: Vec<u32>,
     /// DSS checksum failures: (finding frame, finding index, DSN of the mapping, its length).
     bad_mappings: Sparse<(Frame, usize, u64, u32)>,
+    version: Option<Version>,
     tokens_registered: bool,
 }
 
@@ -180,12 +231,13 @@ enum Kind {
     Join,
 }
 
+/// An MP_JOIN handshake (whether there is one, and how far it went, is in the subflow's flags).
+#[derive(Clone, Copy, Default)]
 struct JoinState {
     token: u32,
     syn_frame: Frame,
     joiner_nonce: u32,
-    listener_nonce: Option<u32>,
-    answered: bool,
+    listener_nonce: u32,
 }
 
 /// A mapping whose DSS checksum is being verified as its payload arrives.
@@ -201,63 +253,147 @@ struct MappingCheck {
     sum: DssChecksum,
 }
 
-#[derive(Default)]
+/// One direction of a subflow (whether `isn` and `coverage` are known is in the subflow's
+/// direction flags).
+#[derive(Clone, Copy, Default)]
 struct Direction {
-    isn: Option<u32>,
+    isn: u32,
     /// The last mapping: (relative SSN, length).
-    coverage: Option<(u32, u32)>,
-    /// Boxed: only subflows with DSS checksums have one, and not always.
-    check: Option<Box<MappingCheck>>,
-    fallback: bool,
-    fin: bool,
-    checksum_presence_reported: bool,
+    coverage: (u32, u32),
 }
 
+/// `Subflow::dir_flags` bits, one set per direction.
+const DIR_ISN: u8 = 1;
+const DIR_COVERAGE: u8 = 2;
+/// Plain TCP from now on: DSS is no longer expected.
+const DIR_FALLBACK: u8 = 4;
+const DIR_FIN: u8 = 8;
+const DIR_CHECKSUM_PRESENCE_REPORTED: u8 = 16;
+
+/// `Subflow::flags` bits.
+const CAPABLE_SYN_ACK: u16 = 1;
+const THIRD_ACK_SEEN: u16 = 2;
+const OPTIONS_MISSING_REPORTED: u16 = 4;
+/// End 1 is the connection's client host (else end 0).
+const CLIENT_END_1: u16 = 8;
+/// Its MP_CAPABLE SYN was answered (and forgotten in the SYN-drop table).
+const SYN_ANSWERED: u16 = 16;
+/// `join` holds an MP_JOIN handshake.
+const JOIN: u16 = 32;
+const JOIN_ANSWERED: u16 = 64;
+const JOIN_LISTENER_NONCE: u16 = 128;
+
+/// No connection: `Subflow::connection`.
+const NO_CONNECTION: u32 = u32::MAX;
+
+/// 112 bytes: addresses are numbers into the engine's address list, frames 4 bytes, flags bits.
 struct Subflow {
-    stream: u32,
-    connection: Option<ConnId>,
-    /// ends[0] sent the SYN (or the first segment seen).
-    ends: [Endpoint; 2],
-    /// Which of `ends` is the connection's client host.
-    client_end: usize,
-    kind: Kind,
-    capable_syn: Option<Frame>,
-    capable_syn_ack: bool,
-    third_ack_seen: bool,
-    join: Option<JoinState>,
-    address_ids: [Option<u8>; 2],
+    /// A mapping whose checksum is being verified, per direction. Boxed: only subflows with
+    /// DSS checksums have one, and not always.
+    checks: [Option<Box<MappingCheck>>; 2],
+    join: JoinState,
     dirs: [Direction; 2],
-    options_missing_reported: bool,
+    stream: u32,
+    connection: u32,
+    /// The two ends: end 0 sent the SYN (or the first segment seen). Addresses are indices
+    /// into `Engine::addresses`.
+    addresses: [u32; 2],
+    ports: [u16; 2],
     first_frame: Frame,
     last_frame: Frame,
-    first_rst: Option<Frame>,
-    last_rst: Option<Frame>,
-    closed_at: Option<Frame>,
+    capable_syn: OptFrame,
+    first_rst: OptFrame,
+    last_rst: OptFrame,
+    closed_at: OptFrame,
+    address_ids: [Option<u8>; 2],
+    dir_flags: [u8; 2],
+    flags: u16,
+    kind: Kind,
 }
 
 impl Subflow {
+    fn has(&self, flag: u16) -> bool {
+        self.flags & flag != 0
+    }
+    fn set(&mut self, flag: u16, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
+    }
+    fn dir_has(&self, end: usize, flag: u8) -> bool {
+        self.dir_flags[end] & flag != 0
+    }
+    fn dir_set(&mut self, end: usize, flag: u8) {
+        self.dir_flags[end] |= flag;
+    }
+    fn isn(&self, end: usize) -> Option<u32> {
+        self.dir_has(end, DIR_ISN).then_some(self.dirs[end].isn)
+    }
+    fn set_isn(&mut self, end: usize, isn: u32) {
+        self.dirs[end].isn = isn;
+        self.dir_set(end, DIR_ISN);
+    }
+    fn coverage(&self, end: usize) -> Option<(u32, u32)> {
+        self.dir_has(end, DIR_COVERAGE).then_some(self.dirs[end].coverage)
+    }
+    fn set_coverage(&mut self, end: usize, coverage: (u32, u32)) {
+        self.dirs[end].coverage = coverage;
+        self.dir_set(end, DIR_COVERAGE);
+    }
+    fn connection(&self) -> Option<ConnId> {
+        (self.connection != NO_CONNECTION).then_some(self.connection as ConnId)
+    }
+    fn set_connection(&mut self, c: Option<ConnId>) {
+        self.connection = c.map_or(NO_CONNECTION, |c| c as u32);
+    }
+    fn join(&self) -> Option<&JoinState> {
+        self.has(JOIN).then_some(&self.join)
+    }
+    fn join_answered(&self) -> bool {
+        self.has(JOIN_ANSWERED)
+    }
+    fn listener_nonce(&self) -> Option<u32> {
+        self.has(JOIN_LISTENER_NONCE).then_some(self.join.listener_nonce)
+    }
+    /// Address and port of end `e`.
+    fn end(&self, addresses: &[IpAddr], e: usize) -> Endpoint {
+        (addresses[self.addresses[e] as usize], self.ports[e])
+    }
+    /// Whether `endpoint` is end `e` (the port first: it tells most apart).
+    fn is_end(&self, addresses: &[IpAddr], e: usize, endpoint: Endpoint) -> bool {
+        self.ports[e] == endpoint.1 && addresses[self.addresses[e] as usize] == endpoint.0
+    }
+    fn client_end(&self) -> usize {
+        usize::from(self.has(CLIENT_END_1))
+    }
+    fn set_client_end(&mut self, e: usize) {
+        self.set(CLIENT_END_1, e == 1);
+    }
     fn host_of_end(&self, end: usize) -> usize {
-        if end == self.client_end { CLIENT } else { SERVER }
+        if end == self.client_end() { CLIENT } else { SERVER }
     }
     fn end_of_host(&self, host: usize) -> usize {
-        if host == CLIENT { self.client_end } else { 1 - self.client_end }
+        if host == CLIENT { self.client_end() } else { 1 - self.client_end() }
     }
     /// The subflow is plain TCP from now on: DSS is no longer expected.
     fn fall_back(&mut self) {
-        self.dirs[0].fallback = true;
-        self.dirs[1].fallback = true;
+        self.dir_set(0, DIR_FALLBACK);
+        self.dir_set(1, DIR_FALLBACK);
     }
 
     /// Whether the end `e` uses the address the host bound to `id`: by the ID the handshake
     /// gave that end, or by the address (and port, when announced) of an ADD_ADDR.
-    fn end_uses(&self, e: usize, id: u8, bound: Option<(IpAddr, Option<u16>)>) -> bool {
+    fn end_uses(&self, addresses: &[IpAddr], e: usize, id: u8, bound: Option<(IpAddr, Option<u16>)>) -> bool {
         if self.address_ids[e] == Some(id) {
             return true;
         }
+        let (ip, p) = self.end(addresses, e);
         bound.is_some_and(|(address, port)| {
-            self.ends[e].0 == address
+            ip == address
                 && match port {
-                    Some(p) => self.ends[e].1 == p,
+                    Some(port) => p == port,
                     // Without a port the address alone may be shared by several IDs.
                     None => self.address_ids[e].is_none(),
                 }
@@ -266,19 +402,23 @@ impl Subflow {
 
     fn established_mptcp(&self) -> bool {
         match self.kind {
-            Kind::Initial => self.capable_syn_ack,
-            Kind::Join => self.join.as_ref().is_some_and(|j| j.answered) && self.join.as_ref().is_some_and(|j| j.listener_nonce.is_some()),
-            Kind::Unknown => self.connection.is_some(),
+            Kind::Initial => self.has(CAPABLE_SYN_ACK),
+            Kind::Join => self.join().is_some() && self.join_answered() && self.listener_nonce().is_some(),
+            Kind::Unknown => self.connection().is_some(),
         }
     }
 }
 
-/// Where an MP_CAPABLE SYN went unanswered, for the SYN-drop finding.
+/// The key of a subflow told by its addresses and ports: the lower end first.
+fn tuple_key(a: Endpoint, b: Endpoint) -> (Endpoint, Endpoint) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+/// Where MP_CAPABLE SYNs went unanswered so far, for the SYN-drop finding. An answer removes
+/// it.
 struct SynAttempt {
     first: Frame,
-    isn: u32,
     count: u32,
-    answered: bool,
 }
 
 /// How many destinations with MP_CAPABLE SYNs awaiting an answer are tracked at once (for
@@ -292,21 +432,27 @@ const MAX_OPTIONS: usize = 16;
 /// The analysis engine. Feed it every TCP segment with [`process`](Self::process).
 pub struct Engine {
     config: Config,
+    hasher: Hasher,
     connections: Vec<Connection>,
-    tokens: HashMap<u32, (ConnId, usize)>,
+    /// Token -> connection and host (`connection << 1 | host`).
+    tokens: HashMap<u32, u32>,
     subflows: Vec<Subflow>,
-    by_stream: HashMap<u32, SubflowId>,
-    by_tuple: HashMap<(Endpoint, Endpoint), SubflowId>,
+    /// Subflows given a stream number, by it.
+    by_stream: Index,
+    /// Subflows given none, by their addresses and ports (the last one of each).
+    by_tuple: Index,
+    /// Every address of a subflow, once; `by_address` finds them.
+    addresses: Vec<IpAddr>,
+    by_address: Index,
+    /// Destinations whose MP_CAPABLE SYNs are not answered (yet).
     syn_attempts: HashMap<(IpAddr, Endpoint), SynAttempt>,
-    /// How many of `syn_attempts` were answered (and so may be forgotten).
-    syn_attempts_answered: usize,
     syn_limit_reported: bool,
     /// Findings per frame; only frames that have some. Nothing else is kept per frame, so
     /// memory grows with subflows and findings, not with packets.
     records: HashMap<Frame, Vec<Finding>>,
     /// Checks that passed, in frame order: one for every mapping of a connection with
-    /// checksums, two for every join. 12 bytes each rather than a record of findings.
-    verified: Vec<(Frame, Verified)>,
+    /// checksums, two for every join. A byte or two each rather than a record of findings.
+    passed: Passed,
     /// The last frame analysed: frames come in capture order, and one seen again is not
     /// analysed again.
     last_frame: Frame,
@@ -315,8 +461,8 @@ pub struct Engine {
     finished: bool,
 }
 
-/// A check that passed, kept in a few bytes (see [`Engine::findings`] for the findings).
-#[derive(Clone, Copy)]
+/// A check that passed (see [`Engine::findings`] for the findings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Verified {
     /// The DSS checksum of the mapping in that frame.
     DssChecksum(Frame),
@@ -331,6 +477,146 @@ impl Verified {
             Verified::JoinHmac(step) => Finding::JoinHmac { step, valid: true },
             Verified::AddAddrHmac => Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid },
         }
+    }
+}
+
+/// The checks that passed, in frame order, a byte or two each: per check, a LEB128 number
+/// `(frame - previous check's frame) << 3 | tag` (tag 0: DSS checksum of a mapping in the same
+/// frame; 1: of a mapping `back` frames before, `back` following as another LEB128 number;
+/// 2 and 3: join HMAC of the SYN/ACK and of the ACK; 4: ADD_ADDR HMAC). Every [`PASSED_BLOCK`]
+/// checks, a block starts: its byte offset and the frame of the check before it, for a
+/// binary search and then at most a block to decode. Frames are mostly looked up in order
+/// (the frame just analysed, a second pass): where the last look-up stopped is kept, and the
+/// next one starts there when it can.
+#[derive(Default)]
+struct Passed {
+    bytes: Vec<u8>,
+    /// (frame of the check before the block, 0 for the first; offset of the block in `bytes`).
+    blocks: Vec<(Frame, u32)>,
+    len: usize,
+    last: Frame,
+    /// Where the last look-up stopped: `offset << 32 | frame of the check before it` (0 for
+    /// none). Atomic so that look-ups take `&self` and the engine stays `Sync`; one value, so a
+    /// look-up always sees an offset with its own frame.
+    cursor: AtomicU64,
+}
+
+const PASSED_BLOCK: usize = 32;
+
+impl Passed {
+    /// Records a check passed in `frame` (frames in order).
+    fn push(&mut self, frame: Frame, verified: Verified) {
+        // Offsets are 32-bit: past 4 GiB of checks (billions of them), no more are kept.
+        if self.bytes.len() > u32::MAX as usize - 20 {
+            return;
+        }
+        if self.len % PASSED_BLOCK == 0 {
+            push_grown(&mut self.blocks, (self.last, self.bytes.len() as u32));
+        }
+        let (tag, back) = match verified {
+            Verified::DssChecksum(mapping) if mapping == frame => (0, None),
+            Verified::DssChecksum(mapping) => (1, Some(frame.wrapping_sub(mapping))),
+            Verified::JoinHmac(HandshakeStep::SynAck) => (2, None),
+            Verified::JoinHmac(HandshakeStep::Ack) => (3, None),
+            Verified::AddAddrHmac => (4, None),
+        };
+        if self.bytes.len() + 16 > self.bytes.capacity() {
+            self.bytes.reserve_exact((self.bytes.len() / 2).max(64));
+        }
+        put_leb128(&mut self.bytes, u64::from(frame - self.last) << 3 | tag);
+        if let Some(back) = back {
+            put_leb128(&mut self.bytes, u64::from(back));
+        }
+        self.len += 1;
+        self.last = frame;
+    }
+
+    /// The checks passed in `frame`.
+    fn of(&self, frame: Frame) -> PassedIn<'_> {
+        let none = PassedIn { bytes: &[], at: 0, previous: 0, frame, cursor: None };
+        if frame > self.last || frame == 0 {
+            return none;
+        }
+        // The last block whose previous check is before `frame`: the checks of `frame` start
+        // there or later (every check before it is before `frame`).
+        let b = self.blocks.partition_point(|(previous, _)| *previous < frame);
+        let Some(&(mut previous, mut at)) = b.checked_sub(1).and_then(|b| self.blocks.get(b)) else { return none };
+        // Where the last look-up stopped, when later in that block and before `frame`.
+        let cursor = self.cursor.load(Relaxed);
+        let (cursor_at, cursor_previous) = ((cursor >> 32) as u32, cursor as u32);
+        if cursor_previous < frame && cursor_at > at {
+            (at, previous) = (cursor_at, cursor_previous);
+        }
+        PassedIn { bytes: &self.bytes, at: at as usize, previous, frame, cursor: Some(&self.cursor) }
+    }
+}
+
+fn put_leb128(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get_leb128(bytes: &[u8], at: &mut usize) -> u64 {
+    // Most are one byte.
+    if let Some(&b) = bytes.get(*at).filter(|b| **b < 0x80) {
+        *at += 1;
+        return u64::from(b);
+    }
+    let mut v = 0u64;
+    let mut shift = 0;
+    while let Some(&b) = bytes.get(*at) {
+        *at += 1;
+        v |= u64::from(b & 0x7f) << shift.min(63);
+        shift += 7;
+        if b < 0x80 {
+            break;
+        }
+    }
+    v
+}
+
+/// The checks passed in one frame, decoded from [`Passed`].
+struct PassedIn<'p> {
+    bytes: &'p [u8],
+    /// Offset of the next check, and the frame of the check before it.
+    at: usize,
+    previous: Frame,
+    frame: Frame,
+    /// Where to leave the offset of the first check after `frame` (`None`: done).
+    cursor: Option<&'p AtomicU64>,
+}
+
+impl Iterator for PassedIn<'_> {
+    type Item = Verified;
+    fn next(&mut self) -> Option<Verified> {
+        let cursor = self.cursor?;
+        while self.at < self.bytes.len() {
+            let mut at = self.at;
+            let head = get_leb128(self.bytes, &mut at);
+            let frame = self.previous.wrapping_add((head >> 3) as u32);
+            if frame > self.frame {
+                break;
+            }
+            self.at = at;
+            self.previous = frame;
+            let verified = match head & 7 {
+                0 => Verified::DssChecksum(frame),
+                1 => Verified::DssChecksum(frame.wrapping_sub(get_leb128(self.bytes, &mut self.at) as u32)),
+                2 => Verified::JoinHmac(HandshakeStep::SynAck),
+                3 => Verified::JoinHmac(HandshakeStep::Ack),
+                _ => Verified::AddAddrHmac,
+            };
+            if frame == self.frame {
+                return Some(verified);
+            }
+        }
+        // At the first check after the frame (or the end): the next look-up may start here.
+        cursor.store((self.at as u64) << 32 | u64::from(self.previous), Relaxed);
+        self.cursor = None;
+        None
     }
 }
 
@@ -353,16 +639,18 @@ impl Engine {
     pub fn new(config: Config) -> Engine {
         Engine {
             config,
+            hasher: Hasher::default(),
             connections: Vec::new(),
             tokens: HashMap::default(),
             subflows: Vec::new(),
-            by_stream: HashMap::default(),
-            by_tuple: HashMap::default(),
+            by_stream: Index::new(),
+            by_tuple: Index::new(),
+            addresses: Vec::new(),
+            by_address: Index::new(),
             syn_attempts: HashMap::default(),
-            syn_attempts_answered: 0,
             syn_limit_reported: false,
             records: HashMap::default(),
-            verified: Vec::new(),
+            passed: Passed::default(),
             last_frame: 0,
             fault_targets: Vec::new(),
             finished: false,
@@ -384,13 +672,11 @@ impl Engine {
     /// checksum, a join or ADD_ADDR HMAC) come after the frame's other findings.
     pub fn findings(&self, frame: Frame) -> Cow<'_, [Finding]> {
         let recorded = self.records.get(&frame).map_or(&[][..], |v| &v[..]);
-        let first = self.verified.partition_point(|(f, _)| *f < frame);
-        let verified = self.verified[first..].iter().take_while(|(f, _)| *f == frame);
-        if self.verified.get(first).is_none_or(|(f, _)| *f != frame) {
-            return Cow::Borrowed(recorded);
-        }
+        let mut passed = self.passed.of(frame);
+        let Some(first) = passed.next() else { return Cow::Borrowed(recorded) };
         let mut all = recorded.to_vec();
-        all.extend(verified.map(|(_, v)| v.finding()));
+        all.push(first.finding());
+        all.extend(passed.map(Verified::finding));
         Cow::Owned(all)
     }
 
@@ -398,8 +684,9 @@ impl Engine {
     /// to, as far as known now. With [`findings`](Self::findings), this is what a frame seen
     /// again needs: the engine keeps nothing per frame but its findings.
     pub fn connection_of_stream(&self, stream: u32) -> Option<u32> {
-        let s = *self.by_stream.get(&stream)?;
-        self.subflows[s].connection.map(|c| self.connections[c].index)
+        let subflows = &self.subflows;
+        let s = *self.by_stream.find(self.hasher.hash_one(stream), |&s| subflows[s as usize].stream == stream)?;
+        subflows[s as usize].connection().map(|c| c as u32)
     }
 
     /// Analyses one segment; returns its frame's report. Frames must come in capture order;
@@ -411,11 +698,11 @@ impl Engine {
             return FrameReport { connection, findings: self.findings(packet.frame) };
         }
         self.last_frame = packet.frame;
-        let verified_before = self.verified.len();
+        let passed_before = self.passed.len;
         let Some((s, any_finding)) = self.analyse(packet) else { return FrameReport { connection: None, findings: Cow::Borrowed(&[]) } };
-        let connection = self.subflows[s].connection.map(|c| self.connections[c].index);
+        let connection = self.subflows[s].connection().map(|c| c as u32);
         // Most frames have no finding: no need to look them up.
-        let findings = if any_finding || self.verified.len() > verified_before { self.findings(packet.frame) } else { Cow::Borrowed(&[][..]) };
+        let findings = if any_finding || self.passed.len > passed_before { self.findings(packet.frame) } else { Cow::Borrowed(&[][..]) };
         FrameReport { connection, findings }
     }
 
@@ -437,9 +724,9 @@ impl Engine {
                     let streams: Vec<u32> = self.connections[c]
                         .subflows
                         .iter()
-                        .map(|s| &self.subflows[*s])
-                        .filter(|s| s.first_frame <= at && s.closed_at.is_none_or(|closed| closed >= at))
-                        .filter(|s| s.last_rst.is_none_or(|rst| rst < at))
+                        .map(|s| &self.subflows[*s as usize])
+                        .filter(|s| s.first_frame <= at && s.closed_at.get().is_none_or(|closed| closed >= at))
+                        .filter(|s| s.last_rst.get().is_none_or(|rst| rst < at))
                         .map(|s| s.stream)
                         .collect();
                     if !streams.is_empty() {
@@ -450,7 +737,7 @@ impl Engine {
         }
         for i in 0..self.fault_targets.len() {
             let (s, frame, index) = self.fault_targets[i];
-            let (last, rst) = (self.subflows[s].last_frame, self.subflows[s].first_rst);
+            let (last, rst) = (self.subflows[s].last_frame, self.subflows[s].first_rst.get());
             if let Some(Finding::FaultAnnounced { target: Some(t), .. }) =
                 self.records.get_mut(&frame).and_then(|v| v.get_mut(index))
             {
@@ -462,71 +749,115 @@ impl Engine {
 
     fn subflow_for(&mut self, packet: &Packet<'_>, seg: &TcpSegment<'_>, src: Endpoint, dst: Endpoint) -> SubflowId {
         let fresh_syn = seg.flags & 0x12 == 0x02;
-        let found = match packet.stream {
-            Some(stream) => self.by_stream.get(&stream).copied(),
+        let (subflows, addresses) = (&self.subflows, &self.addresses);
+        let (hash, found) = match packet.stream {
+            Some(stream) => {
+                let hash = self.hasher.hash_one(stream);
+                (hash, self.by_stream.find(hash, |&s| subflows[s as usize].stream == stream).copied())
+            }
             None => {
-                let key = if src <= dst { (src, dst) } else { (dst, src) };
+                let key = tuple_key(src, dst);
+                let hash = self.hasher.hash_one(key);
+                let found = self.by_tuple.find(hash, |&s| {
+                    let sf = &subflows[s as usize];
+                    tuple_key(sf.end(addresses, 0), sf.end(addresses, 1)) == key
+                });
                 // A new SYN on a closed subflow's ports starts a new subflow.
-                self.by_tuple.get(&key).copied().filter(|s| {
-                    let sf = &self.subflows[*s];
-                    !(fresh_syn && sf.closed_at.is_some() && sf.dirs[0].isn != Some(seg.seq))
-                })
+                (hash, found.copied().filter(|&s| {
+                    let sf = &subflows[s as usize];
+                    !(fresh_syn && !sf.closed_at.is_none() && sf.isn(0) != Some(seg.seq))
+                }))
             }
         };
         if let Some(s) = found {
-            return s;
+            return s as SubflowId;
         }
         let id = self.subflows.len();
         let stream = packet.stream.unwrap_or(id as u32);
-        self.subflows.push(Subflow {
-            stream,
-            connection: None,
-            ends: [src, dst],
-            client_end: 0,
-            kind: Kind::Unknown,
-            capable_syn: None,
-            capable_syn_ack: false,
-            third_ack_seen: false,
-            join: None,
-            address_ids: [None, None],
-            dirs: [Direction::default(), Direction::default()],
-            options_missing_reported: false,
-            first_frame: packet.frame,
-            last_frame: packet.frame,
-            first_rst: None,
-            last_rst: None,
-            closed_at: None,
-        });
+        let addresses = [self.address_number(src.0), self.address_number(dst.0)];
+        push_grown(
+            &mut self.subflows,
+            Subflow {
+                checks: [None, None],
+                join: JoinState::default(),
+                dirs: [Direction::default(); 2],
+                stream,
+                connection: NO_CONNECTION,
+                addresses,
+                ports: [src.1, dst.1],
+                first_frame: packet.frame,
+                last_frame: packet.frame,
+                capable_syn: OptFrame::NONE,
+                first_rst: OptFrame::NONE,
+                last_rst: OptFrame::NONE,
+                closed_at: OptFrame::NONE,
+                address_ids: [None, None],
+                dir_flags: [0, 0],
+                flags: 0,
+                kind: Kind::Unknown,
+            },
+        );
+        let (hasher, subflows, addresses) = (&self.hasher, &self.subflows, &self.addresses);
         match packet.stream {
-            Some(stream) => {
-                self.by_stream.insert(stream, id);
+            Some(_) => {
+                self.by_stream.insert_unique(hash, id as u32, |&s| hasher.hash_one(subflows[s as usize].stream));
             }
             None => {
-                let key = if src <= dst { (src, dst) } else { (dst, src) };
-                self.by_tuple.insert(key, id);
+                let rehash = |&s: &u32| {
+                    let sf = &subflows[s as usize];
+                    hasher.hash_one(tuple_key(sf.end(addresses, 0), sf.end(addresses, 1)))
+                };
+                let key = tuple_key(src, dst);
+                let same = |&s: &u32| {
+                    let sf = &subflows[s as usize];
+                    tuple_key(sf.end(addresses, 0), sf.end(addresses, 1)) == key
+                };
+                // The new subflow replaces a closed one of the same ports.
+                match self.by_tuple.find_mut(hash, same) {
+                    Some(slot) => *slot = id as u32,
+                    None => {
+                        self.by_tuple.insert_unique(hash, id as u32, rehash);
+                    }
+                }
             }
         }
         id
     }
 
+    /// The number of `address` in `addresses` (added if new).
+    fn address_number(&mut self, address: IpAddr) -> u32 {
+        let hash = self.hasher.hash_one(address);
+        let addresses = &self.addresses;
+        if let Some(&n) = self.by_address.find(hash, |&n| addresses[n as usize] == address) {
+            return n;
+        }
+        let n = self.addresses.len() as u32;
+        push_grown(&mut self.addresses, address);
+        let (hasher, addresses) = (&self.hasher, &self.addresses);
+        self.by_address.insert_unique(hash, n, |&n| hasher.hash_one(addresses[n as usize]));
+        n
+    }
+
     fn new_connection(&mut self, s: SubflowId) -> ConnId {
         let c = self.connections.len();
-        self.connections.push(Connection {
-            index: c as u32,
-            version: None,
-            hosts: [Host::default(), Host::default()],
-            subflows: vec![s],
-            bad_mappings: Sparse::default(),
-            tokens_registered: false,
-        });
-        self.subflows[s].connection = Some(c);
+        push_grown(
+            &mut self.connections,
+            Connection {
+                hosts: [Host::default(), Host::default()],
+                subflows: vec![s as u32],
+                bad_mappings: Sparse::default(),
+                version: None,
+                tokens_registered: false,
+            },
+        );
+        self.subflows[s].set_connection(Some(c));
         c
     }
 
     /// The subflow's connection; a subflow seen without its handshake gets one of its own,
     /// with unknown keys, so that connection-level findings still work.
     fn connection_of(&mut self, s: SubflowId) -> ConnId {
-        match self.subflows[s].connection {
+        match self.subflows[s].connection() {
             Some(c) => c,
             None => self.new_connection(s),
         }
@@ -537,12 +868,14 @@ impl Engine {
         if conn.tokens_registered {
             return;
         }
-        let (Some(v), Some(client), Some(server)) = (conn.version, conn.hosts[CLIENT].key, conn.hosts[SERVER].key) else {
+        let (Some(v), Some(client), Some(server)) = (conn.version, conn.hosts[CLIENT].key(), conn.hosts[SERVER].key()) else {
             return;
         };
         conn.tokens_registered = true;
-        self.tokens.insert(crypto::key_derived(v, client).token, (c, CLIENT));
-        self.tokens.insert(crypto::key_derived(v, server).token, (c, SERVER));
+        // (More than 2^31 connections would not fit: they would take hundreds of GB first.)
+        let Ok(c) = u32::try_from(c << 1) else { return };
+        self.tokens.insert(crypto::key_derived(v, client).token, c | CLIENT as u32);
+        self.tokens.insert(crypto::key_derived(v, server).token, c | SERVER as u32);
     }
 
     /// Analyses one segment; returns its subflow, and whether the frame has findings.
@@ -563,17 +896,19 @@ impl Engine {
         let options = &decoded[..];
         let mut cur = Current { frame: packet.frame, time: packet.time, findings: Vec::new() };
 
-        let end = usize::from(self.subflows[s].ends[0] != src);
-        {
+        let end = usize::from(!self.subflows[s].is_end(&self.addresses, 0, src));
+        let isn_before = {
             let sf = &mut self.subflows[s];
             sf.last_frame = packet.frame;
+            let before = sf.isn(end);
             if segment.syn {
                 // Subflow sequence numbers count from after the SYN's own data (TFO).
-                sf.dirs[end].isn = Some(seg.seq.wrapping_add(seg.payload.len() as u32));
+                sf.set_isn(end, seg.seq.wrapping_add(seg.payload.len() as u32));
             }
-        }
+            before
+        };
 
-        self.handshake(s, end, &seg, segment, options, &mut cur);
+        self.handshake(s, end, segment, options, isn_before, &mut cur);
         if segment.rst {
             self.on_rst(s, end, options, &mut cur);
         }
@@ -586,9 +921,9 @@ impl Engine {
         self.on_payload(s, end, &seg, options, &mut cur);
         if seg.flags & 0x01 != 0 {
             let sf = &mut self.subflows[s];
-            sf.dirs[end].fin = true;
-            if sf.dirs[0].fin && sf.dirs[1].fin && sf.closed_at.is_none() {
-                sf.closed_at = Some(packet.frame);
+            sf.dir_set(end, DIR_FIN);
+            if sf.dir_has(0, DIR_FIN) && sf.dir_has(1, DIR_FIN) && sf.closed_at.is_none() {
+                sf.closed_at.set(packet.frame);
             }
         }
         let any_finding = !cur.findings.is_empty();
@@ -607,7 +942,8 @@ impl Engine {
     }
 
     /// MP_CAPABLE and MP_JOIN handshakes, and their absence where they were expected.
-    fn handshake(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, segment: Segment, options: &[MptcpOption<'_>], cur: &mut Current) {
+    /// `isn_before`: the direction's ISN before this segment (a SYN sets it).
+    fn handshake(&mut self, s: SubflowId, end: usize, segment: Segment, options: &[MptcpOption<'_>], isn_before: Option<u32>, cur: &mut Current) {
         let capable = options.iter().find_map(|o| match o {
             MptcpOption::MpCapable(c) => Some(*c),
             _ => None,
@@ -616,7 +952,10 @@ impl Engine {
             MptcpOption::MpJoin(j) => Some(*j),
             _ => None,
         });
-        let dst_key = |sf: &Subflow| (sf.ends[0].0, sf.ends[1]);
+        let dst_key = |engine: &Engine| {
+            let sf = &engine.subflows[s];
+            (sf.end(&engine.addresses, 0).0, sf.end(&engine.addresses, 1))
+        };
 
         if segment.is_syn() {
             if let Some(mpc) = capable {
@@ -624,38 +963,36 @@ impl Engine {
                     let sf = &mut self.subflows[s];
                     sf.kind = Kind::Initial;
                     sf.address_ids = [Some(0), Some(0)];
-                    *sf.capable_syn.get_or_insert(cur.frame)
+                    sf.capable_syn.get_or_insert(cur.frame)
                 };
                 let c = self.connection_of(s);
                 let conn = &mut self.connections[c];
                 conn.version = crypto::Version::from_nibble(mpc.version);
                 conn.hosts[CLIENT].checksum_flag = Some(mpc.flags.checksum_required());
                 if let Some(k) = mpc.sender_key() {
-                    conn.hosts[CLIENT].key = Some(k);
+                    conn.hosts[CLIENT].set_key(Some(k));
                 }
-                let key = dst_key(&self.subflows[s]);
-                if !self.syn_attempts.contains_key(&key) && self.syn_attempts.len() >= MAX_SYN_ATTEMPTS {
-                    // A flood of MP_CAPABLE SYNs: forget the answered ones when that frees a
-                    // quarter of the table (so that the sweep costs O(1) per SYN), else stop
-                    // tracking new destinations.
-                    if self.syn_attempts_answered >= MAX_SYN_ATTEMPTS / 4 {
-                        self.syn_attempts.retain(|_, a| !a.answered);
-                        self.syn_attempts_answered = 0;
-                    }
-                    if self.syn_attempts.len() >= MAX_SYN_ATTEMPTS {
-                        if !self.syn_limit_reported {
-                            self.syn_limit_reported = true;
-                            cur.push(Finding::StateLimit { what: "unanswered MP_CAPABLE SYNs", limit: MAX_SYN_ATTEMPTS as u32 });
-                        }
+                // Answered SYNs are not kept in the table: the subflow remembers. The same SYN
+                // again (a retransmission) is no new attempt; another one starts afresh.
+                let sf = &mut self.subflows[s];
+                let answered_before = sf.has(SYN_ANSWERED);
+                if answered_before {
+                    if isn_before == sf.isn(end) {
                         return;
                     }
+                    sf.set(SYN_ANSWERED, false);
                 }
-                let attempt = self.syn_attempts.entry(key).or_insert(SynAttempt { first, isn: seg.seq, count: 0, answered: false });
-                if attempt.isn != seg.seq && attempt.answered {
-                    *attempt = SynAttempt { first: cur.frame, isn: seg.seq, count: 0, answered: false };
-                    self.syn_attempts_answered -= 1;
+                let first = if answered_before { cur.frame } else { first };
+                let key = dst_key(self);
+                if self.syn_attempts.len() >= MAX_SYN_ATTEMPTS && !self.syn_attempts.contains_key(&key) {
+                    // A flood of unanswered MP_CAPABLE SYNs: new destinations are not tracked.
+                    if !self.syn_limit_reported {
+                        self.syn_limit_reported = true;
+                        cur.push(Finding::StateLimit { what: "unanswered MP_CAPABLE SYNs", limit: MAX_SYN_ATTEMPTS as u32 });
+                    }
+                    return;
                 }
-                attempt.count += 1;
+                self.syn_attempts.entry(key).or_insert(SynAttempt { first, count: 0 }).count += 1;
             } else if let Some(j) = join {
                 self.join_syn(s, j, cur);
             } else {
@@ -664,15 +1001,13 @@ impl Engine {
                 if self.subflows[s].kind == Kind::Initial {
                     self.forget_mptcp_handshake(s);
                 }
+                self.subflows[s].set(SYN_ANSWERED, false);
                 // A plain SYN after unanswered MP_CAPABLE SYNs to the same place: SYN-drop fallback.
-                let key = dst_key(&self.subflows[s]);
-                if let Some(a) = self.syn_attempts.get(&key) {
-                    if !a.answered && a.count >= 2 {
+                let key = dst_key(self);
+                if let Some(a) = self.syn_attempts.remove(&key) {
+                    if a.count >= 2 {
                         cur.push(Finding::SynDropped { attempts: a.count, first_syn: a.first });
                     }
-                }
-                if self.syn_attempts.remove(&key).is_some_and(|a| a.answered) {
-                    self.syn_attempts_answered -= 1;
                 }
             }
             return;
@@ -681,21 +1016,19 @@ impl Engine {
         if segment.is_syn_ack() {
             let kind = self.subflows[s].kind;
             if kind == Kind::Initial {
-                let key = dst_key(&self.subflows[s]);
-                if let Some(a) = self.syn_attempts.get_mut(&key) {
-                    if !a.answered {
-                        a.answered = true;
-                        self.syn_attempts_answered += 1;
-                    }
+                // Answered: forgotten by the SYN-drop table, remembered by the subflow.
+                let key = dst_key(self);
+                if self.syn_attempts.remove(&key).is_some() {
+                    self.subflows[s].set(SYN_ANSWERED, true);
                 }
                 match capable {
                     Some(mpc) => {
-                        self.subflows[s].capable_syn_ack = true;
+                        self.subflows[s].set(CAPABLE_SYN_ACK, true);
                         let c = self.connection_of(s);
                         let conn = &mut self.connections[c];
                         conn.hosts[SERVER].checksum_flag = Some(mpc.flags.checksum_required());
                         if let Some(k) = mpc.sender_key() {
-                            conn.hosts[SERVER].key = Some(k);
+                            conn.hosts[SERVER].set_key(Some(k));
                         }
                         if conn.version.is_none() {
                             conn.version = crypto::Version::from_nibble(mpc.version);
@@ -703,7 +1036,7 @@ impl Engine {
                         self.register_tokens(c);
                     }
                     None => {
-                        let offered_in = self.subflows[s].capable_syn.unwrap_or(cur.frame);
+                        let offered_in = self.subflows[s].capable_syn.get().unwrap_or(cur.frame);
                         cur.push(Finding::CapableStripped { step: HandshakeStep::SynAck, offered_in });
                         self.subflows[s].fall_back();
                     }
@@ -712,10 +1045,10 @@ impl Engine {
                 match join {
                     Some(j) => self.join_syn_ack(s, j, cur),
                     None => {
-                        if let Some(js) = self.subflows[s].join.as_mut() {
-                            if !js.answered {
-                                js.answered = true;
-                                let syn = js.syn_frame;
+                        let sf = &mut self.subflows[s];
+                        if let Some(syn) = sf.join().map(|js| js.syn_frame) {
+                            if !sf.join_answered() {
+                                sf.set(JOIN_ANSWERED, true);
                                 cur.push(Finding::JoinRefused { how: JoinRefusal::SynAckWithoutJoin, syn });
                             }
                         }
@@ -726,12 +1059,12 @@ impl Engine {
                 let sf = &mut self.subflows[s];
                 sf.kind = Kind::Initial;
                 sf.address_ids = [Some(0), Some(0)];
-                sf.capable_syn_ack = true;
-                sf.client_end = 1 - end;
+                sf.set(CAPABLE_SYN_ACK, true);
+                sf.set_client_end(1 - end);
                 let c = self.connection_of(s);
                 let conn = &mut self.connections[c];
                 conn.version = crypto::Version::from_nibble(mpc.version);
-                conn.hosts[SERVER].key = mpc.sender_key();
+                conn.hosts[SERVER].set_key(mpc.sender_key());
                 conn.hosts[SERVER].checksum_flag = Some(mpc.flags.checksum_required());
             }
             return;
@@ -739,20 +1072,23 @@ impl Engine {
 
         // The third ACK: from the SYN's sender, first segment after the SYN/ACK.
         let sf = &self.subflows[s];
-        if sf.kind == Kind::Initial && sf.capable_syn_ack && !sf.third_ack_seen && end == sf.client_end && segment.ack {
-            self.subflows[s].third_ack_seen = true;
+        if sf.kind == Kind::Initial && sf.has(CAPABLE_SYN_ACK) && !sf.has(THIRD_ACK_SEEN) && end == sf.client_end() && segment.ack {
+            self.subflows[s].set(THIRD_ACK_SEEN, true);
             match capable {
                 Some(mpc) => {
                     let c = self.connection_of(s);
                     let conn = &mut self.connections[c];
                     if let (Some(sender), Some(receiver)) = (mpc.sender_key(), mpc.receiver_key()) {
-                        conn.hosts[CLIENT].key.get_or_insert(sender);
-                        conn.hosts[SERVER].key.get_or_insert(receiver);
+                        for (host, key) in [(CLIENT, sender), (SERVER, receiver)] {
+                            if conn.hosts[host].key().is_none() {
+                                conn.hosts[host].set_key(Some(key));
+                            }
+                        }
                     }
                     self.register_tokens(c);
                 }
                 None if !segment.rst => {
-                    let offered_in = self.subflows[s].capable_syn.unwrap_or(cur.frame);
+                    let offered_in = self.subflows[s].capable_syn.get().unwrap_or(cur.frame);
                     cur.push(Finding::CapableStripped { step: HandshakeStep::Ack, offered_in });
                     self.subflows[s].fall_back();
                 }
@@ -771,32 +1107,36 @@ impl Engine {
     fn forget_mptcp_handshake(&mut self, s: SubflowId) {
         let sf = &mut self.subflows[s];
         sf.kind = Kind::Unknown;
-        sf.capable_syn = None;
-        sf.capable_syn_ack = false;
+        sf.capable_syn = OptFrame::NONE;
+        sf.set(CAPABLE_SYN_ACK, false);
         sf.address_ids = [None, None];
         sf.fall_back();
-        if let Some(c) = sf.connection.take() {
-            self.connections[c].subflows.retain(|&t| t != s);
+        if let Some(c) = sf.connection() {
+            sf.set_connection(None);
+            self.connections[c].subflows.retain(|&t| t as SubflowId != s);
         }
     }
 
     fn join_syn(&mut self, s: SubflowId, join: crate::MpJoin<'_>, cur: &mut Current) {
         let JoinForm::Syn { address_id, receiver_token, sender_nonce } = join.form else { return };
-        let retransmission = self.subflows[s].join.as_ref().is_some_and(|j| j.token == receiver_token);
+        let retransmission = self.subflows[s].join().is_some_and(|j| j.token == receiver_token);
         {
             let sf = &mut self.subflows[s];
             sf.kind = Kind::Join;
             sf.address_ids[0] = Some(address_id);
-            sf.join = Some(JoinState { token: receiver_token, syn_frame: cur.frame, joiner_nonce: sender_nonce, listener_nonce: None, answered: false });
+            sf.join = JoinState { token: receiver_token, syn_frame: cur.frame, joiner_nonce: sender_nonce, listener_nonce: 0 };
+            sf.set(JOIN, true);
+            sf.set(JOIN_ANSWERED | JOIN_LISTENER_NONCE, false);
         }
         match self.tokens.get(&receiver_token).copied() {
-            Some((c, listener)) => {
+            Some(entry) => {
+                let (c, listener) = ((entry >> 1) as ConnId, (entry & 1) as usize);
                 let sf = &mut self.subflows[s];
-                // ends[0] sent the SYN: it is the client host unless the listener is.
-                sf.client_end = if listener == SERVER { 0 } else { 1 };
-                if sf.connection != Some(c) {
-                    sf.connection = Some(c);
-                    self.connections[c].subflows.push(s);
+                // End 0 sent the SYN: it is the client host unless the listener is.
+                sf.set_client_end(if listener == SERVER { 0 } else { 1 });
+                if sf.connection() != Some(c) {
+                    sf.set_connection(Some(c));
+                    self.connections[c].subflows.push(s as u32);
                 }
             }
             None if !retransmission => {
@@ -808,9 +1148,9 @@ impl Engine {
 
     fn join_keys(&self, s: SubflowId) -> Option<(Version, u64, u64)> {
         let sf = &self.subflows[s];
-        let conn = &self.connections[sf.connection?];
+        let conn = &self.connections[sf.connection()?];
         let joiner = sf.host_of_end(0);
-        Some((conn.version?, conn.hosts[joiner].key?, conn.hosts[1 - joiner].key?))
+        Some((conn.version?, conn.hosts[joiner].key()?, conn.hosts[1 - joiner].key()?))
     }
 
     fn join_syn_ack(&mut self, s: SubflowId, join: crate::MpJoin<'_>, cur: &mut Current) {
@@ -818,14 +1158,16 @@ impl Engine {
         let keys = self.join_keys(s);
         let sf = &mut self.subflows[s];
         sf.address_ids[1] = Some(address_id);
-        let Some(js) = sf.join.as_mut() else { return };
-        js.answered = true;
-        js.listener_nonce = Some(sender_nonce);
-        let joiner_nonce = js.joiner_nonce;
+        if !sf.has(JOIN) {
+            return;
+        }
+        sf.set(JOIN_ANSWERED | JOIN_LISTENER_NONCE, true);
+        sf.join.listener_nonce = sender_nonce;
+        let joiner_nonce = sf.join.joiner_nonce;
         if let (true, Some((v, key_a, key_b))) = (self.config.verify_crypto, keys) {
             let valid = crypto::verify_join_syn_ack(v, key_b, key_a, sender_nonce, joiner_nonce, truncated_hmac);
             if valid {
-                self.verified.push((cur.frame, Verified::JoinHmac(HandshakeStep::SynAck)));
+                self.passed.push(cur.frame, Verified::JoinHmac(HandshakeStep::SynAck));
             } else {
                 cur.push(Finding::JoinHmac { step: HandshakeStep::SynAck, valid });
             }
@@ -833,12 +1175,13 @@ impl Engine {
     }
 
     fn join_ack(&mut self, s: SubflowId, hmac: &[u8; 20], cur: &mut Current) {
-        let Some(js) = self.subflows[s].join.as_ref() else { return };
-        let (Some(r_b), r_a) = (js.listener_nonce, js.joiner_nonce) else { return };
+        let sf = &self.subflows[s];
+        let Some(js) = sf.join() else { return };
+        let (Some(r_b), r_a) = (sf.listener_nonce(), js.joiner_nonce) else { return };
         if let (true, Some((v, key_a, key_b))) = (self.config.verify_crypto, self.join_keys(s)) {
             let valid = crypto::verify_join_ack(v, key_a, key_b, r_a, r_b, hmac);
             if valid {
-                self.verified.push((cur.frame, Verified::JoinHmac(HandshakeStep::Ack)));
+                self.passed.push(cur.frame, Verified::JoinHmac(HandshakeStep::Ack));
             } else {
                 cur.push(Finding::JoinHmac { step: HandshakeStep::Ack, valid });
             }
@@ -850,22 +1193,22 @@ impl Engine {
         let has_fastclose = options.iter().any(|o| matches!(o, MptcpOption::MpFastclose(_)));
         let sf = &mut self.subflows[s];
         sf.first_rst.get_or_insert(cur.frame);
-        sf.last_rst = Some(cur.frame);
+        sf.last_rst.set(cur.frame);
         sf.closed_at.get_or_insert(cur.frame);
         // A RST from the listener answering an MP_JOIN SYN.
-        if let Some(js) = sf.join.as_mut() {
-            if !js.answered && end == 1 {
-                js.answered = true;
+        if let Some(syn) = sf.join().map(|js| js.syn_frame) {
+            if !sf.join_answered() && end == 1 {
+                sf.set(JOIN_ANSWERED, true);
                 if !has_tcprst {
-                    cur.push(Finding::JoinRefused { how: JoinRefusal::Rst, syn: js.syn_frame });
+                    cur.push(Finding::JoinRefused { how: JoinRefusal::Rst, syn });
                 }
             }
         }
-        let Some(c) = sf.connection else { return };
+        let Some(c) = sf.connection() else { return };
         let host = sf.host_of_end(end);
         let peer = 1 - host;
         let conn = &mut self.connections[c];
-        conn.hosts[host].last_rst = Some(cur.frame);
+        conn.hosts[host].last_rst.set(cur.frame);
         // The peer's fastclose answered.
         let peer_fastclose = conn.hosts[peer].fastclose.as_deref_mut();
         if let Some(pfc) = peer_fastclose.filter(|f| f.first.is_some() && !f.answered && f.on_ack > 0) {
@@ -895,7 +1238,7 @@ impl Engine {
         match option {
             MptcpOption::MpFastclose(f) => {
                 let conn = &mut self.connections[c];
-                let key_valid = conn.hosts[peer].key.map(|key| key == f.receiver_key);
+                let key_valid = conn.hosts[peer].key().map(|key| key == f.receiver_key);
                 if let (true, Some(valid)) = (self.config.verify_crypto, key_valid) {
                     cur.push(Finding::FastcloseKey { valid });
                 }
@@ -906,7 +1249,7 @@ impl Engine {
                 if key_valid == Some(false) {
                     return;
                 }
-                let peer_rst = conn.hosts[peer].last_rst;
+                let peer_rst = conn.hosts[peer].last_rst.get();
                 let fc = conn.hosts[host].fastclose.get_or_insert_with(Box::default);
                 if segment.rst {
                     if fc.on_ack == 0 && fc.option_r.is_none() {
@@ -946,13 +1289,15 @@ impl Engine {
                 for id in r.address_ids {
                     let bound = conn.hosts[host].bound(*id);
                     for &other in &conn.subflows {
-                        let sf = &self.subflows[other];
+                        let sf = &self.subflows[other as usize];
                         // Closed subflows count too: the host may close them before it says why.
-                        if sf.end_uses(sf.end_of_host(host), *id, bound) && !streams.contains(&sf.stream) {
+                        if sf.end_uses(&self.addresses, sf.end_of_host(host), *id, bound) && !streams.contains(&sf.stream) {
                             streams.push(sf.stream);
                         }
                     }
-                    conn.hosts[host].addresses.retain(|(i, ..)| i != id);
+                    for n in conn.hosts[host].announcements.iter_mut().filter(|n| n.id == *id) {
+                        n.bound = false;
+                    }
                 }
                 cur.push(Finding::AddressRemoved { streams });
             }
@@ -1010,14 +1355,14 @@ impl Engine {
             }
             return;
         }
-        if let (true, Some(h), Some(own), Some(other)) = (self.config.verify_crypto, a.truncated_hmac, conn.hosts[host].key, conn.hosts[peer].key) {
+        if let (true, Some(h), Some(own), Some(other)) = (self.config.verify_crypto, a.truncated_hmac, conn.hosts[host].key(), conn.hosts[peer].key()) {
             let verdict = match crypto::verify_add_addr_hmac(own, other, a.address_id, a.address, a.port, h) {
                 AddAddrHmacCheck::Valid => AddAddrVerdict::Valid,
                 AddAddrHmacCheck::Legacy(form) => AddAddrVerdict::Legacy(form),
                 AddAddrHmacCheck::Invalid { .. } => AddAddrVerdict::Invalid,
             };
             if verdict == AddAddrVerdict::Valid {
-                self.verified.push((cur.frame, Verified::AddAddrHmac));
+                self.passed.push(cur.frame, Verified::AddAddrHmac);
             } else {
                 cur.push(Finding::AddAddrHmac { verdict });
             }
@@ -1025,20 +1370,16 @@ impl Engine {
         let h = &mut conn.hosts[host];
         // One announcement per address ID (at most 256 a host, whatever a sender floods): an
         // ID announced with another address is a new binding.
+        let announced = Announcement { id: a.address_id, address: a.address, port: a.port, frame: cur.frame, echo_seen: false, bound: true };
         match h.announcements.iter_mut().find(|n| n.id == a.address_id) {
             // The same ADD_ADDR twice in one segment is no repeat.
             Some(previous) if previous.address == a.address && previous.port == a.port && previous.frame != cur.frame => {
                 cur.push(Finding::AddAddrRepeated { previous: previous.frame, echo_seen: previous.echo_seen });
-                previous.frame = cur.frame;
-                previous.echo_seen = false;
+                *previous = announced;
             }
-            Some(previous) => {
-                *previous = Announcement { id: a.address_id, address: a.address, port: a.port, frame: cur.frame, echo_seen: false };
-            }
-            None => h.announcements.push(Announcement { id: a.address_id, address: a.address, port: a.port, frame: cur.frame, echo_seen: false }),
+            Some(previous) => *previous = announced,
+            None => h.announcements.push(announced),
         }
-        h.addresses.retain(|(i, ..)| *i != a.address_id);
-        h.addresses.push((a.address_id, a.address, a.port));
         let _ = s;
     }
 
@@ -1046,37 +1387,43 @@ impl Engine {
     fn resolve_fault(&self, c: ConnId, _s: SubflowId, host: usize, src_id: u8, dst_id: u8) -> Option<(SubflowId, FaultTarget)> {
         let conn = &self.connections[c];
         let found = conn.subflows.iter().copied().find(|&t| {
-            let sf = &self.subflows[t];
-            sf.end_uses(sf.end_of_host(host), src_id, conn.hosts[host].bound(src_id))
-                && sf.end_uses(sf.end_of_host(1 - host), dst_id, conn.hosts[1 - host].bound(dst_id))
-        })?;
+            let sf = &self.subflows[t as usize];
+            sf.end_uses(&self.addresses, sf.end_of_host(host), src_id, conn.hosts[host].bound(src_id))
+                && sf.end_uses(&self.addresses, sf.end_of_host(1 - host), dst_id, conn.hosts[1 - host].bound(dst_id))
+        })? as SubflowId;
         let sf = &self.subflows[found];
         let (eh, ep) = (sf.end_of_host(host), sf.end_of_host(1 - host));
         Some((
             found,
-            FaultTarget { stream: sf.stream, src: sf.ends[eh].0, dst: sf.ends[ep].0, last_frame: sf.last_frame, rst_frame: sf.first_rst },
+            FaultTarget {
+                stream: sf.stream,
+                src: sf.end(&self.addresses, eh).0,
+                dst: sf.end(&self.addresses, ep).0,
+                last_frame: sf.last_frame,
+                rst_frame: sf.first_rst.get(),
+            },
         ))
     }
 
     fn sender_idsn(&self, c: ConnId, host: usize) -> Option<u64> {
         let conn = &self.connections[c];
-        Some(crypto::key_derived(conn.version?, conn.hosts[host].key?).idsn)
+        Some(crypto::key_derived(conn.version?, conn.hosts[host].key()?).idsn)
     }
 
     fn on_mapping(&mut self, c: ConnId, s: SubflowId, end: usize, m: Mapping, data_fin: bool, cur: &mut Current) {
         let host = self.subflows[s].host_of_end(end);
         if m.is_infinite() {
             self.subflows[s].fall_back();
-            self.subflows[s].dirs[end].check = None;
+            self.subflows[s].checks[end] = None;
             self.mark_bad_mappings_followed(c, cur);
             return;
         }
         let negotiated = self.connections[c].checksums_negotiated();
-        let dir = &mut self.subflows[s].dirs[end];
-        dir.coverage = Some((m.ssn, u32::from(m.data_len)));
+        let sf = &mut self.subflows[s];
+        sf.set_coverage(end, (m.ssn, u32::from(m.data_len)));
         if let Some(negotiated) = negotiated {
-            if negotiated != m.checksum.is_some() && !dir.checksum_presence_reported {
-                dir.checksum_presence_reported = true;
+            if negotiated != m.checksum.is_some() && !sf.dir_has(end, DIR_CHECKSUM_PRESENCE_REPORTED) {
+                sf.dir_set(end, DIR_CHECKSUM_PRESENCE_REPORTED);
                 cur.push(Finding::ChecksumPresence { present: m.checksum.is_some() });
             }
         }
@@ -1093,8 +1440,8 @@ impl Engine {
 
     #[allow(clippy::too_many_arguments)]
     fn start_check(&mut self, s: SubflowId, end: usize, frame: Frame, dsn: u64, ssn: u32, data_len: u16, checksum: u16, data_fin: bool, start: u32) {
-        let dir = &mut self.subflows[s].dirs[end];
-        if let Some(check) = &dir.check {
+        let slot = &mut self.subflows[s].checks[end];
+        if let Some(check) = slot {
             // The same mapping repeated on the segments it spans.
             if check.dsn == dsn && check.ssn == ssn && check.data_len == data_len {
                 return;
@@ -1102,7 +1449,7 @@ impl Engine {
         }
         // DATA_FIN takes one data sequence number and no byte.
         let bytes = u32::from(data_len) - u32::from(data_fin && data_len > 0);
-        dir.check = Some(Box::new(MappingCheck {
+        *slot = Some(Box::new(MappingCheck {
             frame,
             dsn,
             ssn,
@@ -1121,28 +1468,28 @@ impl Engine {
             MptcpOption::MpCapable(c) => Some(c.form),
             _ => None,
         }) {
-            let c = self.subflows[s].connection;
+            let c = self.subflows[s].connection();
             let version = c.and_then(|c| self.connections[c].version).unwrap_or(Version::V1);
             // The mapping covers this segment's data: relative sequence 1, or later when the
             // SYN carried data (TFO). Its pseudo-header SSN is 1 either way.
-            if let Some(isn) = self.subflows[s].dirs[end].isn {
+            if let Some(isn) = self.subflows[s].isn(end) {
                 let start = seg.seq.wrapping_sub(isn);
-                self.subflows[s].dirs[end].coverage = Some((start, u32::from(data_len)));
+                self.subflows[s].set_coverage(end, (start, u32::from(data_len)));
                 if let (Some(csum), true) = (checksum, self.config.verify_crypto) {
                     let dsn = crypto::key_derived(version, sender_key).idsn.wrapping_add(1);
                     self.start_check(s, end, cur.frame, dsn, 1, data_len, csum, false, start);
                 }
             }
         }
-        let c = self.subflows[s].connection;
+        let c = self.subflows[s].connection();
         let established = self.subflows[s].established_mptcp();
         let sf = &mut self.subflows[s];
-        let dir = &mut sf.dirs[end];
-        let Some(isn) = dir.isn else { return };
+        let Some(isn) = sf.isn(end) else { return };
         let rel = seg.seq.wrapping_sub(isn);
         let len = seg.payload.len() as u32;
 
-        if let Some(check) = dir.check.as_mut() {
+        let slot = &mut sf.checks[end];
+        if let Some(check) = slot.as_mut() {
             if check.next == check.end {
                 // Mappings without payload (a lone DATA_FIN) complete at once.
             } else if len > 0 {
@@ -1153,14 +1500,14 @@ impl Engine {
                     check.next = check.next.wrapping_add(take);
                 } else if rel.wrapping_sub(check.next) < 0x8000_0000 {
                     // A gap (bytes not captured, or reordered): the mapping cannot be verified.
-                    dir.check = None;
+                    *slot = None;
                 }
             }
         }
-        if let Some(check) = dir.check.take_if(|k| k.next == k.end) {
+        if let Some(check) = slot.take_if(|k| k.next == k.end) {
             let valid = check.sum.verify(check.checksum);
             if valid {
-                self.verified.push((cur.frame, Verified::DssChecksum(check.frame)));
+                self.passed.push(cur.frame, Verified::DssChecksum(check.frame));
             } else {
                 let index = cur.push(Finding::DssChecksum { valid, mapping_frame: check.frame, followed_by: None });
                 if let Some(c) = c {
@@ -1175,17 +1522,16 @@ impl Engine {
         }
 
         let sf = &mut self.subflows[s];
-        let dir = &mut sf.dirs[end];
-        if len == 0 || seg.flags & 0x02 != 0 || !established || dir.fallback || sf.options_missing_reported {
+        if len == 0 || seg.flags & 0x02 != 0 || !established || sf.dir_has(end, DIR_FALLBACK) || sf.has(OPTIONS_MISSING_REPORTED) {
             return;
         }
-        let covered = dir.coverage.is_some_and(|(ssn, mlen)| {
+        let covered = sf.coverage(end).is_some_and(|(ssn, mlen)| {
             let from = rel.wrapping_sub(ssn);
             from < mlen && from.wrapping_add(len) <= mlen
         });
         if !covered {
-            sf.options_missing_reported = true;
-            dir.fallback = true;
+            sf.set(OPTIONS_MISSING_REPORTED, true);
+            sf.dir_set(end, DIR_FALLBACK);
             cur.push(Finding::OptionsMissing);
         }
     }
@@ -1199,7 +1545,55 @@ mod tests {
     /// announcements, checksum failures, a mapping being checked) is boxed or in sparse lists.
     #[test]
     fn per_subflow_and_per_connection_state_stays_small() {
-        assert!(size_of::<Subflow>() <= 208, "Subflow is {} bytes", size_of::<Subflow>());
-        assert!(size_of::<Connection>() <= 152, "Connection is {} bytes", size_of::<Connection>());
+        assert!(size_of::<Subflow>() <= 112, "Subflow is {} bytes", size_of::<Subflow>());
+        assert!(size_of::<Connection>() <= 104, "Connection is {} bytes", size_of::<Connection>());
+    }
+
+    /// The compact list of checks that passed gives back, for every frame, exactly what was
+    /// pushed for it, in order: over block boundaries, with large gaps and back references.
+    #[test]
+    fn passed_checks_come_back_per_frame() {
+        let mut passed = Passed::default();
+        let mut pushed: Vec<(Frame, Verified)> = Vec::new();
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut frame: Frame = 1;
+        for _ in 0..5000 {
+            let r = next();
+            frame += match r % 10 {
+                0 => 0,
+                1 => (r >> 8) as u32 % 100_000,
+                _ => (r >> 8) as u32 % 20,
+            };
+            let verified = match (r >> 40) % 6 {
+                0 => Verified::JoinHmac(HandshakeStep::SynAck),
+                1 => Verified::JoinHmac(HandshakeStep::Ack),
+                2 => Verified::AddAddrHmac,
+                3 => Verified::DssChecksum(frame),
+                _ => Verified::DssChecksum(frame - (r >> 48) as u32 % frame.min(3000)),
+            };
+            passed.push(frame, verified);
+            pushed.push((frame, verified));
+        }
+        assert_eq!(passed.len, pushed.len());
+        assert!(passed.bytes.len() < 3 * pushed.len(), "{} bytes", passed.bytes.len());
+        let mut frames: Vec<Frame> = pushed.iter().map(|(f, _)| *f).collect();
+        frames.dedup();
+        let mut lookups: Vec<Frame> = frames.iter().flat_map(|&f| [f - 1, f, f + 1]).chain([0, frame + 1, Frame::MAX]).collect();
+        // In order (the cursor), then at random (the blocks), then in order again.
+        let in_order = lookups.clone();
+        for i in (1..lookups.len()).rev() {
+            lookups.swap(i, next() as usize % (i + 1));
+        }
+        for f in in_order.iter().chain(&lookups).chain(&in_order).copied() {
+            let expected: Vec<Verified> = pushed.iter().filter(|(g, _)| *g == f).map(|(_, v)| *v).collect();
+            assert_eq!(passed.of(f).collect::<Vec<_>>(), expected, "frame {f}");
+        }
+        assert_eq!(Passed::default().of(1).count(), 0);
     }
 }
