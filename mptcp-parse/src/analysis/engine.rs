@@ -769,9 +769,16 @@ impl Engine {
                 }))
             }
         };
-        if let Some(s) = found {
-            return s as SubflowId;
+        match found {
+            Some(s) => s as SubflowId,
+            None => self.new_subflow(packet, src, dst, hash),
         }
+    }
+
+    /// A subflow first seen in `packet`; `hash` is that of its key in the table it goes in.
+    #[cold]
+    #[inline(never)]
+    fn new_subflow(&mut self, packet: &Packet<'_>, src: Endpoint, dst: Endpoint, hash: u64) -> SubflowId {
         let id = self.subflows.len();
         let stream = packet.stream.unwrap_or(id as u32);
         let addresses = [self.address_number(src.0), self.address_number(dst.0)];
@@ -908,7 +915,15 @@ impl Engine {
             before
         };
 
-        self.handshake(s, end, segment, options, isn_before, &mut cur);
+        // Most segments are data on an established subflow: the handshake code stays out of
+        // their way (and out of the instruction cache).
+        let sf = &self.subflows[s];
+        let in_handshake = segment.syn
+            || (sf.kind == Kind::Initial && !sf.has(THIRD_ACK_SEEN))
+            || options.iter().any(|o| matches!(o, MptcpOption::MpJoin(_)));
+        if in_handshake {
+            self.handshake(s, end, segment, options, isn_before, &mut cur);
+        }
         if segment.rst {
             self.on_rst(s, end, options, &mut cur);
         }
@@ -928,21 +943,29 @@ impl Engine {
         }
         let any_finding = !cur.findings.is_empty();
         if any_finding {
-            // Kept until the file is closed: no spare room.
-            let mut found = cur.findings;
-            found.shrink_to_fit();
-            match self.records.entry(packet.frame) {
-                Entry::Occupied(mut e) => e.get_mut().extend(found),
-                Entry::Vacant(e) => {
-                    e.insert(found);
-                }
-            }
+            self.record(packet.frame, cur.findings);
         }
         Some((s, any_finding))
     }
 
+    /// Keeps a frame's findings until the file is closed.
+    #[cold]
+    #[inline(never)]
+    fn record(&mut self, frame: Frame, mut found: Vec<Finding>) {
+        // Kept until the file is closed: no spare room.
+        found.shrink_to_fit();
+        match self.records.entry(frame) {
+            Entry::Occupied(mut e) => e.get_mut().extend(found),
+            Entry::Vacant(e) => {
+                e.insert(found);
+            }
+        }
+    }
+
     /// MP_CAPABLE and MP_JOIN handshakes, and their absence where they were expected.
     /// `isn_before`: the direction's ISN before this segment (a SYN sets it).
+    #[cold]
+    #[inline(never)]
     fn handshake(&mut self, s: SubflowId, end: usize, segment: Segment, options: &[MptcpOption<'_>], isn_before: Option<u32>, cur: &mut Current) {
         let capable = options.iter().find_map(|o| match o {
             MptcpOption::MpCapable(c) => Some(*c),
@@ -1188,6 +1211,8 @@ impl Engine {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn on_rst(&mut self, s: SubflowId, end: usize, options: &[MptcpOption<'_>], cur: &mut Current) {
         let has_tcprst = options.iter().any(|o| matches!(o, MptcpOption::MpTcpRst(_)));
         let has_fastclose = options.iter().any(|o| matches!(o, MptcpOption::MpFastclose(_)));
@@ -1233,6 +1258,20 @@ impl Engine {
     }
 
     fn on_option(&mut self, c: ConnId, s: SubflowId, end: usize, segment: Segment, option: &MptcpOption<'_>, cur: &mut Current) {
+        match option {
+            MptcpOption::Dss(d) => {
+                if let Some(m) = d.mapping {
+                    self.on_mapping(c, s, end, m, d.data_fin, cur);
+                }
+            }
+            _ => self.on_signal(c, s, end, segment, option, cur),
+        }
+    }
+
+    /// Every option but DSS: rare next to the DSS of every data segment.
+    #[cold]
+    #[inline(never)]
+    fn on_signal(&mut self, c: ConnId, s: SubflowId, end: usize, segment: Segment, option: &MptcpOption<'_>, cur: &mut Current) {
         let host = self.subflows[s].host_of_end(end);
         let peer = 1 - host;
         match option {
@@ -1309,11 +1348,6 @@ impl Engine {
                 self.mark_bad_mappings_followed(c, cur);
                 // Both ends leave MPTCP on this subflow (RFC 8684 section 3.7).
                 self.subflows[s].fall_back();
-            }
-            MptcpOption::Dss(d) => {
-                if let Some(m) = d.mapping {
-                    self.on_mapping(c, s, end, m, d.data_fin, cur);
-                }
             }
             MptcpOption::FaultAnnounce(f) => {
                 let target = self.resolve_fault(c, s, host, f.src_addr_id, f.dst_addr_id);
@@ -1461,6 +1495,40 @@ impl Engine {
         }));
     }
 
+    /// The implicit mapping of an MP_CAPABLE with data (DSN = IDSN + 1, SSN 1).
+    #[cold]
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn capable_data(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, cur: &Current, sender_key: u64, data_len: u16, checksum: Option<u16>) {
+        let c = self.subflows[s].connection();
+        let version = c.and_then(|c| self.connections[c].version).unwrap_or(Version::V1);
+        // The mapping covers this segment's data: relative sequence 1, or later when the
+        // SYN carried data (TFO). Its pseudo-header SSN is 1 either way.
+        if let Some(isn) = self.subflows[s].isn(end) {
+            let start = seg.seq.wrapping_sub(isn);
+            self.subflows[s].set_coverage(end, (start, u32::from(data_len)));
+            if let (Some(csum), true) = (checksum, self.config.verify_crypto) {
+                let dsn = crypto::key_derived(version, sender_key).idsn.wrapping_add(1);
+                self.start_check(s, end, cur.frame, dsn, 1, data_len, csum, false, start);
+            }
+        }
+    }
+
+    /// A mapping whose DSS checksum did not verify.
+    #[cold]
+    #[inline(never)]
+    fn checksum_failed(&mut self, c: Option<ConnId>, check: &MappingCheck, cur: &mut Current) {
+        let index = cur.push(Finding::DssChecksum { valid: false, mapping_frame: check.frame, followed_by: None });
+        if let Some(c) = c {
+            let conn = &mut self.connections[c];
+            // Bounded: a connection that keeps failing keeps its latest failures.
+            if conn.bad_mappings.len() >= 16 {
+                conn.bad_mappings.remove(0);
+            }
+            conn.bad_mappings.push((cur.frame, index, check.dsn, u32::from(check.data_len)));
+        }
+    }
+
     /// Feeds payload to the mapping being checked, and looks for payload no mapping covers.
     fn on_payload(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, options: &[MptcpOption<'_>], cur: &mut Current) {
         // MP_CAPABLE with data: implicit mapping (DSN = IDSN + 1, SSN 1).
@@ -1468,18 +1536,7 @@ impl Engine {
             MptcpOption::MpCapable(c) => Some(c.form),
             _ => None,
         }) {
-            let c = self.subflows[s].connection();
-            let version = c.and_then(|c| self.connections[c].version).unwrap_or(Version::V1);
-            // The mapping covers this segment's data: relative sequence 1, or later when the
-            // SYN carried data (TFO). Its pseudo-header SSN is 1 either way.
-            if let Some(isn) = self.subflows[s].isn(end) {
-                let start = seg.seq.wrapping_sub(isn);
-                self.subflows[s].set_coverage(end, (start, u32::from(data_len)));
-                if let (Some(csum), true) = (checksum, self.config.verify_crypto) {
-                    let dsn = crypto::key_derived(version, sender_key).idsn.wrapping_add(1);
-                    self.start_check(s, end, cur.frame, dsn, 1, data_len, csum, false, start);
-                }
-            }
+            self.capable_data(s, end, seg, cur, sender_key, data_len, checksum);
         }
         let c = self.subflows[s].connection();
         let established = self.subflows[s].established_mptcp();
@@ -1509,15 +1566,7 @@ impl Engine {
             if valid {
                 self.passed.push(cur.frame, Verified::DssChecksum(check.frame));
             } else {
-                let index = cur.push(Finding::DssChecksum { valid, mapping_frame: check.frame, followed_by: None });
-                if let Some(c) = c {
-                    let conn = &mut self.connections[c];
-                    // Bounded: a connection that keeps failing keeps its latest failures.
-                    if conn.bad_mappings.len() >= 16 {
-                        conn.bad_mappings.remove(0);
-                    }
-                    conn.bad_mappings.push((cur.frame, index, check.dsn, u32::from(check.data_len)));
-                }
+                self.checksum_failed(c, &check, cur);
             }
         }
 
