@@ -215,15 +215,5 @@ def fastclose_unanswered():
 CAPTURES = {"v0_connection": v0_connection, "fastclose_unanswered": fastclose_unanswered}
 
 
-def main(argv):
-    if not argv:
-        sys.exit(__doc__)
-    names = list(CAPTURES) if argv == ["all"] else argv
-    for name in names:
-        if name not in CAPTURES:
-            sys.exit("unknown capture: %s" % name)
-        CAPTURES[name]()
-
-
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    P.generate(CAPTURES, sys.argv[1:], __doc__)

@@ -9,6 +9,7 @@ import hashlib
 import hmac as _hmac
 import ipaddress
 import struct
+import sys
 
 MPTCP = 30
 
@@ -189,3 +190,15 @@ class Pcap:
 
     def close(self):
         self.f.close()
+
+
+def generate(captures, argv, usage):
+    """Command line of the generator scripts: writes the captures named in `argv` (a dict of
+    name -> function in `captures`), or all of them for "all"; `usage` when none is named."""
+    if not argv:
+        sys.exit(usage)
+    names = list(captures) if argv == ["all"] else argv
+    for name in names:
+        if name not in captures:
+            sys.exit("unknown capture: %s" % name)
+        captures[name]()
