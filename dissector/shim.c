@@ -312,8 +312,8 @@ static void analyse_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     /* A TCP header quoted in an ICMP error is not a segment of the connection. */
     if (pinfo->flags.in_error_pkt)
         return;
+    /* A frame seen before needs no bytes: the analysis has its findings. */
     if (!PINFO_FD_VISITED(pinfo)) {
-        /* (Seen before, the analysis has the frame's findings and needs no bytes.) */
         bytes = mptcpx_shim_tvb_bytes(tvb, &captured);
         if (bytes == NULL)
             return;
@@ -355,7 +355,7 @@ static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
 }
 
 /* Called at handoff, once TCP is in "ip.proto". */
-static int wrap_tcp(int proto)
+static int wrap_tcp(void)
 {
     dissector_table_t ip_proto = find_dissector_table("ip.proto");
 
@@ -368,7 +368,6 @@ static int wrap_tcp(int proto)
     dissector_add_uint("ip.proto", IP_PROTO_TCP,
         create_dissector_handle_with_name_and_description(dissect_tcp_segment, -1,
             "mptcpx_tcp", "TCP, then the MPTCPX analysis"));
-    (void)proto;
     return 0;
 }
 
@@ -379,14 +378,14 @@ static void forget_option_frame(void)
     option_stream = -1;
 }
 
-int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
+int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
                                   mptcpx_void_cb cleanup_cb)
 {
     segment_cb = cb;
     register_init_routine(forget_option_frame);
     register_init_routine(init_cb);
     register_cleanup_routine(cleanup_cb);
-    return wrap_tcp(proto);
+    return wrap_tcp();
 }
 
 /* ---- Per packet ------------------------------------------------------------------ */
@@ -535,15 +534,10 @@ void mptcpx_shim_item_set_generated(proto_item *item)
         proto_item_set_generated(item);
 }
 
-int mptcpx_shim_tree_wants(proto_tree *tree, int proto)
-{
-    /* TRUE when the tree is shown, or a filter, column or field output names the protocol
-     * or one of its fields (priming a field primes its protocol). */
-    return tree != NULL && proto_field_is_referenced(tree, proto) ? 1 : 0;
-}
-
 int mptcpx_shim_field_wanted(proto_tree *tree, int hf)
 {
+    /* TRUE when the tree is shown, or a filter, column or field output names the field; for
+     * a protocol, also one of its fields (priming a field primes its protocol). */
     return tree != NULL && proto_field_is_referenced(tree, hf) ? 1 : 0;
 }
 

@@ -78,7 +78,7 @@ int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb);
  * dissector, then `segment_cb` for the segment; `init_cb` and `cleanup_cb` run when a capture
  * file is opened and closed. Call at handoff. Returns 0, or -1 when TCP is not found there.
  */
-int mptcpx_shim_register_analysis(int proto, mptcpx_segment_cb segment_cb,
+int mptcpx_shim_register_analysis(mptcpx_segment_cb segment_cb,
                                   mptcpx_void_cb init_cb, mptcpx_void_cb cleanup_cb);
 
 /* ---- Per packet: all exception-safe ----------------------------------------------- */
@@ -127,9 +127,8 @@ proto_item *mptcpx_shim_add_bytes(proto_tree *tree, int hf, tvbuff_t *tvb, int s
                                   int length, const uint8_t *bytes);
 
 void mptcpx_shim_item_set_generated(proto_item *item);
-/* Whether anything will look at items of `proto` added to `tree`. */
-int mptcpx_shim_tree_wants(proto_tree *tree, int proto);
-/* Whether an item of field `hf` added to `tree` would be kept (else Wireshark fakes it). */
+/* Whether an item of field `hf` added to `tree` would be kept (else Wireshark fakes it); for
+ * a protocol, whether anything will look at its items. */
 int mptcpx_shim_field_wanted(proto_tree *tree, int hf);
 /* Whether the item's tree is shown, so that its text is worth formatting. */
 int mptcpx_shim_item_visible(proto_item *item);

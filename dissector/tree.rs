@@ -98,7 +98,7 @@ impl TreeView {
     /// Wireshark fakes every item added, and only expert items and columns matter.
     pub(crate) fn wants(&self, proto: i32) -> bool {
         // SAFETY: the shim accepts a null tree.
-        unsafe { ffi::mptcpx_shim_tree_wants(self.tree, proto) != 0 }
+        unsafe { ffi::mptcpx_shim_field_wanted(self.tree, proto) != 0 }
     }
 
     /// The captured bytes of the option (at most `buf.len()`), copied: items are added to
