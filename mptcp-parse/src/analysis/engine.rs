@@ -103,8 +103,13 @@ impl OptFrame {
 /// at a time rather than doubling: on average a fifth of it is spare room instead of a third,
 /// for a few more copies (still amortised O(1) a push).
 fn push_grown<T>(list: &mut Vec<T>, value: T) {
+    push_grown_from(list, value, 4);
+}
+
+/// [`push_grown`], growing by at least `least` entries.
+fn push_grown_from<T>(list: &mut Vec<T>, value: T, least: usize) {
     if list.len() == list.capacity() {
-        list.reserve_exact((list.len() / 2).max(4));
+        list.reserve_exact((list.len() / 2).max(least));
     }
     list.push(value);
 }
@@ -134,11 +139,7 @@ impl<T> Sparse<T> {
         }
     }
     fn push(&mut self, value: T) {
-        let v = self.0.get_or_insert_with(Default::default);
-        if v.len() == v.capacity() {
-            v.reserve_exact((v.len() / 2).max(1));
-        }
-        v.push(value);
+        push_grown_from(self.0.get_or_insert_with(Default::default), value, 1);
     }
     fn len(&self) -> usize {
         self.0.as_deref().map_or(0, Vec::len)
@@ -360,6 +361,10 @@ impl Subflow {
     /// Address and port of end `e`.
     fn end(&self, addresses: &[IpAddr], e: usize) -> Endpoint {
         (addresses[self.addresses[e] as usize], self.ports[e])
+    }
+    /// Its key in `Engine::by_tuple`.
+    fn tuple_key(&self, addresses: &[IpAddr]) -> (Endpoint, Endpoint) {
+        tuple_key(self.end(addresses, 0), self.end(addresses, 1))
     }
     /// Whether `endpoint` is end `e` (the port first: it tells most apart).
     fn is_end(&self, addresses: &[IpAddr], e: usize, endpoint: Endpoint) -> bool {
@@ -684,9 +689,8 @@ impl Engine {
     /// to, as far as known now. With [`findings`](Self::findings), this is what a frame seen
     /// again needs: the engine keeps nothing per frame but its findings.
     pub fn connection_of_stream(&self, stream: u32) -> Option<u32> {
-        let subflows = &self.subflows;
-        let s = *self.by_stream.find(self.hasher.hash_one(stream), |&s| subflows[s as usize].stream == stream)?;
-        subflows[s as usize].connection().map(|c| c as u32)
+        let s = self.subflow_of_stream(self.hasher.hash_one(stream), stream)?;
+        self.subflows[s].connection().map(|c| c as u32)
     }
 
     /// Analyses one segment; returns its frame's report. Frames must come in capture order;
@@ -747,30 +751,33 @@ impl Engine {
         }
     }
 
+    /// The subflow given `stream`; `hash` is the stream's.
+    fn subflow_of_stream(&self, hash: u64, stream: u32) -> Option<SubflowId> {
+        let subflows = &self.subflows;
+        self.by_stream.find(hash, |&s| subflows[s as usize].stream == stream).map(|&s| s as SubflowId)
+    }
+
     fn subflow_for(&mut self, packet: &Packet<'_>, seg: &TcpSegment<'_>, src: Endpoint, dst: Endpoint) -> SubflowId {
         let fresh_syn = seg.flags & 0x12 == 0x02;
         let (subflows, addresses) = (&self.subflows, &self.addresses);
         let (hash, found) = match packet.stream {
             Some(stream) => {
                 let hash = self.hasher.hash_one(stream);
-                (hash, self.by_stream.find(hash, |&s| subflows[s as usize].stream == stream).copied())
+                (hash, self.subflow_of_stream(hash, stream))
             }
             None => {
                 let key = tuple_key(src, dst);
                 let hash = self.hasher.hash_one(key);
-                let found = self.by_tuple.find(hash, |&s| {
-                    let sf = &subflows[s as usize];
-                    tuple_key(sf.end(addresses, 0), sf.end(addresses, 1)) == key
-                });
+                let found = self.by_tuple.find(hash, |&s| subflows[s as usize].tuple_key(addresses) == key);
                 // A new SYN on a closed subflow's ports starts a new subflow.
-                (hash, found.copied().filter(|&s| {
-                    let sf = &subflows[s as usize];
+                (hash, found.map(|&s| s as SubflowId).filter(|&s| {
+                    let sf = &subflows[s];
                     !(fresh_syn && !sf.closed_at.is_none() && sf.isn(0) != Some(seg.seq))
                 }))
             }
         };
         match found {
-            Some(s) => s as SubflowId,
+            Some(s) => s,
             None => self.new_subflow(packet, src, dst, hash),
         }
     }
@@ -810,15 +817,9 @@ impl Engine {
                 self.by_stream.insert_unique(hash, id as u32, |&s| hasher.hash_one(subflows[s as usize].stream));
             }
             None => {
-                let rehash = |&s: &u32| {
-                    let sf = &subflows[s as usize];
-                    hasher.hash_one(tuple_key(sf.end(addresses, 0), sf.end(addresses, 1)))
-                };
+                let rehash = |&s: &u32| hasher.hash_one(subflows[s as usize].tuple_key(addresses));
                 let key = tuple_key(src, dst);
-                let same = |&s: &u32| {
-                    let sf = &subflows[s as usize];
-                    tuple_key(sf.end(addresses, 0), sf.end(addresses, 1)) == key
-                };
+                let same = |&s: &u32| subflows[s as usize].tuple_key(addresses) == key;
                 // The new subflow replaces a closed one of the same ports.
                 match self.by_tuple.find_mut(hash, same) {
                     Some(slot) => *slot = id as u32,
