@@ -17,7 +17,12 @@ fn frames(name: &str, two_pass: bool, filter: &str) -> Vec<u32> {
 }
 
 fn frames_with(name: &str, two_pass: bool, filter: &str, extra: &[&str]) -> Vec<u32> {
-    let path = capture(name);
+    frames_in(&capture(name), two_pass, filter, extra)
+}
+
+/// Frames of the capture at `path` matching `filter`, with `extra` tshark arguments.
+fn frames_in(path: &std::path::Path, two_pass: bool, filter: &str, extra: &[&str]) -> Vec<u32> {
+    let name = path.display();
     let path = path.to_str().unwrap();
     let mut args = vec!["-r", path, "-Y", filter, "-T", "fields", "-e", "frame.number"];
     if two_pass {
@@ -165,14 +170,7 @@ fn v0_fastclose_answered_and_remove_addr_streams() {
 
 /// Frames matching `filter` in one of the repository's own captures (tests/captures/).
 fn own_frames(name: &str, two_pass: bool, filter: &str) -> Vec<u32> {
-    let path = env().readable(&common::repo().join("tests/captures").join(name));
-    let path = path.to_str().unwrap();
-    let mut args = vec!["-r", path, "-Y", filter, "-T", "fields", "-e", "frame.number"];
-    if two_pass {
-        args.push("-2");
-    }
-    let out = env().tshark(&args).ok();
-    out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
+    frames_in(&own(name), two_pass, filter, &[])
 }
 
 #[test]
