@@ -83,7 +83,7 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
     let (_, decoded) = parse_mptcp_option_lenient(bytes, &ctx);
 
     let proto = PROTO.load(Relaxed);
-    if !view.wants(proto) && nothing_to_say(&decoded) {
+    if !view.wants_protocol() && nothing_to_say(&decoded) {
         // Every item would be faked (tshark -Y mptcp, the first pass of tshark -2).
         return;
     }

@@ -8,7 +8,7 @@
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
 use std::ptr;
-use std::sync::atomic::{AtomicI32, AtomicU32, Ordering::Relaxed};
+use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering::Relaxed};
 
 use mptcp_parse::{subtype, FaultCause, RstReason};
 
@@ -16,6 +16,23 @@ use crate::ffi;
 
 /// Protocol id of MPTCPX (-1 before registration).
 pub(crate) static PROTO: AtomicI32 = AtomicI32::new(-1);
+
+/// The protocol's registered `header_field_info` (null before registration).
+static PROTO_INFO: AtomicPtr<ffi::header_field_info> = AtomicPtr::new(ptr::null_mut());
+
+/// Whether a filter, column or field output names the protocol or one of its fields (priming a
+/// field marks its protocol too).
+pub(crate) fn protocol_referenced() -> bool {
+    referenced(PROTO_INFO.load(Relaxed))
+}
+
+/// Whether Wireshark marked `info` as referenced. Read on every item rather than asked through
+/// proto_field_is_referenced: a packet asks for dozens of fields, and this is one load each.
+fn referenced(info: *const ffi::header_field_info) -> bool {
+    // SAFETY: null, or a header_field_info Wireshark keeps for the life of the process (ours are
+    // in the leaked `hf_register_info` table); ref_type is only written by the dissecting thread.
+    !info.is_null() && unsafe { (*info).ref_type } != ffi::HF_REF_TYPE_NONE
+}
 
 /// Which value_string a field is displayed with.
 #[derive(Clone, Copy)]
@@ -267,6 +284,12 @@ impl Hf {
         HF_IDS[self as usize].load(Relaxed)
     }
 
+    /// Whether a filter, column or field output names the field: only then does Wireshark keep
+    /// its items in a tree that is not shown.
+    pub(crate) fn referenced(self) -> bool {
+        referenced(HF_INFO[self as usize].load(Relaxed))
+    }
+
     /// The field's bitmask (0 when it has none).
     pub(crate) fn mask(self) -> u64 {
         FIELD_DEFS[self as usize].mask
@@ -277,6 +300,9 @@ const N_FIELDS: usize = FIELD_DEFS.len();
 #[allow(clippy::declare_interior_mutable_const)]
 const UNREGISTERED: AtomicI32 = AtomicI32::new(-1);
 static HF_IDS: [AtomicI32; N_FIELDS] = [UNREGISTERED; N_FIELDS];
+#[allow(clippy::declare_interior_mutable_const)]
+const NO_INFO: AtomicPtr<ffi::header_field_info> = AtomicPtr::new(ptr::null_mut());
+static HF_INFO: [AtomicPtr<ffi::header_field_info>; N_FIELDS] = [NO_INFO; N_FIELDS];
 
 /// Subtrees.
 #[derive(Clone, Copy, Debug)]
@@ -533,6 +559,10 @@ pub(crate) fn register() {
         }
         let hf = Vec::leak(hf);
         ffi::proto_register_field_array(proto, hf.as_mut_ptr(), hf.len() as c_int);
+        PROTO_INFO.store(ffi::mptcpx_shim_hfinfo(proto).cast_mut(), Relaxed);
+        for (info, id) in HF_INFO.iter().zip(HF_IDS.iter()) {
+            info.store(ffi::mptcpx_shim_hfinfo(id.load(Relaxed)).cast_mut(), Relaxed);
+        }
 
         let ett: Vec<*mut c_int> = ETT_IDS.iter().map(AtomicI32::as_ptr).collect();
         let ett = Vec::leak(ett);

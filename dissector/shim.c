@@ -534,11 +534,22 @@ void mptcpx_shim_item_set_generated(proto_item *item)
         proto_item_set_generated(item);
 }
 
-int mptcpx_shim_field_wanted(proto_tree *tree, int hf)
+int mptcpx_shim_tree_flags(proto_tree *tree)
 {
-    /* TRUE when the tree is shown, or a filter, column or field output names the field; for
-     * a protocol, also one of its fields (priming a field primes its protocol). */
-    return tree != NULL && proto_field_is_referenced(tree, hf) ? 1 : 0;
+    int flags = 0;
+
+    if (tree == NULL || PTREE_DATA(tree) == NULL)
+        return 0;
+    if (PTREE_DATA(tree)->visible)
+        flags |= MPTCPX_TREE_SHOWN;
+    if (!PTREE_DATA(tree)->fake_protocols)
+        flags |= MPTCPX_TREE_REAL_PROTOCOLS;
+    return flags;
+}
+
+const header_field_info *mptcpx_shim_hfinfo(int id)
+{
+    return id >= 0 ? proto_registrar_get_nth((guint)id) : NULL;
 }
 
 int mptcpx_shim_item_visible(proto_item *item)

@@ -127,9 +127,20 @@ proto_item *mptcpx_shim_add_bytes(proto_tree *tree, int hf, tvbuff_t *tvb, int s
                                   int length, const uint8_t *bytes);
 
 void mptcpx_shim_item_set_generated(proto_item *item);
-/* Whether an item of field `hf` added to `tree` would be kept (else Wireshark fakes it); for
- * a protocol, whether anything will look at its items. */
-int mptcpx_shim_field_wanted(proto_tree *tree, int hf);
+/*
+ * Who looks at `tree` (0 for NULL): MPTCPX_TREE_SHOWN when it is displayed (tshark -V or -O,
+ * the GUI's packet details), so that every item is kept; MPTCPX_TREE_REAL_PROTOCOLS when
+ * protocol items are kept even if no filter names them. Otherwise Wireshark keeps only the
+ * items of fields that a filter, column or field output references (header_field_info's
+ * ref_type), and fakes the others.
+ */
+enum mptcpx_tree_flag {
+    MPTCPX_TREE_SHOWN = 1,
+    MPTCPX_TREE_REAL_PROTOCOLS = 2
+};
+int mptcpx_shim_tree_flags(proto_tree *tree);
+/* The registered field or protocol `id` (Wireshark keeps it until exit). */
+const header_field_info *mptcpx_shim_hfinfo(int id);
 /* Whether the item's tree is shown, so that its text is worth formatting. */
 int mptcpx_shim_item_visible(proto_item *item);
 void mptcpx_shim_item_append_text(proto_item *item, const char *text);

@@ -2,7 +2,8 @@
 //! add items to, the packet for expert items and columns. Every call goes through the C
 //! shim, which catches Wireshark's exceptions.
 
-use std::ffi::CString;
+use std::cell::Cell;
+use std::ffi::{c_int, CString};
 use std::fmt::{self, Write};
 use std::ptr;
 
@@ -79,6 +80,9 @@ pub(crate) struct TreeView {
     tvb: *mut ffi::tvbuff_t,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
+    /// `mptcpx_shim_tree_flags` of the tree, the same for all its subtrees: asked once, when
+    /// first needed (-1 until then).
+    flags: Cell<c_int>,
 }
 
 impl TreeView {
@@ -90,15 +94,36 @@ impl TreeView {
         pinfo: *mut ffi::packet_info,
         tree: *mut ffi::proto_tree,
     ) -> TreeView {
-        TreeView { tvb, pinfo, tree }
+        TreeView { tvb, pinfo, tree, flags: Cell::new(-1) }
     }
 
-    /// Whether anything will look at items of `proto` added here: the tree is shown, or a
+    fn flags(&self) -> c_int {
+        let known = self.flags.get();
+        if known >= 0 {
+            return known;
+        }
+        // SAFETY: the shim accepts a null tree.
+        let flags = if self.tree.is_null() { 0 } else { unsafe { ffi::mptcpx_shim_tree_flags(self.tree) } };
+        self.flags.set(flags);
+        flags
+    }
+
+    /// Whether the tree is displayed (every item is kept, with its text and place).
+    fn shown(&self) -> bool {
+        self.flags() & ffi::MPTCPX_TREE_SHOWN as c_int != 0
+    }
+
+    /// Whether anything will look at the protocol's items added here: the tree is shown, or a
     /// filter, column or field output names the protocol or one of its fields. Otherwise
     /// Wireshark fakes every item added, and only expert items and columns matter.
-    pub(crate) fn wants(&self, proto: i32) -> bool {
-        // SAFETY: the shim accepts a null tree.
-        unsafe { ffi::mptcpx_shim_field_wanted(self.tree, proto) != 0 }
+    pub(crate) fn wants_protocol(&self) -> bool {
+        !self.tree.is_null() && (self.flags() != 0 || crate::fields::protocol_referenced())
+    }
+
+    /// Whether an item of `hf` added here would be kept: the tree is shown, or a filter,
+    /// column or field output names the field (proto_field_is_referenced, without a call).
+    pub(crate) fn wants(&self, hf: Hf) -> bool {
+        !self.tree.is_null() && (hf.referenced() || self.shown())
     }
 
     /// The captured bytes of the option (at most `buf.len()`), copied: items are added to
@@ -142,7 +167,7 @@ impl TreeView {
 
     /// Another view of the same place.
     pub(crate) fn clone_view(&self) -> TreeView {
-        TreeView { tvb: self.tvb, pinfo: self.pinfo, tree: self.tree }
+        TreeView { tvb: self.tvb, pinfo: self.pinfo, tree: self.tree, flags: self.flags.clone() }
     }
 
     /// Adds the protocol item over no bytes (for what is computed, not read) and makes its
@@ -159,9 +184,7 @@ impl TreeView {
     /// column or output naming the field): the parent, as its own proto_tree_add_* does.
     /// Asked first, it spares the call and its exception frame.
     fn fake(&self, hf: Hf) -> Option<Item> {
-        // SAFETY: the shim accepts a null tree.
-        let wanted = unsafe { ffi::mptcpx_shim_field_wanted(self.tree, hf.id()) } != 0;
-        (!wanted).then_some(Item(self.tree.cast()))
+        (!self.wants(hf)).then_some(Item(self.tree.cast()))
     }
 
     /// A relative time of `ns` nanoseconds, over no bytes.
@@ -187,11 +210,16 @@ impl TreeView {
         })
     }
 
-    /// A view whose items go under `item`'s new subtree.
+    /// A view whose items go under `item`'s new subtree. In a tree that is not displayed
+    /// nesting shows nowhere (filters and field output find items wherever they are): the
+    /// items then go next to `item`, sparing a call and its exception frame.
     pub(crate) fn subtree(&self, item: Item, ett: Ett) -> TreeView {
+        if !self.shown() {
+            return self.clone_view();
+        }
         // SAFETY: the shim accepts null items.
         let tree = unsafe { ffi::mptcpx_shim_add_subtree(item.0, ett.id()) };
-        TreeView { tvb: self.tvb, pinfo: self.pinfo, tree }
+        TreeView { tvb: self.tvb, pinfo: self.pinfo, tree, flags: self.flags.clone() }
     }
 
     /// An unsigned integer of up to 32 bits at `[start, start+len)`. For a field with a
