@@ -101,8 +101,14 @@ unsafe fn analyse(view: &TreeView, segment: Option<&[u8]>, pinfo: *mut ffi::pack
     if visited {
         return with_engine(|engine| {
             engine.finish();
-            let connection = stream.and_then(|s| engine.connection_of_stream(s));
-            show(view, frame, FrameReport { connection, findings: engine.findings(frame) })
+            let findings = engine.findings(frame);
+            // Its connection is looked up only where it is shown (see `show`).
+            let connection = if findings.is_empty() && !view.wants(Hf::Connection) {
+                None
+            } else {
+                stream.and_then(|s| engine.connection_of_stream(s))
+            };
+            show(view, frame, FrameReport { connection, findings })
         });
     }
     let Some(tcp) = segment else { return };
@@ -130,8 +136,11 @@ fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
     // Test builds only: a panic after the engine took the frame in, with its lock held.
     #[cfg(feature = "fault-injection")]
     crate::inject::maybe_panic("analysis", frame);
-    // Without findings, the tree only shows the connection: worth adding where someone looks.
-    if report.findings.is_empty() && (report.connection.is_none() || !view.wants(PROTO.load(Relaxed))) {
+    // Without findings, the tree only shows the connection: worth adding where someone looks
+    // at it (a tree shown, or a filter, column or output naming mptcpx.connection). The
+    // protocol item costs Wireshark as much as a small dissector, and `mptcpx` is already on
+    // every frame with an MPTCP option.
+    if report.findings.is_empty() && (report.connection.is_none() || !view.wants(Hf::Connection)) {
         return;
     }
     let mut tree = view.clone_view();

@@ -423,3 +423,52 @@ fn options_cut_by_the_snapshot_length_say_what_is_missing() {
         no_exception_in_mptcpx(&cut, &[]);
     }
 }
+
+/// The plugin's fields with values (not expert items, not the protocol), each name once.
+fn value_field_names() -> Vec<String> {
+    let out = env().tshark(&["-G", "fields"]).ok();
+    let mut names: Vec<String> = out
+        .lines()
+        .filter_map(|line| match line.split('\t').collect::<Vec<_>>().as_slice() {
+            ["F", _, abbrev, ftype, "mptcpx", ..] if *ftype != "FT_NONE" => Some(abbrev.to_string()),
+            _ => None,
+        })
+        .collect();
+    names.dedup();
+    names
+}
+
+/// In a tree that is not displayed (display filters, columns) Wireshark keeps only the items
+/// of fields that are named; the plugin asks for that itself and leaves out the subtrees and
+/// connection-only analysis items nobody sees. Each field, as a custom column, must then read
+/// the same with the tree displayed (-V) and without it, on every frame of every shared capture,
+/// and so must the Info column. (`-T fields` would not do: it displays the tree.)
+#[test]
+fn fields_are_found_without_a_displayed_tree() {
+    let names = value_field_names();
+    assert!(names.len() > 50, "{names:?}");
+    let mut format = String::from("\"No.\",\"%m\",\"Info\",\"%i\"");
+    for name in &names {
+        format.push_str(&format!(",\"{name}\",\"%Cus:{name}:0:R\""));
+    }
+    let columns = format!("gui.column.format:{format}");
+    let mut values = 0;
+    for capture in shared_captures() {
+        let file = env().readable(&capture);
+        let file = file.to_str().unwrap();
+        let summaries = |extra: &[&str]| -> Vec<String> {
+            let mut args = vec!["-r", file, "-T", "tabs", "-o", &columns];
+            args.extend_from_slice(extra);
+            // With -P -V the summary line precedes each frame's details, which have no tabs.
+            env().tshark(&args).ok().lines().filter(|l| l.contains('\t')).map(str::to_string).collect()
+        };
+        let hidden = summaries(&[]);
+        let displayed = summaries(&["-P", "-V"]);
+        assert_eq!(hidden.len(), displayed.len(), "{}", capture.display());
+        for (h, d) in hidden.iter().zip(&displayed) {
+            assert_eq!(h, d, "{}: without and with the tree displayed", capture.display());
+            values += h.split('\t').skip(2).filter(|v| !v.is_empty()).count();
+        }
+    }
+    assert!(values > 1000, "only {values} values compared");
+}
