@@ -482,9 +482,11 @@ fn subtype_name(s: u8) -> *const c_char {
 /// Makes the subtype names follow the FAULT_ANNOUNCE preference. Called at registration and
 /// before each option is displayed (cheap when nothing changed).
 pub(crate) fn sync_subtype_names(fault_announce_subtype: u32) {
-    if SUBTYPE_VALS_FOR.swap(fault_announce_subtype, Relaxed) == fault_announce_subtype {
+    // A plain load: this runs for every option, and the preference rarely changes.
+    if SUBTYPE_VALS_FOR.load(Relaxed) == fault_announce_subtype {
         return;
     }
+    SUBTYPE_VALS_FOR.store(fault_announce_subtype, Relaxed);
     // SAFETY: single-threaded (see ExpertFields); the Vec is built once with 17 entries and
     // never reallocated afterwards, so the pointer Wireshark holds stays valid.
     let vals = unsafe { &mut *SUBTYPE_VALS.0.get() };
