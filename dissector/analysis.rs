@@ -22,7 +22,6 @@
 //! once with what only the end of the capture tells (`Engine::finish`), and its connection is
 //! found from its tcp.stream. The engine keeps nothing per frame but findings.
 
-use std::ffi::c_int;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
@@ -66,26 +65,22 @@ pub(crate) extern "C" fn on_cleanup() {
 /// Called by the shim after the TCP dissector, for every TCP segment.
 ///
 /// # Safety
-/// Called by the shim with pointers Wireshark gave it; `segment` is NULL or points at
-/// `captured` bytes that stay valid during the call.
+/// Called by the shim with pointers Wireshark gave it and `segment` filled as shim.h says:
+/// its `bytes` point at `captured` bytes that stay valid during the call unless `visited`.
 pub(crate) unsafe extern "C" fn on_segment(
     tvb: *mut ffi::tvbuff_t,
-    segment: *const u8,
-    captured: c_int,
+    segment: *const ffi::mptcpx_segment,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
-    stream: c_int,
 ) {
     // SAFETY: pointers from Wireshark, valid during this call.
     let view = unsafe { TreeView::new(tvb, pinfo, tree) };
     let done = catch_unwind(AssertUnwindSafe(|| {
-        let bytes = match usize::try_from(captured) {
-            // SAFETY: the shim's promise above.
-            Ok(len) if !segment.is_null() => Some(unsafe { std::slice::from_raw_parts(segment, len) }),
-            _ => None,
-        };
-        // SAFETY: as above.
-        unsafe { analyse(&view, bytes, pinfo, stream) }
+        // SAFETY: the shim's promise above.
+        if let Some(segment) = unsafe { segment.as_ref() } {
+            // SAFETY: as above.
+            unsafe { analyse(&view, segment) }
+        }
     }));
     if let Err(panic) = done {
         report_panic(&mut view.clone_view(), false, Ett::Analysis, "MPTCPX analysis internal error", panic);
@@ -93,12 +88,11 @@ pub(crate) unsafe extern "C" fn on_segment(
 }
 
 /// # Safety
-/// `pinfo` as [`on_segment`]'s.
-unsafe fn analyse(view: &TreeView, segment: Option<&[u8]>, pinfo: *mut ffi::packet_info, stream: c_int) {
-    // SAFETY: accessors of the packet being dissected.
-    let (frame, visited) = unsafe { (ffi::mptcpx_shim_frame_number(pinfo), ffi::mptcpx_shim_frame_visited(pinfo) != 0) };
-    let stream = u32::try_from(stream).ok();
-    if visited {
+/// `segment` as [`on_segment`]'s.
+unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment) {
+    let frame = segment.frame;
+    let stream = u32::try_from(segment.stream).ok();
+    if segment.visited != 0 {
         return with_engine(|engine| {
             engine.finish();
             let findings = engine.findings(frame);
@@ -111,19 +105,20 @@ unsafe fn analyse(view: &TreeView, segment: Option<&[u8]>, pinfo: *mut ffi::pack
             show(view, frame, FrameReport { connection, findings })
         });
     }
-    let Some(tcp) = segment else { return };
-    let mut src = [0u8; 16];
-    let mut dst = [0u8; 16];
-    // SAFETY: the shim writes at most 16 bytes into each.
-    let family = unsafe { ffi::mptcpx_shim_net_addresses(pinfo, src.as_mut_ptr(), dst.as_mut_ptr()) };
-    let (src, dst) = match family {
-        4 => (IpAddr::V4(Ipv4Addr::new(src[0], src[1], src[2], src[3])), IpAddr::V4(Ipv4Addr::new(dst[0], dst[1], dst[2], dst[3]))),
-        16 => (IpAddr::V6(Ipv6Addr::from(src)), IpAddr::V6(Ipv6Addr::from(dst))),
+    let tcp = match usize::try_from(segment.captured) {
+        // SAFETY: the shim's promise above.
+        Ok(len) if !segment.bytes.is_null() => unsafe { std::slice::from_raw_parts(segment.bytes, len) },
         _ => return,
     };
-    // SAFETY: accessor of the packet being dissected.
-    let time = unsafe { ffi::mptcpx_shim_frame_time_ns(pinfo) };
-    let packet = Packet { frame, time, src, dst, stream, tcp };
+    let (src, dst) = match segment.family {
+        4 => {
+            let (s, d) = (&segment.src, &segment.dst);
+            (IpAddr::V4(Ipv4Addr::new(s[0], s[1], s[2], s[3])), IpAddr::V4(Ipv4Addr::new(d[0], d[1], d[2], d[3])))
+        }
+        16 => (IpAddr::V6(Ipv6Addr::from(segment.src)), IpAddr::V6(Ipv6Addr::from(segment.dst))),
+        _ => return,
+    };
+    let packet = Packet { frame, time: segment.time_ns, src, dst, stream, tcp };
     with_engine(|engine| {
         let report = engine.process(&packet);
         show(view, frame, report)
@@ -143,9 +138,16 @@ fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
     if report.findings.is_empty() && (report.connection.is_none() || !view.wants(Hf::Connection)) {
         return;
     }
+    add_report(view, frame, &report);
+}
+
+/// The analysis item and its subtree. Apart from [`show`]: most frames need none of it, and
+/// this code then stays out of the instruction cache.
+#[inline(never)]
+fn add_report(view: &TreeView, frame: u32, report: &FrameReport<'_>) {
     let mut tree = view.clone_view();
     let top = tree.add_protocol_at(PROTO.load(Relaxed), Ett::Analysis).generated();
-    top.append_text(format_args!(": {}", Summary(&report)));
+    top.append_text(format_args!(": {}", Summary(report)));
     if let Some(c) = report.connection {
         tree.uint(Hf::Connection, 0, 0, c).generated();
     }

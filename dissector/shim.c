@@ -302,25 +302,51 @@ static int stream_of_segment(packet_info *pinfo)
     return stream_of_conversation(pinfo);
 }
 
+/* The network-layer address `a` into `out` (16 bytes): its length, 4 or 16; 0 if not IP. */
+static int ip_bytes_of(const address *a, uint8_t *out)
+{
+    if (a->type == AT_IPv4 && a->len == 4) {
+        memcpy(out, a->data, 4);
+        return 4;
+    }
+    if (a->type == AT_IPv6 && a->len == 16) {
+        memcpy(out, a->data, 16);
+        return 16;
+    }
+    return 0;
+}
+
 /* Hands the segment TCP has just dissected to the analysis. */
 static void analyse_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
-    const uint8_t *bytes = NULL;
-    int captured = 0;
+    mptcpx_segment seg;
     const char *saved_proto;
 
     /* A TCP header quoted in an ICMP error is not a segment of the connection. */
     if (pinfo->flags.in_error_pkt)
         return;
-    /* A frame seen before needs no bytes: the analysis has its findings. */
-    if (!PINFO_FD_VISITED(pinfo)) {
-        bytes = mptcpx_shim_tvb_bytes(tvb, &captured);
-        if (bytes == NULL)
+    seg.frame = pinfo->num;
+    seg.visited = PINFO_FD_VISITED(pinfo) ? 1 : 0;
+    seg.stream = stream_of_segment(pinfo);
+    /* A frame seen before needs no more: the analysis has its findings. */
+    if (!seg.visited) {
+        int s = ip_bytes_of(&pinfo->net_src, seg.src);
+        int d = ip_bytes_of(&pinfo->net_dst, seg.dst);
+
+        seg.family = s == d ? s : 0;
+        seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+        seg.bytes = mptcpx_shim_tvb_bytes(tvb, &seg.captured);
+        if (seg.bytes == NULL || seg.family == 0)
             return;
+    } else {
+        seg.family = 0;
+        seg.time_ns = 0;
+        seg.bytes = NULL;
+        seg.captured = 0;
     }
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
-    segment_cb(tvb, bytes, captured, pinfo, tree, stream_of_segment(pinfo));
+    segment_cb(tvb, &seg, pinfo, tree);
     pinfo->current_proto = saved_proto;
 }
 
@@ -393,37 +419,6 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
 int mptcpx_shim_tvb_reported_length(tvbuff_t *tvb)
 {
     return tvb != NULL ? (int)tvb_reported_length(tvb) : 0;
-}
-
-static int ip_bytes_of(const address *a, uint8_t *out)
-{
-    if (a->type == AT_IPv4 && a->len == 4) {
-        memcpy(out, a->data, 4);
-        return 4;
-    }
-    if (a->type == AT_IPv6 && a->len == 16) {
-        memcpy(out, a->data, 16);
-        return 16;
-    }
-    return 0;
-}
-
-int mptcpx_shim_net_addresses(packet_info *pinfo, uint8_t *src, uint8_t *dst)
-{
-    int s = ip_bytes_of(&pinfo->net_src, src);
-    int d = ip_bytes_of(&pinfo->net_dst, dst);
-
-    return s == d ? s : 0;
-}
-
-int64_t mptcpx_shim_frame_time_ns(packet_info *pinfo)
-{
-    return (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-}
-
-int mptcpx_shim_frame_visited(packet_info *pinfo)
-{
-    return PINFO_FD_VISITED(pinfo) ? 1 : 0;
 }
 
 proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,

@@ -31,15 +31,30 @@ typedef void (*mptcpx_option_cb)(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                                  void *data, int builtin_threw);
 
 /*
- * Called after the TCP dissector for every TCP segment of a frame (the outermost one in a
- * tunnel; not one quoted in an ICMP error): `tvb` is TCP's, from the header on; `segment`
- * points at its `captured` bytes (header, options, captured payload; part of the frame's
- * buffer, valid during the call); `stream` is its tcp.stream (-1 when unknown). For a frame
- * seen before (PINFO_FD_VISITED) `segment` is NULL: only the frame's report is wanted.
- * Implemented in Rust; it must not unwind.
+ * One TCP segment for the analysis: the outermost one of a frame (in a tunnel), not one quoted
+ * in an ICMP error. Filled in one go by the shim, so that the analysis asks Wireshark nothing.
  */
-typedef void (*mptcpx_segment_cb)(tvbuff_t *tvb, const uint8_t *segment, int captured,
-                                  packet_info *pinfo, proto_tree *tree, int stream);
+typedef struct mptcpx_segment {
+    uint32_t frame;          /* frame number */
+    int visited;             /* dissected before (second pass, a GUI click): only the frame's
+                                report is wanted, and the fields below `stream` are unset */
+    int stream;              /* tcp.stream, -1 when unknown */
+    int family;              /* 4 (IPv4) or 16 (IPv6): the length of src and dst; 0 when the
+                                network layer is not IP */
+    int64_t time_ns;         /* capture time, nanoseconds since the epoch */
+    const uint8_t *bytes;    /* header, options, captured payload: part of the frame's buffer,
+                                valid during the call */
+    int captured;            /* how many bytes */
+    uint8_t src[16];
+    uint8_t dst[16];
+} mptcpx_segment;
+
+/*
+ * Called after the TCP dissector for every segment described above; `tvb` is TCP's, from
+ * the header on. Implemented in Rust; it must not unwind.
+ */
+typedef void (*mptcpx_segment_cb)(tvbuff_t *tvb, const mptcpx_segment *segment,
+                                  packet_info *pinfo, proto_tree *tree);
 
 /* A callback without arguments (capture file opened or closed). */
 typedef void (*mptcpx_void_cb)(void);
@@ -85,16 +100,6 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb segment_cb,
 
 /* The length the packet had on the wire, captured or not (the option's length byte's). */
 int mptcpx_shim_tvb_reported_length(tvbuff_t *tvb);
-
-/* The packet's network-layer addresses: 4 (IPv4) or 16 (IPv6) bytes written to each of
- * `src` and `dst` (16 bytes each), returns 4 or 16; 0 when they are not IP addresses. */
-int mptcpx_shim_net_addresses(packet_info *pinfo, uint8_t *src, uint8_t *dst);
-
-/* Capture time of the packet in nanoseconds since the epoch. */
-int64_t mptcpx_shim_frame_time_ns(packet_info *pinfo);
-
-/* Whether the frame was dissected before (second pass, or a GUI click). */
-int mptcpx_shim_frame_visited(packet_info *pinfo);
 
 /* A relative time item of `ns` nanoseconds. */
 proto_item *mptcpx_shim_add_relative_time(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
