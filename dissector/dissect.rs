@@ -82,12 +82,19 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
     let bytes = view.copy_bytes(&mut buf);
     let (_, decoded) = parse_mptcp_option_lenient(bytes, &ctx);
 
-    let proto = PROTO.load(Relaxed);
     if !view.wants_protocol() && nothing_to_say(&decoded) {
-        // Every item would be faked (tshark -Y mptcp, the first pass of tshark -2).
+        // Every item would be faked (tshark -Y mptcp).
         return;
     }
-    let top = view.add_protocol(proto, Ett::Option);
+    add_option(view, bytes, &decoded, fault_subtype);
+}
+
+/// The option's `mptcpx` item, subtree, expert items and Info notes. Apart from
+/// [`show_option`]: most options need none of it where no tree is looked at, and this code
+/// then stays out of the instruction cache.
+#[inline(never)]
+fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) {
+    let top = view.add_protocol(PROTO.load(Relaxed), Ett::Option);
     // Test builds only: a panic with the option's subtree half built.
     #[cfg(feature = "fault-injection")]
     crate::inject::maybe_panic("option dissector", view.frame());
@@ -99,7 +106,7 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
             top.append_text(format_args!(": {}", option.name()));
             view.uint(Hf::Subtype, 2, 1, u32::from(option.subtype()));
             show_decoded(view, top, option);
-            if let Some(valid) = length_valid(&decoded) {
+            if let Some(valid) = length_valid(decoded) {
                 view.boolean(Hf::LengthValid, 1, 1, valid).generated();
             }
         }
@@ -108,7 +115,7 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
             match err {
                 // Not malformed: the capture kept only the start of the packet.
                 Error::Truncated { field, .. } if on_wire > bytes.len() => show_not_captured(view, top, bytes, on_wire, field),
-                _ => show_error(view, top, bytes, &decoded, err, fault_subtype),
+                _ => show_error(view, top, bytes, decoded, err, fault_subtype),
             }
         }
     }
