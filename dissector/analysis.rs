@@ -8,10 +8,10 @@
 //! a fastclose). A tap sees every segment but cannot add to the tree. A TCP heuristic
 //! dissector sees only segments with payload. A postdissector that asks for the `tcp` item sees
 //! them all, but asking makes Wireshark build a protocol tree for every frame, even where it
-//! would build none (the first pass of `tshark -2`). So the shim puts its own handle in
-//! `ip.proto` in TCP's place: it calls the TCP dissector, then hands the segment (TCP's own
-//! tvb, from the header on, without link-layer padding) to [`on_segment`], whether or not a
-//! tree is being built. Its tcp.stream comes from the TCP header handed to the option
+//! would build none (the first pass of `tshark -2` without a filter). So the shim puts its
+//! own handle in `ip.proto` in TCP's place: it calls the TCP dissector, then hands the segment
+//! (TCP's own tvb, from the header on, without link-layer padding) to [`on_segment`], whether
+//! or not a tree is being built. Its tcp.stream comes from the TCP header handed to the option
 //! dissector of the same frame, or from TCP's conversation data.
 //!
 //! ## State
