@@ -117,7 +117,7 @@ impl TreeView {
     /// filter, column or field output names the protocol or one of its fields. Otherwise
     /// Wireshark fakes every item added, and only expert items and columns matter.
     pub(crate) fn wants_protocol(&self) -> bool {
-        !self.tree.is_null() && (self.flags() != 0 || crate::fields::protocol_referenced())
+        !self.tree.is_null() && (crate::fields::protocol_referenced() || self.flags() != 0)
     }
 
     /// Whether an item of `hf` added here would be kept: the tree is shown, or a filter,
