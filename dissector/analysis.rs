@@ -147,7 +147,7 @@ fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
 fn add_report(view: &TreeView, frame: u32, report: &FrameReport<'_>) {
     let mut tree = view.clone_view();
     let top = tree.add_protocol_at(PROTO.load(Relaxed), Ett::Analysis).generated();
-    top.append_text(format_args!(": {}", Summary(report)));
+    tree.append_text(top, format_args!(": {}", Summary(report)));
     if let Some(c) = report.connection {
         tree.uint(Hf::Connection, 0, 0, c).generated();
     }

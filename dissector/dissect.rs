@@ -103,7 +103,7 @@ fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_su
     }
     match &decoded.option {
         Ok(option) => {
-            top.append_text(format_args!(": {}", option.name()));
+            view.append_text(top, format_args!(": {}", option.name()));
             view.uint(Hf::Subtype, 2, 1, u32::from(option.subtype()));
             show_decoded(view, top, option);
             if let Some(valid) = length_valid(decoded) {
@@ -158,7 +158,7 @@ fn show_not_captured(view: &TreeView, top: Item, bytes: &[u8], on_wire: usize, f
         }
         None => "MPTCP option",
     };
-    top.append_text(format_args!(": {name} (cut by the snapshot length)"));
+    view.append_text(top, format_args!(": {name} (cut by the snapshot length)"));
     if bytes.len() > 3 {
         view.bytes(Hf::OpaqueData, 3, &bytes[3..]);
     }
@@ -188,9 +188,9 @@ fn show_error(
                 None if fault_subtype == Some(st) => "FAULT_ANNOUNCE",
                 None => "unknown",
             };
-            top.append_text(format_args!(": {name} (malformed)"));
+            view.append_text(top, format_args!(": {name} (malformed)"));
         }
-        None => top.append_text(format_args!(": malformed")),
+        None => view.append_text(top, format_args!(": malformed")),
     }
     if let Some(valid) = length_valid(decoded) {
         view.boolean(Hf::LengthValid, 1, 1, valid).generated();
@@ -239,7 +239,7 @@ fn show_decoded(view: &TreeView, top: Item, option: &MptcpOption<'_>) {
             if let Some(id) = o.address_id {
                 view.uint(Hf::PrioAddrId, 3, 1, u32::from(id));
             }
-            top.append_text(format_args!("{}", if o.backup { " (backup)" } else { " (regular)" }));
+            view.append_text(top, format_args!("{}", if o.backup { " (backup)" } else { " (regular)" }));
         }
         MptcpOption::MpFail(o) => {
             reserved(view, 2, 2, o.reserved);
@@ -258,7 +258,7 @@ fn show_decoded(view: &TreeView, top: Item, option: &MptcpOption<'_>) {
             reserved(&sub, 2, 1, u16::from(o.reserved));
             view.uint(Hf::RstReason, 3, 1, u32::from(o.reason.0));
             let transient = if o.transient { ", transient" } else { "" };
-            top.append_text(format_args!(": {}{transient}", o.reason));
+            view.append_text(top, format_args!(": {}{transient}", o.reason));
             view.info(&format!("[MP_TCPRST: {}{transient}]", o.reason));
         }
         MptcpOption::FaultAnnounce(o) => show_fault(view, top, o),
@@ -304,7 +304,7 @@ fn show_capable(view: &TreeView, top: Item, o: &MpCapable<'_>) {
             view.bytes(Hf::CapData, 4, body);
         }
     }
-    top.append_text(format_args!(" v{} ({})", o.version, o.step()));
+    view.append_text(top, format_args!(" v{} ({})", o.version, o.step()));
 }
 
 fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
@@ -315,7 +315,7 @@ fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
             view.uint(Hf::JoinAddrId, 3, 1, u32::from(address_id));
             view.uint(Hf::JoinToken, 4, 4, receiver_token);
             view.uint(Hf::JoinNonce, 8, 4, sender_nonce);
-            top.append_text(format_args!(" (SYN)"));
+            view.append_text(top, format_args!(" (SYN)"));
         }
         JoinForm::SynAck { address_id, truncated_hmac, sender_nonce } => {
             view.boolean(Hf::JoinBackup, 2, 1, o.backup);
@@ -323,13 +323,13 @@ fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
             view.uint(Hf::JoinAddrId, 3, 1, u32::from(address_id));
             view.uint64(Hf::JoinTruncatedHmac, 4, 8, truncated_hmac);
             view.uint(Hf::JoinNonce, 12, 4, sender_nonce);
-            top.append_text(format_args!(" (SYN/ACK)"));
+            view.append_text(top, format_args!(" (SYN/ACK)"));
         }
         JoinForm::Ack { reserved: byte3, hmac } => {
             // The nibble and byte 3 are both reserved in the third ACK.
             reserved(view, 2, 2, u16::from(o.reserved) << 8 | u16::from(byte3));
             view.bytes(Hf::JoinHmac, 4, hmac);
-            top.append_text(format_args!(" (ACK)"));
+            view.append_text(top, format_args!(" (ACK)"));
         }
     }
 }
@@ -399,7 +399,7 @@ fn show_add_addr(view: &TreeView, top: Item, o: &AddAddr) {
     }
     let port = o.port.map(|p| format!(" port {p}")).unwrap_or_default();
     let echo = if o.is_echo() { " (echo)" } else { "" };
-    top.append_text(format_args!(" id {} {}{port}{echo}", o.address_id, o.address));
+    view.append_text(top, format_args!(" id {} {}{port}{echo}", o.address_id, o.address));
 }
 
 fn show_fault(view: &TreeView, top: Item, o: &FaultAnnounce<'_>) {
@@ -430,7 +430,7 @@ fn show_fault(view: &TreeView, top: Item, o: &FaultAnnounce<'_>) {
         view.bytes(Hf::FaultPadding, at, o.padding);
     }
     let transient = if o.transient { ", transient" } else { "" };
-    top.append_text(format_args!(": {}{transient}", o.cause));
+    view.append_text(top, format_args!(": {}{transient}", o.cause));
     view.info(&format!("[FAULT_ANNOUNCE: {}{transient}]", o.cause));
 }
 

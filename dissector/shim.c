@@ -547,13 +547,6 @@ const header_field_info *mptcpx_shim_hfinfo(int id)
     return id >= 0 ? proto_registrar_get_nth((guint)id) : NULL;
 }
 
-int mptcpx_shim_item_visible(proto_item *item)
-{
-    /* A tree that is not shown (tshark without -V or -O) keeps no text: Wireshark fakes
-     * items that no filter or column needs. */
-    return item != NULL && PTREE_DATA(item) != NULL && PTREE_DATA(item)->visible ? 1 : 0;
-}
-
 void mptcpx_shim_item_append_text(proto_item *item, const char *text)
 {
     if (item == NULL || text == NULL)

@@ -146,8 +146,6 @@ enum mptcpx_tree_flag {
 int mptcpx_shim_tree_flags(proto_tree *tree);
 /* The registered field or protocol `id` (Wireshark keeps it until exit). */
 const header_field_info *mptcpx_shim_hfinfo(int id);
-/* Whether the item's tree is shown, so that its text is worth formatting. */
-int mptcpx_shim_item_visible(proto_item *item);
 void mptcpx_shim_item_append_text(proto_item *item, const char *text);
 
 /* Adds an expert item; `message` NULL uses the registered summary. */

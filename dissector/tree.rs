@@ -21,19 +21,6 @@ impl Item {
         unsafe { ffi::mptcpx_shim_item_set_generated(self.0) };
         self
     }
-
-    /// Appends to the item's text. Formatted only when the tree is shown: most trees are
-    /// built for filters (tshark -Y, -T fields) and keep no text.
-    pub(crate) fn append_text(self, text: fmt::Arguments<'_>) {
-        // SAFETY: the shim accepts null and items of the packet being dissected.
-        if unsafe { ffi::mptcpx_shim_item_visible(self.0) } == 0 {
-            return;
-        }
-        let mut buf = CText::new();
-        let _ = buf.write_fmt(text);
-        // SAFETY: as above; the shim copies the NUL-terminated text.
-        unsafe { ffi::mptcpx_shim_item_append_text(self.0, buf.as_ptr()) };
-    }
 }
 
 /// Text for Wireshark, NUL-terminated, on the stack: at most 255 bytes (longer text is cut
@@ -154,6 +141,8 @@ impl TreeView {
         let mut sub = ptr::null_mut();
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
         let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, 0, -1, ett.id(), &mut sub) };
+        // Asked of the tree the item went into: `sub` is null if the subtree failed.
+        self.flags();
         self.tree = sub;
         Item(item)
     }
@@ -176,6 +165,8 @@ impl TreeView {
         let mut sub = ptr::null_mut();
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
         let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, 0, 0, ett.id(), &mut sub) };
+        // Asked of the tree the item went into: `sub` is null if the subtree failed.
+        self.flags();
         self.tree = sub;
         Item(item)
     }
@@ -277,6 +268,19 @@ impl TreeView {
         })
     }
 
+    /// Appends to `item`'s text (an item of this view's tree). Formatted only when the tree is
+    /// shown: most trees are built for filters and columns, and keep no text.
+    pub(crate) fn append_text(&self, item: Item, text: fmt::Arguments<'_>) {
+        if !self.shown() {
+            return;
+        }
+        let mut buf = CText::new();
+        let _ = buf.write_fmt(text);
+        // SAFETY: the shim accepts null and items of the packet being dissected; it copies the
+        // NUL-terminated text.
+        unsafe { ffi::mptcpx_shim_item_append_text(item.0, buf.as_ptr()) };
+    }
+
     /// An expert item on `item`, with `message` instead of the registered summary.
     pub(crate) fn expert(&self, item: Item, ei: Ei, message: Option<&str>) {
         let message = message.map(c_string);
@@ -320,7 +324,7 @@ pub(crate) fn report_panic(view: &mut TreeView, over_bytes: bool, ett: Ett, what
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let proto = crate::fields::PROTO.load(std::sync::atomic::Ordering::Relaxed);
         let item = if over_bytes { view.add_protocol(proto, ett) } else { view.add_protocol_at(proto, ett).generated() };
-        item.append_text(format_args!(": internal error"));
+        view.append_text(item, format_args!(": internal error"));
         view.expert(item, Ei::PluginError, Some(&format!("{what}: {msg}")));
     }));
 }

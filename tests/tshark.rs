@@ -472,3 +472,19 @@ fn fields_are_found_without_a_displayed_tree() {
     }
     assert!(values > 1000, "only {values} values compared");
 }
+
+/// In a displayed tree, the option and analysis items say what they hold (the texts are
+/// formatted only there).
+#[test]
+fn displayed_items_summarise_options_and_findings() {
+    let capture = env().readable(&shared().join("captures/crafted/c01_fastclose_ack_rst_lost_Aside.pcap"));
+    let out = env().tshark(&["-r", capture.to_str().unwrap(), "-2", "-V", "-Y", "frame.number == 1 || frame.number == 8"]).ok();
+    for text in [
+        "MPTCP extended analysis: MP_CAPABLE v1 (SYN)",
+        "[MPTCP extended analysis: connection 0]",
+        "MPTCP extended analysis: MP_JOIN (ACK)",
+        "[MPTCP extended analysis: connection 0, 1 finding]",
+    ] {
+        assert!(out.lines().any(|l| l.trim() == text), "no line {text:?} in:\n{out}");
+    }
+}
