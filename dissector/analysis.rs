@@ -96,12 +96,9 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment) {
         return with_engine(|engine| {
             engine.finish();
             let findings = engine.findings(frame);
-            // Its connection is looked up only where it is shown (see `show`).
-            let connection = if findings.is_empty() && !view.wants(Hf::Connection) {
-                None
-            } else {
-                stream.and_then(|s| engine.connection_of_stream(s))
-            };
+            // Its connection is looked up only where it would be shown.
+            let connection =
+                if worth_showing(view, &findings, true) { stream.and_then(|s| engine.connection_of_stream(s)) } else { None };
             show(view, frame, FrameReport { connection, findings })
         });
     }
@@ -131,14 +128,17 @@ fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
     // Test builds only: a panic after the engine took the frame in, with its lock held.
     #[cfg(feature = "fault-injection")]
     crate::inject::maybe_panic("analysis", frame);
-    // Without findings, the tree only shows the connection: worth adding where someone looks
-    // at it (a tree shown, or a filter, column or output naming mptcpx.connection). The
-    // protocol item costs Wireshark as much as a small dissector, and `mptcpx` is already on
-    // every frame with an MPTCP option.
-    if report.findings.is_empty() && (report.connection.is_none() || !view.wants(Hf::Connection)) {
-        return;
+    if worth_showing(view, &report.findings, report.connection.is_some()) {
+        add_report(view, frame, &report);
     }
-    add_report(view, frame, &report);
+}
+
+/// Whether a frame's analysis item is worth adding. Without findings the item only shows the
+/// connection: worth it where someone looks at that (a tree shown, or a filter, column or
+/// output naming mptcpx.connection). The protocol item costs Wireshark as much as a small
+/// dissector, and `mptcpx` is already on every frame with an MPTCP option.
+fn worth_showing(view: &TreeView, findings: &[Finding], in_connection: bool) -> bool {
+    !findings.is_empty() || (in_connection && view.wants(Hf::Connection))
 }
 
 /// The analysis item and its subtree. Apart from [`show`]: most frames need none of it, and
