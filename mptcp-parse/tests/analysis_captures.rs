@@ -5,7 +5,7 @@ mod support;
 
 use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, FaultTarget, Finding, HandshakeStep, Packet};
 use mptcp_parse::crypto::LegacyAddAddrHmac;
-use mptcp_parse::{FaultCause, RstReason};
+use mptcp_parse::{mptcp_options_lenient, Context, FaultCause, MptcpOption, RstReason, TcpSegment};
 use std::path::Path;
 
 /// Runs the engine over a capture (one pass, then `finish`); returns every (frame, finding).
@@ -243,4 +243,38 @@ impl SinceFirst for Finding {
             _ => -1,
         }
     }
+}
+
+#[test]
+fn options_decoded_by_the_caller_give_the_same_reports() {
+    // The Wireshark plugin decodes each option once, to display it, and hands the engine the
+    // result: every frame of every shared capture must come out as when the engine decodes.
+    let mut compared = 0;
+    for sub in ["kernel", "public", "crafted"] {
+        for path in support::captures_in(sub) {
+            let (mut own, mut given) = (Engine::new(Config::default()), Engine::new(Config::default()));
+            let frames = support::read_frames(&path);
+            for p in frames.iter().flatten() {
+                let packet = Packet { frame: p.frame as u32, time: (p.time * 1e9) as i64, src: p.src, dst: p.dst, stream: None, tcp: &p.tcp };
+                let options: Vec<MptcpOption<'_>> = match TcpSegment::parse(&p.tcp) {
+                    Ok(seg) => {
+                        let ctx = Context::on(seg.segment()).with_fault_announce_subtype(Config::default().fault_announce_subtype);
+                        mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok()).collect()
+                    }
+                    Err(_) => Vec::new(),
+                };
+                let a = own.process(&packet);
+                let (connection, findings) = (a.connection, a.findings.into_owned());
+                let b = given.process_decoded(&packet, &options);
+                assert_eq!((connection, &findings[..]), (b.connection, &b.findings[..]), "{} frame {}", path.display(), p.frame);
+                compared += 1;
+            }
+            own.finish();
+            given.finish();
+            for p in frames.iter().flatten() {
+                assert_eq!(own.findings(p.frame as u32), given.findings(p.frame as u32), "{} frame {} after finish", path.display(), p.frame);
+            }
+        }
+    }
+    assert!(compared > 3000, "only {compared} segments compared");
 }

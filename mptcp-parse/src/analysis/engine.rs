@@ -697,13 +697,25 @@ impl Engine {
     /// a frame at or before the last one analysed is not analysed again (its findings are
     /// returned, and its connection when its `stream` is given).
     pub fn process(&mut self, packet: &Packet<'_>) -> FrameReport<'_> {
+        self.process_with(packet, None)
+    }
+
+    /// As [`process`](Engine::process), for a caller that has already decoded the segment's
+    /// MPTCP options (to display them, say): `options` are those of the segment's options that
+    /// decoded, in order, each decoded with the segment's [`Context`] and this engine's
+    /// FAULT_ANNOUNCE subtype. The engine then does not decode them again.
+    pub fn process_decoded(&mut self, packet: &Packet<'_>, options: &[MptcpOption<'_>]) -> FrameReport<'_> {
+        self.process_with(packet, Some(options))
+    }
+
+    fn process_with(&mut self, packet: &Packet<'_>, options: Option<&[MptcpOption<'_>]>) -> FrameReport<'_> {
         if packet.frame <= self.last_frame {
             let connection = packet.stream.and_then(|s| self.connection_of_stream(s));
             return FrameReport { connection, findings: self.findings(packet.frame) };
         }
         self.last_frame = packet.frame;
         let passed_before = self.passed.len;
-        let Some((s, any_finding)) = self.analyse(packet) else { return FrameReport { connection: None, findings: Cow::Borrowed(&[]) } };
+        let Some((s, any_finding)) = self.analyse(packet, options) else { return FrameReport { connection: None, findings: Cow::Borrowed(&[]) } };
         let connection = self.subflows[s].connection().map(|c| c as u32);
         // Most frames have no finding: no need to look them up.
         let findings = if any_finding || self.passed.len > passed_before { self.findings(packet.frame) } else { Cow::Borrowed(&[][..]) };
@@ -886,22 +898,28 @@ impl Engine {
         self.tokens.insert(crypto::key_derived(v, server).token, c | SERVER as u32);
     }
 
-    /// Analyses one segment; returns its subflow, and whether the frame has findings.
-    fn analyse(&mut self, packet: &Packet<'_>) -> Option<(SubflowId, bool)> {
+    /// Analyses one segment, its MPTCP options decoded already or not; returns its subflow, and
+    /// whether the frame has findings.
+    fn analyse(&mut self, packet: &Packet<'_>, given: Option<&[MptcpOption<'_>]>) -> Option<(SubflowId, bool)> {
         let Ok(seg) = TcpSegment::parse(packet.tcp) else { return None };
         let src = (packet.src, seg.src_port);
         let dst = (packet.dst, seg.dst_port);
         let s = self.subflow_for(packet, &seg, src, dst);
         let segment = seg.segment();
-        let ctx = Context { segment: Some(segment), fault_announce_subtype: self.config.fault_announce_subtype };
         // On the stack, and not initialised beforehand: this runs for every segment.
         let mut decoded: ArrayVec<MptcpOption<'_>, MAX_OPTIONS> = ArrayVec::new();
-        for option in mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok()) {
-            if decoded.try_push(option).is_err() {
-                break;
+        let options = match given {
+            Some(given) => &given[..given.len().min(MAX_OPTIONS)],
+            None => {
+                let ctx = Context { segment: Some(segment), fault_announce_subtype: self.config.fault_announce_subtype };
+                for option in mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok()) {
+                    if decoded.try_push(option).is_err() {
+                        break;
+                    }
+                }
+                &decoded[..]
             }
-        }
-        let options = &decoded[..];
+        };
         let mut cur = Current { frame: packet.frame, time: packet.time, findings: Vec::new() };
 
         let end = usize::from(!self.subflows[s].is_end(&self.addresses, 0, src));
