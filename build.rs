@@ -118,6 +118,7 @@ fn main() {
         // Version macros.
         .allowlist_var("WIRESHARK_VERSION_(MAJOR|MINOR|MICRO)")
         .allowlist_item("WS_PLUGIN_DESC_.*")
+        .allowlist_var("MPTCPX_.*")
         // Types the plugin reads or builds.
         .allowlist_type("tcpheader")
         .allowlist_type("hf_register_info")

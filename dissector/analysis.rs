@@ -12,7 +12,11 @@
 //! own handle in `ip.proto` in TCP's place: it calls the TCP dissector, then hands the segment
 //! (TCP's own tvb, from the header on, without link-layer padding) to [`on_segment`], whether
 //! or not a tree is being built. Its tcp.stream comes from the TCP header handed to the option
-//! dissector of the same frame, or from TCP's conversation data.
+//! dissector of the same segment, or from TCP's conversation data.
+//!
+//! The segment's MPTCP options come with it: the option dissector kept them (their tvb, their
+//! place in TCP's tree) while TCP ran. Each is decoded once, shown (`dissect::show_kept`), and
+//! handed to the engine decoded (`Engine::process_decoded`).
 //!
 //! ## State
 //! One engine per capture file: created by Wireshark's init routine (file opened, or
@@ -27,9 +31,11 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Mutex;
 
+use arrayvec::ArrayVec;
 use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, Finding, FrameReport, HandshakeStep, JoinRefusal, Packet};
+use mptcp_parse::MptcpOption;
 
-use crate::ffi;
+use crate::{dissect, ffi};
 use crate::fields::{Ei, Ett, Hf, PROTO};
 use crate::tree::{report_panic, Item, TreeView};
 
@@ -62,25 +68,42 @@ pub(crate) extern "C" fn on_cleanup() {
     });
 }
 
-/// Called by the shim after the TCP dissector, for every TCP segment.
+/// Called by the shim after the TCP dissector, for every TCP segment: shows its MPTCP options,
+/// then analyses it.
 ///
 /// # Safety
-/// Called by the shim with pointers Wireshark gave it and `segment` filled as shim.h says:
-/// its `bytes` point at `captured` bytes that stay valid during the call unless `visited`.
+/// Called by the shim with pointers Wireshark gave it and `segment` filled as shim.h says: its
+/// `options` point at `option_count` kept options, and its `bytes` at `captured` bytes that stay
+/// valid during the call unless `visited`.
 pub(crate) unsafe extern "C" fn on_segment(
     tvb: *mut ffi::tvbuff_t,
     segment: *const ffi::mptcpx_segment,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
 ) {
+    // SAFETY: the shim's promise above.
+    let Some(segment) = (unsafe { segment.as_ref() }) else { return };
+    let kept = match usize::try_from(segment.option_count) {
+        // SAFETY: as above.
+        Ok(n) if n > 0 && !segment.options.is_null() => unsafe { std::slice::from_raw_parts(segment.options, n) },
+        _ => &[],
+    };
+    // Each option decoded once: for its subtree, then for the analysis.
+    let mut options: ArrayVec<MptcpOption<'_>, { ffi::MPTCPX_MAX_KEPT_OPTIONS as usize }> = ArrayVec::new();
+    for k in kept {
+        // SAFETY: the shim's promise above; `pinfo` is Wireshark's.
+        if let Some(option) = unsafe { dissect::show_kept(pinfo, k) } {
+            let _ = options.try_push(option);
+        }
+    }
+    if segment.analyse == 0 {
+        return;
+    }
     // SAFETY: pointers from Wireshark, valid during this call.
     let view = unsafe { TreeView::new(tvb, pinfo, tree) };
     let done = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the shim's promise above.
-        if let Some(segment) = unsafe { segment.as_ref() } {
-            // SAFETY: as above.
-            unsafe { analyse(&view, segment) }
-        }
+        unsafe { analyse(&view, segment, &options) }
     }));
     if let Err(panic) = done {
         report_panic(&mut view.clone_view(), false, Ett::Analysis, "MPTCPX analysis internal error", panic);
@@ -89,7 +112,7 @@ pub(crate) unsafe extern "C" fn on_segment(
 
 /// # Safety
 /// `segment` as [`on_segment`]'s.
-unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment) {
+unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, options: &[MptcpOption<'_>]) {
     let frame = segment.frame;
     let stream = u32::try_from(segment.stream).ok();
     if segment.visited != 0 {
@@ -117,7 +140,7 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment) {
     };
     let packet = Packet { frame, time: segment.time_ns, src, dst, stream, tcp };
     with_engine(|engine| {
-        let report = engine.process(&packet);
+        let report = engine.process_decoded(&packet, options);
         show(view, frame, report)
     })
 }

@@ -42,7 +42,8 @@ unsafe fn segment(data: *mut c_void) -> Option<Segment> {
     Some(Segment::from_tcp_flags((th.th_flags & 0xff) as u8, payload))
 }
 
-/// Called by the shim for every MPTCP option, after the built-in dissector.
+/// Called by the shim, after the built-in dissector, for an MPTCP option it did not keep for
+/// the analysis callback (see [`show_kept`]).
 ///
 /// # Safety
 /// Called by the shim with the arguments Wireshark gave to the option dissector.
@@ -60,14 +61,49 @@ pub(crate) unsafe extern "C" fn on_option(
     let done = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: `data` is what the TCP dissector passes to option dissectors.
         let seg = unsafe { segment(data) };
-        show_option(&mut view, seg);
+        let mut buf = [0u8; 256];
+        let bytes = view.copy_bytes(&mut buf);
+        let (decoded, fault_subtype) = decode(bytes, seg);
+        show_decoding(&mut view, bytes, &decoded, fault_subtype);
     }));
     if let Err(panic) = done {
         report_panic(&mut report, true, Ett::Option, "MPTCPX internal error", panic);
     }
 }
 
-fn show_option(view: &mut TreeView, seg: Option<Segment>) {
+/// Decodes and shows an option the shim kept for the analysis callback (see `shim.h`): returns
+/// the option, when it decoded, for the analysis, also when showing it failed.
+///
+/// # Safety
+/// `kept` as the shim fills it: its pointers are Wireshark's for the packet being dissected,
+/// its `bytes` point at `captured` bytes that stay valid at least as long as `kept`.
+pub(crate) unsafe fn show_kept<'k>(pinfo: *mut ffi::packet_info, kept: &'k ffi::mptcpx_option) -> Option<MptcpOption<'k>> {
+    // SAFETY: pointers from Wireshark, valid while the packet is dissected.
+    let mut view = unsafe { TreeView::new(kept.tvb, pinfo, kept.tree) };
+    let mut report = view.clone_view();
+    let bytes: &'k [u8] = match usize::try_from(kept.captured) {
+        // SAFETY: the promise above.
+        Ok(len) if !kept.bytes.is_null() => unsafe { std::slice::from_raw_parts(kept.bytes, len) },
+        _ => &[],
+    };
+    // SAFETY: `tcpheader` is what the TCP dissector passed to the option dissector.
+    let seg = unsafe { segment(kept.tcpheader) };
+    let (decoded, shown) = match catch_unwind(|| decode(bytes, seg)) {
+        Ok((decoded, fault_subtype)) => {
+            let shown = catch_unwind(AssertUnwindSafe(|| show_decoding(&mut view, bytes, &decoded, fault_subtype)));
+            (decoded.option.ok(), shown)
+        }
+        Err(panic) => (None, Err(panic)),
+    };
+    if let Err(panic) = shown {
+        report_panic(&mut report, true, Ett::Option, "MPTCPX internal error", panic);
+    }
+    decoded
+}
+
+/// Decodes one option with the preferences of the moment; also returns the FAULT_ANNOUNCE
+/// subtype it was decoded with.
+fn decode(bytes: &[u8], seg: Option<Segment>) -> (Decoded<'_>, Option<u8>) {
     // SAFETY: reads a preference value owned by the shim.
     let pref = unsafe { ffi::mptcpx_shim_pref_fault_announce_subtype() };
     sync_subtype_names(pref);
@@ -77,16 +113,15 @@ fn show_option(view: &mut TreeView, seg: Option<Segment>) {
         None => Context::UNKNOWN_SEGMENT,
     }
     .with_fault_announce_subtype(fault_subtype);
+    (parse_mptcp_option_lenient(bytes, &ctx).1, fault_subtype)
+}
 
-    let mut buf = [0u8; 256];
-    let bytes = view.copy_bytes(&mut buf);
-    let (_, decoded) = parse_mptcp_option_lenient(bytes, &ctx);
-
-    if !view.wants_protocol() && nothing_to_say(&decoded) {
-        // Every item would be faked (tshark -Y mptcp).
-        return;
+/// Shows what someone looks at of a decoded option.
+fn show_decoding(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) {
+    // Without that, every item would be faked (tshark -Y mptcp).
+    if view.wants_protocol() || !nothing_to_say(decoded) {
+        add_option(view, bytes, decoded, fault_subtype);
     }
-    add_option(view, bytes, &decoded, fault_subtype);
 }
 
 /// The option's `mptcpx` item, subtree, expert items and Info notes. Apart from

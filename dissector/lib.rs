@@ -11,7 +11,10 @@
 //! At handoff the plugin takes Wireshark's handle for TCP option kind 30 and registers its
 //! own dissector for that kind in the `tcp.option` table. For every MPTCP option it calls
 //! the built-in dissector first (so Wireshark's own tree, analysis and expert items stay as
-//! they were), then copies the option's captured bytes into Rust and adds its subtree.
+//! they were), then adds its subtree under the same TCP options tree. Within the segment the
+//! analysis wrapper (below) is dissecting, the option is kept until TCP is done, then decoded
+//! once, for its subtree and for the analysis; elsewhere (the analysis off, a tunnel's inner
+//! segment) it is decoded and shown at once.
 //!
 //! ## The FFI seam
 //! - `build.rs` derives everything version-dependent from the installed Wireshark: bindings

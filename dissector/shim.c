@@ -99,19 +99,38 @@ int mptcpx_shim_pref_verify_crypto(void)
     return pref_verify_crypto ? 1 : 0;
 }
 
-/* ---- The option dissector -------------------------------------------------------- */
+/* ---- The option dissector and the TCP wrapper ------------------------------------- */
 
-static int mptcpx_proto = -1;
-/* Its protocol_t, to ask on every option whether it is enabled. */
-static protocol_t *mptcpx_protocol;
-static mptcpx_option_cb option_cb;
 /*
- * The built-in MPTCP dissector is kept in a private table of its own, so that it can be
- * called with dissector_try_uint_new(..., add_proto_name = FALSE): the protocol layer is
- * then counted once (by our handle, which carries the built-in's protocol), exactly as
- * without the plugin.
+ * What every segment reads, together: a few cache lines rather than one per variable.
  */
-static dissector_table_t builtin_table;
+static struct {
+    /* Our protocol_t, to ask on every option whether it is enabled. */
+    protocol_t *protocol;
+    mptcpx_option_cb option_cb;
+    /*
+     * The built-in MPTCP dissector is kept in a private table of its own, so that it can be
+     * called with dissector_try_uint_new(..., add_proto_name = FALSE): the protocol layer is
+     * then counted once (by our handle, which carries the built-in's protocol), exactly as
+     * without the plugin.
+     */
+    dissector_table_t builtin_table;
+    mptcpx_segment_cb segment_cb;
+    /*
+     * The TCP dissector. Our handle in "ip.proto" has no protocol of its own: Wireshark then
+     * adds no layer for it, and TCP's layer, its enabled state and its name in Decode As stay
+     * TCP's.
+     */
+    dissector_handle_t tcp_handle;
+    int proto_tcp;
+    /* TCP inside TCP in one frame (a tunnel): only the outermost segment is analysed. */
+    int tcp_depth;
+    /* The outermost segment's captured bytes, and its MPTCP options kept so far. */
+    const uint8_t *segment_bytes;
+    int segment_captured;
+    int option_count;
+    mptcpx_option options[MPTCPX_MAX_KEPT_OPTIONS];
+} hot = { .proto_tcp = -1 };
 
 static char last_error[256] = "";
 
@@ -152,12 +171,24 @@ const char *mptcpx_shim_last_error(void)
  * memory for a composite tvb). No TRY: at offset 0 with the captured length,
  * tvb_get_ptr cannot throw.
  */
-const uint8_t *mptcpx_shim_tvb_bytes(tvbuff_t *tvb, int *len)
+static inline const uint8_t *captured_bytes(tvbuff_t *tvb, int *len)
 {
     int n = tvb != NULL ? (int)tvb_captured_length(tvb) : 0;
 
     *len = n;
     return n > 0 ? tvb_get_ptr(tvb, 0, n) : NULL;
+}
+
+const uint8_t *mptcpx_shim_tvb_bytes(tvbuff_t *tvb, int *len)
+{
+    return captured_bytes(tvb, len);
+}
+
+static int call_builtin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    if (hot.builtin_table == NULL)
+        return 0;
+    return mptcpx_try_uint(hot.builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo, tree, FALSE, data);
 }
 
 static void run_callback(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data,
@@ -166,27 +197,32 @@ static void run_callback(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, vo
     const char *saved_proto = pinfo->current_proto;
 
     pinfo->current_proto = "MPTCPX";
-    option_cb(tvb, pinfo, tree, data, builtin_threw);
+    hot.option_cb(tvb, pinfo, tree, data, builtin_threw);
     pinfo->current_proto = saved_proto;
 }
 
 /*
- * The tcp.stream of the frame's segment that carries an MPTCP option, from the TCP header the
- * TCP dissector passes to option dissectors: the analysis of the segment takes it from here
- * rather than from the conversation table.
+ * An option of the segment our TCP wrapper is dissecting (not of one TCP reached some other
+ * way inside it, whose bytes lie elsewhere): kept for the wrapper, which hands it to the
+ * analysis callback once TCP is done, even when TCP throws. Only the built-in dissector runs
+ * now; if it throws, the option is kept all the same.
  */
-static guint32 option_frame;
-static int option_stream = -1;
-
-static void remember_stream(packet_info *pinfo, void *data)
+static int keep_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    const struct tcpheader *th = (const struct tcpheader *)data;
+    mptcpx_option *kept = &hot.options[hot.option_count];
+    int consumed;
 
-    /* The first in the frame: in a tunnel, the outer segment's options come first. */
-    if (option_frame == pinfo->num)
-        return;
-    option_frame = pinfo->num;
-    option_stream = th != NULL ? (int)th->th_stream : -1;
+    kept->tvb = tvb;
+    kept->tree = tree;
+    kept->tcpheader = data;
+    kept->bytes = captured_bytes(tvb, &kept->captured);
+    if (kept->bytes == NULL || (uintptr_t)kept->bytes < (uintptr_t)hot.segment_bytes ||
+        (uintptr_t)(kept->bytes + kept->captured) >
+            (uintptr_t)(hot.segment_bytes + hot.segment_captured))
+        return -1;
+    hot.option_count++;
+    consumed = call_builtin(tvb, pinfo, tree, data);
+    return consumed > 0 ? consumed : (int)tvb_captured_length(tvb);
 }
 
 static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -194,20 +230,19 @@ static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
 {
     volatile int consumed = 0;
 
-    remember_stream(pinfo, data);
-
-    if (option_cb == NULL || !proto_is_protocol_enabled(mptcpx_protocol)) {
+    if (hot.tcp_depth == 1 && hot.option_count < MPTCPX_MAX_KEPT_OPTIONS) {
+        int kept = keep_option(tvb, pinfo, tree, data);
+        if (kept >= 0)
+            return kept;
+    }
+    if (hot.option_cb == NULL || !proto_is_protocol_enabled(hot.protocol)) {
         /* Our protocol is disabled: behave as the built-in dissector. */
-        if (builtin_table != NULL)
-            return mptcpx_try_uint(builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo,
-                                          tree, FALSE, data);
-        return 0;
+        return call_builtin(tvb, pinfo, tree, data);
     }
 
-    if (builtin_table != NULL) {
+    if (hot.builtin_table != NULL) {
         TRY {
-            consumed = mptcpx_try_uint(builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo,
-                                              tree, FALSE, data);
+            consumed = call_builtin(tvb, pinfo, tree, data);
         }
         CATCH_ALL {
             /*
@@ -232,16 +267,15 @@ int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb)
     dissector_handle_t ours;
     int handle_proto;
 
-    mptcpx_proto = proto;
-    mptcpx_protocol = find_protocol_by_id(proto);
-    option_cb = cb;
+    hot.protocol = find_protocol_by_id(proto);
+    hot.option_cb = cb;
     if (tcp_options == NULL)
         return -1;
 
     builtin = dissector_get_uint_handle(tcp_options, MPTCPX_TCPOPT_MPTCP);
     handle_proto = builtin != NULL ? dissector_handle_get_protocol_index(builtin) : -1;
     if (builtin != NULL) {
-        builtin_table = register_dissector_table("mptcpx.builtin",
+        hot.builtin_table = register_dissector_table("mptcpx.builtin",
             "Built-in MPTCP option dissector (called by MPTCPX)", proto, FT_UINT8, BASE_DEC);
         dissector_add_uint("mptcpx.builtin", MPTCPX_TCPOPT_MPTCP, builtin);
     }
@@ -256,23 +290,10 @@ int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb)
     return builtin != NULL ? 1 : 0;
 }
 
-/* ---- The analysis: a wrapper around the TCP dissector ------------------------------ */
-
-static mptcpx_segment_cb segment_cb;
-static int proto_tcp = -1;
-/*
- * The TCP dissector. Our handle in "ip.proto" has no protocol of its own: Wireshark then adds
- * no layer for it, and TCP's layer, its enabled state and its name in Decode As stay TCP's.
- */
-static dissector_handle_t tcp_handle;
-/* TCP inside TCP in one frame (a tunnel): only the outermost segment is analysed. */
-static int tcp_depth;
-
 /* Nothing to do: no analysis wanted. (Read on every segment: the preference may change.) */
 static int analysis_off(void)
 {
-    return segment_cb == NULL || !pref_analyze ||
-           !proto_is_protocol_enabled(mptcpx_protocol);
+    return hot.segment_cb == NULL || !pref_analyze || !proto_is_protocol_enabled(hot.protocol);
 }
 
 /*
@@ -285,20 +306,21 @@ static int stream_of_conversation(packet_info *pinfo)
     conversation_t *conv;
     struct tcp_analysis *tcpd;
 
-    if (proto_tcp < 0 || pinfo->ptype != PT_TCP)
+    if (hot.proto_tcp < 0 || pinfo->ptype != PT_TCP)
         return -1;
     conv = find_conversation_pinfo(pinfo, 0);
     if (conv == NULL)
         return -1;
-    tcpd = (struct tcp_analysis *)conversation_get_proto_data(conv, proto_tcp);
+    tcpd = (struct tcp_analysis *)conversation_get_proto_data(conv, hot.proto_tcp);
     return tcpd != NULL ? (int)tcpd->stream : -1;
 }
 
-/* The frame's tcp.stream: from its MPTCP option's TCP header, else from the conversation. */
-static int stream_of_segment(packet_info *pinfo)
+/* The segment's tcp.stream: from the TCP header TCP passed with its options, else from the
+ * conversation. */
+static int stream_of_segment(packet_info *pinfo, const mptcpx_segment *seg)
 {
-    if (option_frame == pinfo->num && option_stream >= 0)
-        return option_stream;
+    if (seg->option_count > 0 && seg->options[0].tcpheader != NULL)
+        return (int)((const struct tcpheader *)seg->options[0].tcpheader)->th_stream;
     return stream_of_conversation(pinfo);
 }
 
@@ -316,37 +338,45 @@ static int ip_bytes_of(const address *a, uint8_t *out)
     return 0;
 }
 
-/* Hands the segment TCP has just dissected to the analysis. */
-static void analyse_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+/* Hands the segment TCP has just dissected, and the MPTCP options kept on the way, over. */
+static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     mptcpx_segment seg;
     const char *saved_proto;
 
-    /* A TCP header quoted in an ICMP error is not a segment of the connection. */
-    if (pinfo->flags.in_error_pkt)
-        return;
+    seg.options = hot.options;
+    seg.option_count = hot.option_count;
+    hot.option_count = 0;
     seg.frame = pinfo->num;
     seg.visited = PINFO_FD_VISITED(pinfo) ? 1 : 0;
-    seg.stream = stream_of_segment(pinfo);
-    /* A frame seen before needs no more: the analysis has its findings. */
-    if (!seg.visited) {
-        int s = ip_bytes_of(&pinfo->net_src, seg.src);
-        int d = ip_bytes_of(&pinfo->net_dst, seg.dst);
+    seg.family = 0;
+    seg.time_ns = 0;
+    seg.bytes = NULL;
+    seg.captured = 0;
+    /* A TCP header quoted in an ICMP error is not a segment of the connection. */
+    seg.analyse = !pinfo->flags.in_error_pkt;
+    if (seg.analyse) {
+        seg.stream = stream_of_segment(pinfo, &seg);
+        /* A frame seen before needs no more: the analysis has its findings. */
+        if (!seg.visited) {
+            int s = ip_bytes_of(&pinfo->net_src, seg.src);
+            int d = ip_bytes_of(&pinfo->net_dst, seg.dst);
 
-        seg.family = s == d ? s : 0;
-        seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-        seg.bytes = mptcpx_shim_tvb_bytes(tvb, &seg.captured);
-        if (seg.bytes == NULL || seg.family == 0)
-            return;
+            seg.family = s == d ? s : 0;
+            seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+            seg.bytes = hot.segment_bytes;
+            seg.captured = hot.segment_captured;
+            if (seg.bytes == NULL || seg.family == 0)
+                seg.analyse = 0;
+        }
     } else {
-        seg.family = 0;
-        seg.time_ns = 0;
-        seg.bytes = NULL;
-        seg.captured = 0;
+        seg.stream = -1;
     }
+    if (!seg.analyse && seg.option_count == 0)
+        return;
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
-    segment_cb(tvb, &seg, pinfo, tree);
+    hot.segment_cb(tvb, &seg, pinfo, tree);
     pinfo->current_proto = saved_proto;
 }
 
@@ -355,28 +385,33 @@ static void analyse_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
  * only segments that carry an MPTCP option, taps cannot add to the tree, TCP's heuristic
  * dissectors see only payload, and a postdissector would have to ask for the tcp item,
  * which makes Wireshark build a tree for every frame. So our handle takes TCP's place in
- * "ip.proto", calls TCP, then the analysis, whatever TCP's own subdissectors did.
+ * "ip.proto", calls TCP, then the analysis, whatever TCP's own subdissectors did. The MPTCP
+ * options TCP meets on the way are kept (see keep_option) and handed over with the segment:
+ * each is decoded once, for its subtree and for the analysis.
  */
 static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     volatile int consumed = 0;
 
     if (analysis_off())
-        return call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
-    tcp_depth++;
+        return call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
+    if (hot.tcp_depth++ == 0) {
+        hot.option_count = 0;
+        hot.segment_bytes = captured_bytes(tvb, &hot.segment_captured);
+    }
     TRY {
-        consumed = call_dissector_only(tcp_handle, tvb, pinfo, tree, data);
+        consumed = call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
     }
     CATCH_ALL {
-        /* A truncated or malformed segment still counts (a RST is short); then the
-         * exception goes on as it would without the plugin. */
-        if (--tcp_depth == 0)
-            analyse_segment(tvb, pinfo, tree);
+        /* A truncated or malformed segment still counts (a RST is short), and its options
+         * are still shown; then the exception goes on as it would without the plugin. */
+        if (--hot.tcp_depth == 0)
+            finish_segment(tvb, pinfo, tree);
         RETHROW;
     }
     ENDTRY;
-    if (--tcp_depth == 0)
-        analyse_segment(tvb, pinfo, tree);
+    if (--hot.tcp_depth == 0)
+        finish_segment(tvb, pinfo, tree);
     return consumed;
 }
 
@@ -385,11 +420,11 @@ static int wrap_tcp(void)
 {
     dissector_table_t ip_proto = find_dissector_table("ip.proto");
 
-    proto_tcp = proto_get_id_by_filter_name("tcp");
-    if (ip_proto == NULL || proto_tcp < 0)
+    hot.proto_tcp = proto_get_id_by_filter_name("tcp");
+    if (ip_proto == NULL || hot.proto_tcp < 0)
         return -1;
-    tcp_handle = dissector_get_uint_handle(ip_proto, IP_PROTO_TCP);
-    if (tcp_handle == NULL)
+    hot.tcp_handle = dissector_get_uint_handle(ip_proto, IP_PROTO_TCP);
+    if (hot.tcp_handle == NULL)
         return -1;
     dissector_add_uint("ip.proto", IP_PROTO_TCP,
         create_dissector_handle_with_name_and_description(dissect_tcp_segment, -1,
@@ -397,18 +432,18 @@ static int wrap_tcp(void)
     return 0;
 }
 
-/* A new file: frame numbers start again. */
-static void forget_option_frame(void)
+/* A new file: nothing kept from the last one (an exception may have left options kept). */
+static void forget_kept_options(void)
 {
-    option_frame = 0;
-    option_stream = -1;
+    hot.tcp_depth = 0;
+    hot.option_count = 0;
 }
 
 int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
                                   mptcpx_void_cb cleanup_cb)
 {
-    segment_cb = cb;
-    register_init_routine(forget_option_frame);
+    hot.segment_cb = cb;
+    register_init_routine(forget_kept_options);
     register_init_routine(init_cb);
     register_cleanup_routine(cleanup_cb);
     return wrap_tcp();

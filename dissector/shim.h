@@ -20,8 +20,8 @@
 #include <epan/expert.h>
 
 /*
- * Called by the shim for every MPTCP option (TCP option kind 30), after Wireshark's built-in
- * MPTCP dissector. `data` is the `struct tcpheader *` that the TCP dissector passes to
+ * Called by the shim for an MPTCP option (TCP option kind 30) that the analysis callback does
+ * not show (see mptcpx_option), after Wireshark's built-in MPTCP dissector. `data` is the `struct tcpheader *` that the TCP dissector passes to
  * option dissectors. `builtin_threw` is non-zero when the built-in dissector raised an
  * exception; the shim re-raises that exception after this callback returns, so that
  * Wireshark reports it as it would without the plugin. Implemented in Rust; it must not
@@ -31,10 +31,31 @@ typedef void (*mptcpx_option_cb)(tvbuff_t *tvb, packet_info *pinfo, proto_tree *
                                  void *data, int builtin_threw);
 
 /*
- * One TCP segment for the analysis: the outermost one of a frame (in a tunnel), not one quoted
- * in an ICMP error. Filled in one go by the shim, so that the analysis asks Wireshark nothing.
+ * An MPTCP option of the segment TCP is dissecting, kept by the option dissector (after which
+ * it only calls the built-in one) for the analysis callback to decode once and show once TCP
+ * is done. Everything stays valid while the packet is dissected.
+ */
+typedef struct mptcpx_option {
+    tvbuff_t *tvb;           /* the option, kind and length included */
+    proto_tree *tree;        /* the tree the option dissector was given: ours goes there */
+    void *tcpheader;         /* the struct tcpheader TCP passed with it */
+    const uint8_t *bytes;    /* its captured bytes */
+    int captured;            /* how many */
+} mptcpx_option;
+
+/* At most this many options are kept per segment: 40 bytes of options, at least 2 each. */
+#define MPTCPX_MAX_KEPT_OPTIONS 20
+
+/*
+ * One TCP segment, the outermost of its frame (in a tunnel), once TCP has dissected it: its
+ * MPTCP options to show, and the segment for the analysis unless it is a header quoted in an
+ * ICMP error. Filled in one go by the shim, so that the callback asks Wireshark nothing.
  */
 typedef struct mptcpx_segment {
+    const mptcpx_option *options; /* the segment's MPTCP options, in order, to show */
+    int option_count;
+    int analyse;             /* 0: only show the options (a TCP header quoted in an ICMP error,
+                                a segment not over IP); the fields below are then unset */
     uint32_t frame;          /* frame number */
     int visited;             /* dissected before (second pass, a GUI click): only the frame's
                                 report is wanted, and the fields below `stream` are unset */

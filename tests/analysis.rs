@@ -239,6 +239,26 @@ fn analysis_can_be_turned_off() {
     assert_eq!(frames_with(name, false, "mptcpx.fastclose.initiated", &["-o", "mptcpx.analyze:TRUE"]), [16]);
 }
 
+/// With the analysis on, the options of the segment it follows are decoded once TCP is done
+/// (once for their subtree and the analysis); off, each as TCP meets it. Their subtrees, expert
+/// items included, must not tell the two apart, on any frame of any shared capture.
+#[test]
+fn options_show_the_same_with_the_analysis_off() {
+    let mut compared = 0;
+    for capture in common::shared_captures() {
+        let file = env().readable(&capture);
+        let on = plugin_items_with(&file, false, &[]);
+        let off = plugin_items_with(&file, false, &["-o", "mptcpx.analyze:FALSE"]);
+        assert_eq!(on.len(), off.len(), "{}", capture.display());
+        for (i, (a, b)) in on.iter().zip(&off).enumerate() {
+            assert_eq!(a.options, b.options, "{} frame {}: analysis on vs off", capture.display(), i + 1);
+            assert!(b.analysis.is_empty(), "{} frame {}: analysis items with the analysis off", capture.display(), i + 1);
+            compared += a.options.len();
+        }
+    }
+    assert!(compared > 10_000, "only {compared} option items compared");
+}
+
 // ---- How the analysis gets its segments: its handle in "ip.proto" in TCP's place ----------
 // The captures are made by tests/captures/gen_encap.py: one connection over plain Ethernet, with
 // Ethernet padding, inside IPv4-in-IPv4, and with ICMP errors quoting segments interleaved.
@@ -269,10 +289,15 @@ fn pdml_attr<'a>(line: &'a str, attr: &str) -> Option<&'a str> {
 
 /// Every frame's plugin items, from `tshark -T pdml` (in two passes if `two_pass`).
 fn plugin_items(path: &std::path::Path, two_pass: bool) -> Vec<PluginItems> {
+    plugin_items_with(path, two_pass, &[])
+}
+
+fn plugin_items_with(path: &std::path::Path, two_pass: bool, extra: &[&str]) -> Vec<PluginItems> {
     let mut args = vec!["-r", path.to_str().unwrap(), "-T", "pdml"];
     if two_pass {
         args.push("-2");
     }
+    args.extend_from_slice(extra);
     let out = env().tshark(&args).ok();
     let mut frames: Vec<PluginItems> = Vec::new();
     // Depth of the element being read inside the packet, and the depth at which the analysis
