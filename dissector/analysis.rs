@@ -92,7 +92,7 @@ pub(crate) unsafe extern "C" fn on_segment(
     let mut options: ArrayVec<MptcpOption<'_>, { ffi::MPTCPX_MAX_KEPT_OPTIONS as usize }> = ArrayVec::new();
     for k in kept {
         // SAFETY: the shim's promise above; `pinfo` is Wireshark's.
-        if let Some(option) = unsafe { dissect::show_kept(pinfo, k) } {
+        if let Some(option) = unsafe { dissect::show_kept(pinfo, k, segment.tree_flags, segment.fault_announce_subtype) } {
             let _ = options.try_push(option);
         }
     }
@@ -100,7 +100,7 @@ pub(crate) unsafe extern "C" fn on_segment(
         return;
     }
     // SAFETY: pointers from Wireshark, valid during this call.
-    let view = unsafe { TreeView::new(tvb, pinfo, tree) };
+    let view = unsafe { TreeView::with_flags(tvb, pinfo, tree, segment.tree_flags) };
     let done = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the shim's promise above.
         unsafe { analyse(&view, segment, &options) }

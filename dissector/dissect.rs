@@ -63,7 +63,9 @@ pub(crate) unsafe extern "C" fn on_option(
         let seg = unsafe { segment(data) };
         let mut buf = [0u8; 256];
         let bytes = view.copy_bytes(&mut buf);
-        let (decoded, fault_subtype) = decode(bytes, seg);
+        // SAFETY: reads a preference value owned by the shim.
+        let pref = unsafe { ffi::mptcpx_shim_pref_fault_announce_subtype() };
+        let (decoded, fault_subtype) = decode(bytes, seg, pref);
         show_decoding(&mut view, bytes, &decoded, fault_subtype);
     }));
     if let Err(panic) = done {
@@ -71,15 +73,21 @@ pub(crate) unsafe extern "C" fn on_option(
     }
 }
 
-/// Decodes and shows an option the shim kept for the analysis callback (see `shim.h`): returns
-/// the option, when it decoded, for the analysis, also when showing it failed.
+/// Decodes and shows an option the shim kept for the analysis callback (see `shim.h`), with the
+/// segment's tree flags and FAULT_ANNOUNCE preference: returns the option, when it decoded, for
+/// the analysis, also when showing it failed.
 ///
 /// # Safety
 /// `kept` as the shim fills it: its pointers are Wireshark's for the packet being dissected,
 /// its `bytes` point at `captured` bytes that stay valid at least as long as `kept`.
-pub(crate) unsafe fn show_kept<'k>(pinfo: *mut ffi::packet_info, kept: &'k ffi::mptcpx_option) -> Option<MptcpOption<'k>> {
+pub(crate) unsafe fn show_kept<'k>(
+    pinfo: *mut ffi::packet_info,
+    kept: &'k ffi::mptcpx_option,
+    tree_flags: c_int,
+    fault_announce_pref: u32,
+) -> Option<MptcpOption<'k>> {
     // SAFETY: pointers from Wireshark, valid while the packet is dissected.
-    let mut view = unsafe { TreeView::new(kept.tvb, pinfo, kept.tree) };
+    let mut view = unsafe { TreeView::with_flags(kept.tvb, pinfo, kept.tree, tree_flags) };
     let mut report = view.clone_view();
     let bytes: &'k [u8] = match usize::try_from(kept.captured) {
         // SAFETY: the promise above.
@@ -88,7 +96,7 @@ pub(crate) unsafe fn show_kept<'k>(pinfo: *mut ffi::packet_info, kept: &'k ffi::
     };
     // SAFETY: `tcpheader` is what the TCP dissector passed to the option dissector.
     let seg = unsafe { segment(kept.tcpheader) };
-    let (decoded, shown) = match catch_unwind(|| decode(bytes, seg)) {
+    let (decoded, shown) = match catch_unwind(|| decode(bytes, seg, fault_announce_pref)) {
         Ok((decoded, fault_subtype)) => {
             let shown = catch_unwind(AssertUnwindSafe(|| show_decoding(&mut view, bytes, &decoded, fault_subtype)));
             (decoded.option.ok(), shown)
@@ -101,11 +109,9 @@ pub(crate) unsafe fn show_kept<'k>(pinfo: *mut ffi::packet_info, kept: &'k ffi::
     decoded
 }
 
-/// Decodes one option with the preferences of the moment; also returns the FAULT_ANNOUNCE
-/// subtype it was decoded with.
-fn decode(bytes: &[u8], seg: Option<Segment>) -> (Decoded<'_>, Option<u8>) {
-    // SAFETY: reads a preference value owned by the shim.
-    let pref = unsafe { ffi::mptcpx_shim_pref_fault_announce_subtype() };
+/// Decodes one option with `pref`, the FAULT_ANNOUNCE preference of the moment; also returns
+/// the subtype it was decoded with.
+fn decode(bytes: &[u8], seg: Option<Segment>, pref: u32) -> (Decoded<'_>, Option<u8>) {
     sync_subtype_names(pref);
     let fault_subtype = u8::try_from(pref).ok().filter(|s| *s != 0);
     let ctx = match seg {

@@ -216,25 +216,25 @@ static int keep_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     kept->tree = tree;
     kept->tcpheader = data;
     kept->bytes = captured_bytes(tvb, &kept->captured);
-    if (kept->bytes == NULL || (uintptr_t)kept->bytes < (uintptr_t)hot.segment_bytes ||
-        (uintptr_t)(kept->bytes + kept->captured) >
-            (uintptr_t)(hot.segment_bytes + hot.segment_captured))
+    if (G_UNLIKELY(kept->bytes == NULL ||
+                   (uintptr_t)kept->bytes < (uintptr_t)hot.segment_bytes ||
+                   (uintptr_t)(kept->bytes + kept->captured) >
+                       (uintptr_t)(hot.segment_bytes + hot.segment_captured)))
         return -1;
     hot.option_count++;
     consumed = call_builtin(tvb, pinfo, tree, data);
     return consumed > 0 ? consumed : (int)tvb_captured_length(tvb);
 }
 
-static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                                void *data)
+/*
+ * An option shown at once: the analysis is off, or the option is not in the segment it
+ * follows. Out of line, and marked cold: most options are kept.
+ */
+static G_GNUC_NO_INLINE __attribute__((cold)) int
+show_option_at_once(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     volatile int consumed = 0;
 
-    if (hot.tcp_depth == 1 && hot.option_count < MPTCPX_MAX_KEPT_OPTIONS) {
-        int kept = keep_option(tvb, pinfo, tree, data);
-        if (kept >= 0)
-            return kept;
-    }
     if (hot.option_cb == NULL || !proto_is_protocol_enabled(hot.protocol)) {
         /* Our protocol is disabled: behave as the built-in dissector. */
         return call_builtin(tvb, pinfo, tree, data);
@@ -258,6 +258,17 @@ static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *t
     }
     run_callback(tvb, pinfo, tree, data, 0);
     return consumed > 0 ? consumed : (int)tvb_captured_length(tvb);
+}
+
+static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                                void *data)
+{
+    if (G_LIKELY(hot.tcp_depth == 1 && hot.option_count < MPTCPX_MAX_KEPT_OPTIONS)) {
+        int kept = keep_option(tvb, pinfo, tree, data);
+        if (G_LIKELY(kept >= 0))
+            return kept;
+    }
+    return show_option_at_once(tvb, pinfo, tree, data);
 }
 
 int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb)
@@ -301,7 +312,7 @@ static int analysis_off(void)
  * found or created the conversation for this frame (a reused port pair gives a conversation
  * per connection, by frame number). -1 when not TCP.
  */
-static int stream_of_conversation(packet_info *pinfo)
+static G_GNUC_NO_INLINE int stream_of_conversation(packet_info *pinfo)
 {
     conversation_t *conv;
     struct tcp_analysis *tcpd;
@@ -319,7 +330,7 @@ static int stream_of_conversation(packet_info *pinfo)
  * conversation. */
 static int stream_of_segment(packet_info *pinfo, const mptcpx_segment *seg)
 {
-    if (seg->option_count > 0 && seg->options[0].tcpheader != NULL)
+    if (G_LIKELY(seg->option_count > 0 && seg->options[0].tcpheader != NULL))
         return (int)((const struct tcpheader *)seg->options[0].tcpheader)->th_stream;
     return stream_of_conversation(pinfo);
 }
@@ -338,6 +349,20 @@ static int ip_bytes_of(const address *a, uint8_t *out)
     return 0;
 }
 
+/* What mptcpx_shim_tree_flags says of `tree`. */
+static inline int tree_flags(proto_tree *tree)
+{
+    int flags = 0;
+
+    if (tree == NULL || PTREE_DATA(tree) == NULL)
+        return 0;
+    if (PTREE_DATA(tree)->visible)
+        flags |= MPTCPX_TREE_SHOWN;
+    if (!PTREE_DATA(tree)->fake_protocols)
+        flags |= MPTCPX_TREE_REAL_PROTOCOLS;
+    return flags;
+}
+
 /* Hands the segment TCP has just dissected, and the MPTCP options kept on the way, over. */
 static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
@@ -347,6 +372,9 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     seg.options = hot.options;
     seg.option_count = hot.option_count;
     hot.option_count = 0;
+    /* One tree per frame: the options' subtrees are in the same one. */
+    seg.tree_flags = tree_flags(tree);
+    seg.fault_announce_subtype = pref_fault_announce_subtype;
     seg.frame = pinfo->num;
     seg.visited = PINFO_FD_VISITED(pinfo) ? 1 : 0;
     seg.family = 0;
@@ -355,7 +383,7 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     seg.captured = 0;
     /* A TCP header quoted in an ICMP error is not a segment of the connection. */
     seg.analyse = !pinfo->flags.in_error_pkt;
-    if (seg.analyse) {
+    if (G_LIKELY(seg.analyse)) {
         seg.stream = stream_of_segment(pinfo, &seg);
         /* A frame seen before needs no more: the analysis has its findings. */
         if (!seg.visited) {
@@ -366,13 +394,13 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
             seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
             seg.bytes = hot.segment_bytes;
             seg.captured = hot.segment_captured;
-            if (seg.bytes == NULL || seg.family == 0)
+            if (G_UNLIKELY(seg.bytes == NULL || seg.family == 0))
                 seg.analyse = 0;
         }
     } else {
         seg.stream = -1;
     }
-    if (!seg.analyse && seg.option_count == 0)
+    if (G_UNLIKELY(!seg.analyse && seg.option_count == 0))
         return;
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
@@ -393,7 +421,7 @@ static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
 {
     volatile int consumed = 0;
 
-    if (analysis_off())
+    if (G_UNLIKELY(analysis_off()))
         return call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
     if (hot.tcp_depth++ == 0) {
         hot.option_count = 0;
@@ -566,15 +594,7 @@ void mptcpx_shim_item_set_generated(proto_item *item)
 
 int mptcpx_shim_tree_flags(proto_tree *tree)
 {
-    int flags = 0;
-
-    if (tree == NULL || PTREE_DATA(tree) == NULL)
-        return 0;
-    if (PTREE_DATA(tree)->visible)
-        flags |= MPTCPX_TREE_SHOWN;
-    if (!PTREE_DATA(tree)->fake_protocols)
-        flags |= MPTCPX_TREE_REAL_PROTOCOLS;
-    return flags;
+    return tree_flags(tree);
 }
 
 const header_field_info *mptcpx_shim_hfinfo(int id)

@@ -54,6 +54,8 @@ typedef struct mptcpx_option {
 typedef struct mptcpx_segment {
     const mptcpx_option *options; /* the segment's MPTCP options, in order, to show */
     int option_count;
+    int tree_flags;          /* mptcpx_shim_tree_flags of the frame's tree (its options' too) */
+    unsigned fault_announce_subtype; /* the preference's value */
     int analyse;             /* 0: only show the options (a TCP header quoted in an ICMP error,
                                 a segment not over IP); the fields below are then unset */
     uint32_t frame;          /* frame number */

@@ -84,6 +84,19 @@ impl TreeView {
         TreeView { tvb, pinfo, tree, flags: Cell::new(-1) }
     }
 
+    /// As [`new`](TreeView::new), with the tree's flags (`mptcpx_shim_tree_flags`) known.
+    ///
+    /// # Safety
+    /// As [`new`](TreeView::new).
+    pub(crate) unsafe fn with_flags(
+        tvb: *mut ffi::tvbuff_t,
+        pinfo: *mut ffi::packet_info,
+        tree: *mut ffi::proto_tree,
+        flags: c_int,
+    ) -> TreeView {
+        TreeView { tvb, pinfo, tree, flags: Cell::new(flags.max(0)) }
+    }
+
     fn flags(&self) -> c_int {
         let known = self.flags.get();
         if known >= 0 {
