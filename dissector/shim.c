@@ -419,7 +419,15 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
  */
 static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    volatile int consumed = 0;
+    /*
+     * What TRY { ... } CATCH_ALL { ...; RETHROW; } ENDTRY does here, written out: the same
+     * catcher and the same calls, without the volatile state TRY keeps for clauses this one
+     * does not have. This runs for every segment.
+     */
+    static const except_id_t catch_all[] = { { XCEPT_GROUP_WIRESHARK, XCEPT_CODE_ANY } };
+    struct except_stacknode node;
+    struct except_catch catcher;
+    int consumed;
 
     if (G_UNLIKELY(analysis_off()))
         return call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
@@ -427,17 +435,18 @@ static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         hot.option_count = 0;
         hot.segment_bytes = captured_bytes(tvb, &hot.segment_captured);
     }
-    TRY {
-        consumed = call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
-    }
-    CATCH_ALL {
-        /* A truncated or malformed segment still counts (a RST is short), and its options
-         * are still shown; then the exception goes on as it would without the plugin. */
+    except_setup_try(&node, &catcher, catch_all, 1);
+    if (G_UNLIKELY(setjmp(catcher.except_jmp) != 0)) {
+        /* Caught, our catcher still on top. A truncated or malformed segment still counts (a
+         * RST is short), and its options are still shown; then the exception goes on as it
+         * would without the plugin (except_rethrow pops our catcher first). */
         if (--hot.tcp_depth == 0)
             finish_segment(tvb, pinfo, tree);
-        RETHROW;
+        except_rethrow(&catcher.except_obj);
     }
-    ENDTRY;
+    consumed = call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
+    /* Nothing was caught: no exception data to free. */
+    except_pop();
     if (--hot.tcp_depth == 0)
         finish_segment(tvb, pinfo, tree);
     return consumed;

@@ -192,6 +192,7 @@ impl TreeView {
     }
 
     /// A relative time of `ns` nanoseconds, over no bytes.
+    #[inline(never)]
     pub(crate) fn relative_time(&self, hf: Hf, ns: i64) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -201,6 +202,7 @@ impl TreeView {
     }
 
     /// An address computed rather than read: over no bytes.
+    #[inline(never)]
     pub(crate) fn address(&self, v4: Hf, v6: Hf, address: std::net::IpAddr) -> Item {
         if let Some(item) = self.fake(if address.is_ipv4() { v4 } else { v6 }) {
             return item;
@@ -228,6 +230,10 @@ impl TreeView {
 
     /// An unsigned integer of up to 32 bits at `[start, start+len)`. For a field with a
     /// bitmask, `value` is the field's value; it is placed under the mask here.
+    ///
+    /// (The adders are not inlined: an option's display calls them for a dozen fields, most
+    /// of which nobody needs; a call each is less code to fetch than a check and a call.)
+    #[inline(never)]
     pub(crate) fn uint(&self, hf: Hf, start: usize, len: usize, value: u32) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -237,6 +243,7 @@ impl TreeView {
         Item(unsafe { ffi::mptcpx_shim_add_uint(self.tree, hf.id(), self.tvb, off(start), off(len), raw) })
     }
 
+    #[inline(never)]
     pub(crate) fn uint64(&self, hf: Hf, start: usize, len: usize, value: u64) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -245,6 +252,7 @@ impl TreeView {
         Item(unsafe { ffi::mptcpx_shim_add_uint64(self.tree, hf.id(), self.tvb, off(start), off(len), value) })
     }
 
+    #[inline(never)]
     pub(crate) fn boolean(&self, hf: Hf, start: usize, len: usize, value: bool) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -254,6 +262,7 @@ impl TreeView {
         Item(unsafe { ffi::mptcpx_shim_add_boolean(self.tree, hf.id(), self.tvb, off(start), off(len), raw) })
     }
 
+    #[inline(never)]
     pub(crate) fn ipv4(&self, hf: Hf, start: usize, octets: &[u8; 4]) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -262,6 +271,7 @@ impl TreeView {
         Item(unsafe { ffi::mptcpx_shim_add_ipv4(self.tree, hf.id(), self.tvb, off(start), 4, octets.as_ptr()) })
     }
 
+    #[inline(never)]
     pub(crate) fn ipv6(&self, hf: Hf, start: usize, octets: &[u8; 16]) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -271,6 +281,7 @@ impl TreeView {
     }
 
     /// Bytes shown as they are; `bytes.len()` is the highlighted length.
+    #[inline(never)]
     pub(crate) fn bytes(&self, hf: Hf, start: usize, bytes: &[u8]) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
