@@ -103,8 +103,11 @@ pub(crate) unsafe fn show_kept<'k>(
         }
         Err(panic) => (None, Err(panic)),
     };
-    if let Err(panic) = shown {
-        report_panic(&mut report, true, Ett::Option, "MPTCPX internal error", panic);
+    match shown {
+        // Shown after TCP's other options: put back after the built-in's item.
+        Ok(Some(top)) if !kept.after.is_null() => report.move_after(kept.after, top),
+        Ok(_) => {}
+        Err(panic) => report_panic(&mut report, true, Ett::Option, "MPTCPX internal error", panic),
     }
     decoded
 }
@@ -122,19 +125,17 @@ fn decode(bytes: &[u8], seg: Option<Segment>, pref: u32) -> (Decoded<'_>, Option
     (parse_mptcp_option_lenient(bytes, &ctx).1, fault_subtype)
 }
 
-/// Shows what someone looks at of a decoded option.
-fn show_decoding(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) {
+/// Shows what someone looks at of a decoded option; returns its item, if added.
+fn show_decoding(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Option<Item> {
     // Without that, every item would be faked (tshark -Y mptcp).
-    if view.wants_protocol() || !nothing_to_say(decoded) {
-        add_option(view, bytes, decoded, fault_subtype);
-    }
+    (view.wants_protocol() || !nothing_to_say(decoded)).then(|| add_option(view, bytes, decoded, fault_subtype))
 }
 
 /// The option's `mptcpx` item, subtree, expert items and Info notes. Apart from
 /// [`show_option`]: most options need none of it where no tree is looked at, and this code
 /// then stays out of the instruction cache.
 #[inline(never)]
-fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) {
+fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Item {
     let top = view.add_protocol(PROTO.load(Relaxed), Ett::Option);
     // Test builds only: a panic with the option's subtree half built.
     #[cfg(feature = "fault-injection")]
@@ -163,6 +164,7 @@ fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_su
     for warning in &decoded.warnings {
         show_warning(view, top, warning);
     }
+    top
 }
 
 /// Whether the option, well formed, gives no expert item and no Info column note: then

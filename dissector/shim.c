@@ -222,7 +222,10 @@ static int keep_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
                        (uintptr_t)(hot.segment_bytes + hot.segment_captured)))
         return -1;
     hot.option_count++;
+    kept->after = NULL;
     consumed = call_builtin(tvb, pinfo, tree, data);
+    if (G_UNLIKELY(tree != NULL && PTREE_DATA(tree) != NULL && PTREE_DATA(tree)->visible))
+        kept->after = tree->last_child;
     return consumed > 0 ? consumed : (int)tvb_captured_length(tvb);
 }
 
@@ -619,6 +622,16 @@ void mptcpx_shim_item_append_text(proto_item *item, const char *text)
         proto_item_append_text(item, "%s", text);
     }
     MPTCPX_CATCH("appending text");
+}
+
+void mptcpx_shim_move_item_after(proto_tree *tree, proto_item *fixed, proto_item *item)
+{
+    if (tree == NULL || fixed == NULL || item == NULL || fixed == item)
+        return;
+    TRY {
+        proto_tree_move_item(tree, fixed, item);
+    }
+    MPTCPX_CATCH("placing an item");
 }
 
 void mptcpx_shim_expert(packet_info *pinfo, proto_item *item, expert_field *ei,

@@ -41,6 +41,9 @@ typedef struct mptcpx_option {
     void *tcpheader;         /* the struct tcpheader TCP passed with it */
     const uint8_t *bytes;    /* its captured bytes */
     int captured;            /* how many */
+    proto_item *after;       /* in a displayed tree, the item the built-in dissector added
+                                last (ours goes right after it, where it would have gone at
+                                once); NULL otherwise */
 } mptcpx_option;
 
 /* At most this many options are kept per segment: 40 bytes of options, at least 2 each. */
@@ -170,6 +173,9 @@ int mptcpx_shim_tree_flags(proto_tree *tree);
 /* The registered field or protocol `id` (Wireshark keeps it until exit). */
 const header_field_info *mptcpx_shim_hfinfo(int id);
 void mptcpx_shim_item_append_text(proto_item *item, const char *text);
+
+/* Moves `item` (a child of `tree`) right after `fixed` (another), in a displayed tree. */
+void mptcpx_shim_move_item_after(proto_tree *tree, proto_item *fixed, proto_item *item);
 
 /* Adds an expert item; `message` NULL uses the registered summary. */
 void mptcpx_shim_expert(packet_info *pinfo, proto_item *item, expert_field *ei,

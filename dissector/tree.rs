@@ -292,6 +292,13 @@ impl TreeView {
         })
     }
 
+    /// Moves `item`, a child of this view's tree, right after `fixed`, another child (a
+    /// displayed tree only: elsewhere order shows nowhere).
+    pub(crate) fn move_after(&self, fixed: *mut ffi::proto_item, item: Item) {
+        // SAFETY: the shim accepts nulls and checks both are children of the tree.
+        unsafe { ffi::mptcpx_shim_move_item_after(self.tree, fixed, item.0) };
+    }
+
     /// Appends to `item`'s text (an item of this view's tree). Formatted only when the tree is
     /// shown: most trees are built for filters and columns, and keep no text.
     pub(crate) fn append_text(&self, item: Item, text: fmt::Arguments<'_>) {

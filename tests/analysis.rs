@@ -239,21 +239,51 @@ fn analysis_can_be_turned_off() {
     assert_eq!(frames_with(name, false, "mptcpx.fastclose.initiated", &["-o", "mptcpx.analyze:TRUE"]), [16]);
 }
 
+/// The displayed TCP trees (`-V`) of a capture, one string per TCP layer: where each item
+/// sits, the options' subtrees among TCP's other options included.
+fn displayed_tcp_trees(path: &std::path::Path, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["-r", path.to_str().unwrap(), "-V"];
+    args.extend_from_slice(extra);
+    let out = env().tshark(&args).ok();
+    let mut trees: Vec<String> = Vec::new();
+    let mut in_tcp = false;
+    for line in out.lines() {
+        if !line.starts_with(' ') {
+            in_tcp = line.starts_with("Transmission Control Protocol");
+            if in_tcp {
+                trees.push(String::new());
+            }
+        }
+        if in_tcp {
+            let tree = trees.last_mut().expect("a TCP tree");
+            tree.push_str(line);
+            tree.push('\n');
+        }
+    }
+    trees
+}
+
 /// With the analysis on, the options of the segment it follows are decoded once TCP is done
 /// (once for their subtree and the analysis); off, each as TCP meets it. Their subtrees, expert
-/// items included, must not tell the two apart, on any frame of any shared capture.
+/// items and places among TCP's other options included, must not tell the two apart, on any
+/// frame of any shared capture.
 #[test]
 fn options_show_the_same_with_the_analysis_off() {
+    let off = ["-o", "mptcpx.analyze:FALSE"];
     let mut compared = 0;
     for capture in common::shared_captures() {
         let file = env().readable(&capture);
-        let on = plugin_items_with(&file, false, &[]);
-        let off = plugin_items_with(&file, false, &["-o", "mptcpx.analyze:FALSE"]);
-        assert_eq!(on.len(), off.len(), "{}", capture.display());
-        for (i, (a, b)) in on.iter().zip(&off).enumerate() {
+        let (items_on, items_off) = (plugin_items_with(&file, false, &[]), plugin_items_with(&file, false, &off));
+        assert_eq!(items_on.len(), items_off.len(), "{}", capture.display());
+        for (i, (a, b)) in items_on.iter().zip(&items_off).enumerate() {
             assert_eq!(a.options, b.options, "{} frame {}: analysis on vs off", capture.display(), i + 1);
             assert!(b.analysis.is_empty(), "{} frame {}: analysis items with the analysis off", capture.display(), i + 1);
             compared += a.options.len();
+        }
+        let (trees_on, trees_off) = (displayed_tcp_trees(&file, &[]), displayed_tcp_trees(&file, &off));
+        assert_eq!(trees_on.len(), trees_off.len(), "{}", capture.display());
+        for (a, b) in trees_on.iter().zip(&trees_off) {
+            assert_eq!(a, b, "{}: displayed TCP tree, analysis on vs off", capture.display());
         }
     }
     assert!(compared > 10_000, "only {compared} option items compared");
