@@ -184,6 +184,20 @@ const uint8_t *mptcpx_shim_tvb_bytes(tvbuff_t *tvb, int *len)
     return captured_bytes(tvb, len);
 }
 
+/* What mptcpx_shim_tree_flags says of `tree`. */
+static inline int tree_flags(proto_tree *tree)
+{
+    int flags = 0;
+
+    if (tree == NULL || PTREE_DATA(tree) == NULL)
+        return 0;
+    if (PTREE_DATA(tree)->visible)
+        flags |= MPTCPX_TREE_SHOWN;
+    if (!PTREE_DATA(tree)->fake_protocols)
+        flags |= MPTCPX_TREE_REAL_PROTOCOLS;
+    return flags;
+}
+
 static int call_builtin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     if (hot.builtin_table == NULL)
@@ -224,7 +238,7 @@ static int keep_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     hot.option_count++;
     kept->after = NULL;
     consumed = call_builtin(tvb, pinfo, tree, data);
-    if (G_UNLIKELY(tree != NULL && PTREE_DATA(tree) != NULL && PTREE_DATA(tree)->visible))
+    if (G_UNLIKELY(tree_flags(tree) & MPTCPX_TREE_SHOWN))
         kept->after = tree->last_child;
     return consumed > 0 ? consumed : (int)tvb_captured_length(tvb);
 }
@@ -350,20 +364,6 @@ static int ip_bytes_of(const address *a, uint8_t *out)
         return 16;
     }
     return 0;
-}
-
-/* What mptcpx_shim_tree_flags says of `tree`. */
-static inline int tree_flags(proto_tree *tree)
-{
-    int flags = 0;
-
-    if (tree == NULL || PTREE_DATA(tree) == NULL)
-        return 0;
-    if (PTREE_DATA(tree)->visible)
-        flags |= MPTCPX_TREE_SHOWN;
-    if (!PTREE_DATA(tree)->fake_protocols)
-        flags |= MPTCPX_TREE_REAL_PROTOCOLS;
-    return flags;
 }
 
 /* Hands the segment TCP has just dissected, and the MPTCP options kept on the way, over. */

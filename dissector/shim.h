@@ -21,11 +21,11 @@
 
 /*
  * Called by the shim for an MPTCP option (TCP option kind 30) that the analysis callback does
- * not show (see mptcpx_option), after Wireshark's built-in MPTCP dissector. `data` is the `struct tcpheader *` that the TCP dissector passes to
- * option dissectors. `builtin_threw` is non-zero when the built-in dissector raised an
- * exception; the shim re-raises that exception after this callback returns, so that
- * Wireshark reports it as it would without the plugin. Implemented in Rust; it must not
- * unwind.
+ * not show (see mptcpx_option), after Wireshark's built-in MPTCP dissector. `data` is the
+ * `struct tcpheader *` that the TCP dissector passes to option dissectors. `builtin_threw` is
+ * non-zero when the built-in dissector raised an exception; the shim re-raises that exception
+ * after this callback returns, so that Wireshark reports it as it would without the plugin.
+ * Implemented in Rust; it must not unwind.
  */
 typedef void (*mptcpx_option_cb)(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                                  void *data, int builtin_threw);
