@@ -4,6 +4,7 @@
 
 use std::ffi::{c_int, c_void};
 use std::net::IpAddr;
+use std::ptr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -55,22 +56,14 @@ pub(crate) unsafe extern "C" fn on_option(
     _builtin_threw: c_int,
 ) {
     // SAFETY: pointers from Wireshark, valid during this call.
-    let mut view = unsafe { TreeView::new(tvb, pinfo, tree) };
-    // Where a panic is reported: the option's place in the tree, whatever was added since.
-    let mut report = view.clone_view();
-    let done = catch_unwind(AssertUnwindSafe(|| {
-        // SAFETY: `data` is what the TCP dissector passes to option dissectors.
-        let seg = unsafe { segment(data) };
-        let mut buf = [0u8; 256];
-        let bytes = view.copy_bytes(&mut buf);
-        // SAFETY: reads a preference value owned by the shim.
-        let pref = unsafe { ffi::mptcpx_shim_pref_fault_announce_subtype() };
-        let (decoded, fault_subtype) = decode(bytes, seg, pref);
-        show_decoding(&mut view, bytes, &decoded, fault_subtype);
-    }));
-    if let Err(panic) = done {
-        report_panic(&mut report, true, Ett::Option, "MPTCPX internal error", panic);
-    }
+    let view = unsafe { TreeView::new(tvb, pinfo, tree) };
+    // SAFETY: `data` is what the TCP dissector passes to option dissectors.
+    let seg = unsafe { segment(data) };
+    let mut buf = [0u8; 256];
+    let bytes = view.copy_bytes(&mut buf);
+    // SAFETY: reads a preference value owned by the shim.
+    let pref = unsafe { ffi::mptcpx_shim_pref_fault_announce_subtype() };
+    show_option(view, bytes, seg, pref, ptr::null_mut());
 }
 
 /// Decodes and shows an option the shim kept for the analysis callback (see `shim.h`), with the
@@ -87,8 +80,7 @@ pub(crate) unsafe fn show_kept<'k>(
     fault_announce_pref: u32,
 ) -> Option<MptcpOption<'k>> {
     // SAFETY: pointers from Wireshark, valid while the packet is dissected.
-    let mut view = unsafe { TreeView::with_flags(kept.tvb, pinfo, kept.tree, tree_flags) };
-    let mut report = view.clone_view();
+    let view = unsafe { TreeView::with_flags(kept.tvb, pinfo, kept.tree, tree_flags) };
     let bytes: &'k [u8] = match usize::try_from(kept.captured) {
         // SAFETY: the promise above.
         Ok(len) if !kept.bytes.is_null() => unsafe { std::slice::from_raw_parts(kept.bytes, len) },
@@ -96,7 +88,22 @@ pub(crate) unsafe fn show_kept<'k>(
     };
     // SAFETY: `tcpheader` is what the TCP dissector passed to the option dissector.
     let seg = unsafe { segment(kept.tcpheader) };
-    let (decoded, shown) = match catch_unwind(|| decode(bytes, seg, fault_announce_pref)) {
+    // Shown after TCP's other options: put back after the built-in's item.
+    show_option(view, bytes, seg, fault_announce_pref, kept.after)
+}
+
+/// Decodes one option and shows it at `view`, right after `after` when that is not null;
+/// returns the option when it decoded, also when showing it failed. A panic is reported at the
+/// option's place in the tree, whatever was added since.
+fn show_option<'b>(
+    mut view: TreeView,
+    bytes: &'b [u8],
+    seg: Option<Segment>,
+    pref: u32,
+    after: *mut ffi::proto_item,
+) -> Option<MptcpOption<'b>> {
+    let mut report = view.clone_view();
+    let (decoded, shown) = match catch_unwind(|| decode(bytes, seg, pref)) {
         Ok((decoded, fault_subtype)) => {
             let shown = catch_unwind(AssertUnwindSafe(|| show_decoding(&mut view, bytes, &decoded, fault_subtype)));
             (decoded.option.ok(), shown)
@@ -104,8 +111,7 @@ pub(crate) unsafe fn show_kept<'k>(
         Err(panic) => (None, Err(panic)),
     };
     match shown {
-        // Shown after TCP's other options: put back after the built-in's item.
-        Ok(Some(top)) if !kept.after.is_null() => report.move_after(kept.after, top),
+        Ok(Some(top)) if !after.is_null() => report.move_after(after, top),
         Ok(_) => {}
         Err(panic) => report_panic(&mut report, true, Ett::Option, "MPTCPX internal error", panic),
     }
@@ -132,7 +138,7 @@ fn show_decoding(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault
 }
 
 /// The option's `mptcpx` item, subtree, expert items and Info notes. Apart from
-/// [`show_option`]: most options need none of it where no tree is looked at, and this code
+/// [`show_decoding`]: most options need none of it where no tree is looked at, and this code
 /// then stays out of the instruction cache.
 #[inline(never)]
 fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Item {
