@@ -4,6 +4,7 @@
 
 use std::ffi::{c_int, c_void};
 use std::net::IpAddr;
+use std::ops::RangeInclusive;
 use std::ptr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
@@ -133,8 +134,17 @@ fn decode(bytes: &[u8], seg: Option<Segment>, pref: u32) -> (Decoded<'_>, Option
 
 /// Shows what someone looks at of a decoded option; returns its item, if added.
 fn show_decoding(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Option<Item> {
-    // Without that, every item would be faked (tshark -Y mptcp).
-    (view.wants_protocol() || !nothing_to_say(decoded)).then(|| add_option(view, bytes, decoded, fault_subtype))
+    if let Some(fields) = quiet_option_fields(decoded) {
+        if !view.wants_protocol() {
+            // Every item would be faked (tshark -Y mptcp).
+            return None;
+        }
+        if !view.wants_any(&fields) {
+            // Only the protocol item is looked at (tshark -Y mptcpx): its fields would be faked.
+            return Some(view.add_protocol(PROTO.load(Relaxed), Ett::Option));
+        }
+    }
+    Some(add_option(view, bytes, decoded, fault_subtype))
 }
 
 /// The option's `mptcpx` item, subtree, expert items and Info notes. Apart from
@@ -173,19 +183,22 @@ fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_su
     top
 }
 
-/// Whether the option, well formed, gives no expert item and no Info column note: then
-/// only a tree that someone looks at needs it.
-fn nothing_to_say(decoded: &Decoded<'_>) -> bool {
-    decoded.warnings.is_empty()
-        && matches!(
-            decoded.option,
-            Ok(MptcpOption::Dss(_)
-                | MptcpOption::MpCapable(_)
-                | MptcpOption::MpJoin(_)
-                | MptcpOption::AddAddr(_)
-                | MptcpOption::RemoveAddr(_)
-                | MptcpOption::MpPrio(_))
-        )
+/// When the option, well formed, gives no expert item and no Info column note (then only a tree
+/// that someone looks at needs it): the fields its subtree shows, those of every option and
+/// those of its kind, as declared in `fields.rs` and shown by [`add_option`].
+fn quiet_option_fields(decoded: &Decoded<'_>) -> Option<[RangeInclusive<Hf>; 2]> {
+    if !decoded.warnings.is_empty() {
+        return None;
+    }
+    let own = match decoded.option.as_ref().ok()? {
+        MptcpOption::Dss(_) => Hf::DssFlags..=Hf::DssChecksumValid,
+        MptcpOption::MpCapable(_) => Hf::CapVersion..=Hf::CapData,
+        MptcpOption::MpJoin(_) => Hf::JoinBackup..=Hf::JoinHmacValid,
+        MptcpOption::AddAddr(_) => Hf::AddAddrEcho..=Hf::AddAddrHmacValid,
+        MptcpOption::RemoveAddr(_) | MptcpOption::MpPrio(_) => Hf::RemoveAddrId..=Hf::PrioAddrId,
+        _ => return None,
+    };
+    Some([Hf::Length..=Hf::OpaqueData, own])
 }
 
 /// Whether the length fits the subtype and flags; `None` when that cannot be judged.

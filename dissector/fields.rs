@@ -7,6 +7,7 @@
 
 use std::cell::UnsafeCell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
+use std::ops::RangeInclusive;
 use std::ptr;
 use std::sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, Ordering::Relaxed};
 
@@ -288,6 +289,12 @@ impl Hf {
     /// its items in a tree that is not shown.
     pub(crate) fn referenced(self) -> bool {
         referenced(HF_INFO[self as usize].load(Relaxed))
+    }
+
+    /// Whether a filter, column or field output names one of the fields `fields` (in the order
+    /// declared above).
+    pub(crate) fn any_referenced(fields: RangeInclusive<Hf>) -> bool {
+        HF_INFO[*fields.start() as usize..=*fields.end() as usize].iter().any(|info| referenced(info.load(Relaxed)))
     }
 
     /// The field's bitmask (0 when it has none).

@@ -5,6 +5,7 @@
 use std::cell::Cell;
 use std::ffi::{c_int, CString};
 use std::fmt::{self, Write};
+use std::ops::RangeInclusive;
 use std::ptr;
 
 use crate::ffi;
@@ -118,6 +119,11 @@ impl TreeView {
     /// Wireshark fakes every item added, and only expert items and columns matter.
     pub(crate) fn wants_protocol(&self) -> bool {
         !self.tree.is_null() && (crate::fields::protocol_referenced() || self.flags() != 0)
+    }
+
+    /// Whether an item of any of `fields` added here would be kept (see [`wants`](Self::wants)).
+    pub(crate) fn wants_any(&self, fields: &[RangeInclusive<Hf>]) -> bool {
+        !self.tree.is_null() && (self.shown() || fields.iter().any(|f| Hf::any_referenced(f.clone())))
     }
 
     /// Whether an item of `hf` added here would be kept: the tree is shown, or a filter,

@@ -473,6 +473,55 @@ fn fields_are_found_without_a_displayed_tree() {
     assert!(values > 1000, "only {values} values compared");
 }
 
+/// A filter that names the protocol and one of its fields (`mptcpx && mptcpx.dss.dsn`): the
+/// protocol's own mark then does not tell whether any field is named, so an option without
+/// expert items asks for the fields of its kind, and adds only its protocol item when none is
+/// named. Every field, named with the protocol, must find the frames where it is (taken with the
+/// tree displayed), on all the shared captures together.
+#[test]
+fn fields_are_found_when_the_filter_also_names_the_protocol() {
+    let names = value_field_names();
+    let merged = env().scratch("merged").join("shared.pcapng");
+    let inputs: Vec<PathBuf> = shared_captures().iter().map(|c| env().readable(c)).collect();
+    let status = Command::new("mergecap").arg("-a").arg("-w").arg(&merged).args(&inputs).status().expect("mergecap");
+    assert!(status.success(), "mergecap");
+    env().share(&merged);
+    let mut wanted = vec!["frame.number"];
+    wanted.extend(names.iter().map(String::as_str));
+    let rows = fields(&merged, &[], &wanted);
+    let file = merged.to_str().unwrap();
+    // Summary lines of the frame numbers alone: the tree is not displayed.
+    let numbers = "gui.column.format:\"No.\",\"%m\"";
+    let found = |filter: &str| -> Vec<String> {
+        env().tshark(&["-r", file, "-o", numbers, "-Y", filter]).ok().lines().map(|l| l.trim().to_string()).collect()
+    };
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+    let per_worker = names.len().div_ceil(workers);
+    let present: usize = std::thread::scope(|scope| {
+        let found = &found;
+        let rows = &rows;
+        let jobs: Vec<_> = names
+            .chunks(per_worker)
+            .enumerate()
+            .map(|(w, part)| {
+                scope.spawn(move || {
+                    let mut present = 0;
+                    for (i, name) in part.iter().enumerate() {
+                        let column = 1 + w * per_worker + i;
+                        let expected: Vec<String> =
+                            rows.iter().filter(|r| !r[column].is_empty()).map(|r| r[0][0].clone()).collect();
+                        present += usize::from(!expected.is_empty());
+                        assert_eq!(found(&format!("mptcpx && {name}")), expected, "frames with {name}");
+                    }
+                    present
+                })
+            })
+            .collect();
+        jobs.into_iter().map(|j| j.join().unwrap()).sum()
+    });
+    assert!(present > 40, "only {present} of {} fields are in the shared captures", names.len());
+}
+
 /// In a displayed tree, the option and analysis items say what they hold (the texts are
 /// formatted only there).
 #[test]
