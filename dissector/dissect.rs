@@ -15,7 +15,7 @@ use mptcp_parse::{
 };
 
 use crate::ffi;
-use crate::fields::{sync_subtype_names, Ei, Ett, Hf, PROTO};
+use crate::fields::{option_fields, sync_subtype_names, Ei, Ett, Hf, PROTO};
 use crate::tree::{report_panic, Item, TreeView};
 
 /// Wireshark's boolean types differ between releases (gboolean, bool).
@@ -139,8 +139,10 @@ fn show_decoding(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault
             // Every item would be faked (tshark -Y mptcp).
             return None;
         }
+        // With the protocol named (tshark -Y mptcpx) its mark does not tell whether one of its
+        // fields is named too: the option's own are asked.
         if !view.wants_any(&fields) {
-            // Only the protocol item is looked at (tshark -Y mptcpx): its fields would be faked.
+            // Only the protocol item is looked at: its fields would be faked.
             return Some(view.add_protocol(PROTO.load(Relaxed), Ett::Option));
         }
     }
@@ -185,20 +187,20 @@ fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_su
 
 /// When the option, well formed, gives no expert item and no Info column note (then only a tree
 /// that someone looks at needs it): the fields its subtree shows, those of every option and
-/// those of its kind, as declared in `fields.rs` and shown by [`add_option`].
+/// those of its kind (shown by [`add_option`]).
 fn quiet_option_fields(decoded: &Decoded<'_>) -> Option<[RangeInclusive<Hf>; 2]> {
     if !decoded.warnings.is_empty() {
         return None;
     }
     let own = match decoded.option.as_ref().ok()? {
-        MptcpOption::Dss(_) => Hf::DssFlags..=Hf::DssChecksumValid,
-        MptcpOption::MpCapable(_) => Hf::CapVersion..=Hf::CapData,
-        MptcpOption::MpJoin(_) => Hf::JoinBackup..=Hf::JoinHmacValid,
-        MptcpOption::AddAddr(_) => Hf::AddAddrEcho..=Hf::AddAddrHmacValid,
-        MptcpOption::RemoveAddr(_) | MptcpOption::MpPrio(_) => Hf::RemoveAddrId..=Hf::PrioAddrId,
+        MptcpOption::Dss(_) => option_fields::DSS,
+        MptcpOption::MpCapable(_) => option_fields::CAPABLE,
+        MptcpOption::MpJoin(_) => option_fields::JOIN,
+        MptcpOption::AddAddr(_) => option_fields::ADD_ADDR,
+        MptcpOption::RemoveAddr(_) | MptcpOption::MpPrio(_) => option_fields::REMOVE_ADDR_PRIO,
         _ => return None,
     };
-    Some([Hf::Length..=Hf::OpaqueData, own])
+    Some([option_fields::EVERY, own])
 }
 
 /// Whether the length fits the subtype and flags; `None` when that cannot be judged.

@@ -303,6 +303,20 @@ impl Hf {
     }
 }
 
+/// The fields of each kind of option, declared together above: an option's subtree shows those
+/// of every option and those of its kind (see `dissect::quiet_option_fields`).
+pub(crate) mod option_fields {
+    use super::Hf;
+    use std::ops::RangeInclusive;
+
+    pub(crate) const EVERY: RangeInclusive<Hf> = Hf::Length..=Hf::OpaqueData;
+    pub(crate) const CAPABLE: RangeInclusive<Hf> = Hf::CapVersion..=Hf::CapData;
+    pub(crate) const JOIN: RangeInclusive<Hf> = Hf::JoinBackup..=Hf::JoinHmacValid;
+    pub(crate) const DSS: RangeInclusive<Hf> = Hf::DssFlags..=Hf::DssChecksumValid;
+    pub(crate) const ADD_ADDR: RangeInclusive<Hf> = Hf::AddAddrEcho..=Hf::AddAddrHmacValid;
+    pub(crate) const REMOVE_ADDR_PRIO: RangeInclusive<Hf> = Hf::RemoveAddrId..=Hf::PrioAddrId;
+}
+
 const N_FIELDS: usize = FIELD_DEFS.len();
 #[allow(clippy::declare_interior_mutable_const)]
 const UNREGISTERED: AtomicI32 = AtomicI32::new(-1);
@@ -608,6 +622,30 @@ pub(crate) fn register() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn option_field_ranges_hold_their_kinds_fields() {
+        use option_fields::*;
+        let kinds = [
+            (EVERY, &["length", "subtype", "length_valid", "reserved", "opaque."][..]),
+            (CAPABLE, &["capable."][..]),
+            (JOIN, &["join."][..]),
+            (DSS, &["dss."][..]),
+            (ADD_ADDR, &["add_addr."][..]),
+            (REMOVE_ADDR_PRIO, &["remove_addr.", "prio."][..]),
+        ];
+        for (range, prefixes) in kinds {
+            let (first, last) = (*range.start() as usize, *range.end() as usize);
+            assert!(first <= last, "{range:?}");
+            // Every field of the kind is in its range, and nothing else (the analysis adds
+            // fields of the same names elsewhere).
+            for (i, def) in FIELD_DEFS[..Hf::Connection as usize].iter().enumerate() {
+                let name = def.abbrev.to_str().unwrap().strip_prefix("mptcpx.").unwrap();
+                let of_kind = prefixes.iter().any(|p| name == p.trim_end_matches('.') || name.starts_with(p));
+                assert_eq!(of_kind, (first..=last).contains(&i), "{name} and {range:?}");
+            }
+        }
+    }
 
     #[test]
     fn tables_line_up() {
