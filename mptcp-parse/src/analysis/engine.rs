@@ -858,6 +858,9 @@ impl Engine {
         n
     }
 
+    /// A connection for a subflow that has none yet: once per connection.
+    #[cold]
+    #[inline(never)]
     fn new_connection(&mut self, s: SubflowId) -> ConnId {
         let c = self.connections.len();
         push_grown(
@@ -876,6 +879,7 @@ impl Engine {
 
     /// The subflow's connection; a subflow seen without its handshake gets one of its own,
     /// with unknown keys, so that connection-level findings still work.
+    #[inline]
     fn connection_of(&mut self, s: SubflowId) -> ConnId {
         match self.subflows[s].connection() {
             Some(c) => c,
