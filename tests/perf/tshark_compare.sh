@@ -4,14 +4,18 @@
 #
 #   bash tests/perf/tshark_compare.sh [CAPTURE...]     (default: target/perf/bulk.pcap)
 #
-# Settings (environment): RUNS pairs per mode (default 5); MODES, a space-separated subset of
+# Settings (environment): RUNS rounds per mode (default 5); MODES, a space-separated subset of
 #   tree   tshark -r F -Y mptcp                  (tree built for every frame, summaries printed)
 #   quiet  tshark -r F -q                        (no output)
 #   2pass  tshark -r F -2 -Y mptcpx              (two passes; without the plugin -Y mptcp,
 #                                                 since mptcpx does not exist there)
 # (default: all three). PLUGIN_OPTS: more tshark options for the runs with the plugin, e.g.
-# "-o mptcpx.analyze:FALSE". Output of tshark goes to /dev/null; times are wall-clock (GNU
-# time), peak memory is the maximum resident set size.
+# "-o mptcpx.analyze:FALSE". OLD_PLUGIN: another build of the plugin (a libmptcpx.so built
+# from an earlier commit, say) timed in the same rounds: each round then runs tshark without
+# the plugin, with the old build and with this one, in rotating order, and the table adds the
+# old build's time, its ratio, and the median of this build's time over the old one's in each
+# round (on a noisy machine, the comparison that holds). Output of tshark goes to /dev/null;
+# times are wall-clock (GNU time), peak memory is the maximum resident set size.
 #
 # tshark reads personal plugins from $HOME/.local/lib/wireshark/plugins/<major.minor>/epan:
 # both runs use a private HOME, one with the release build of the plugin there, one empty.
@@ -36,6 +40,13 @@ work=$(mktemp -d /tmp/mptcpx-compare.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/with/.local/lib/wireshark/plugins/$version/epan" "$work/without"
 cp "$ROOT/target/release/libmptcpx.so" "$work/with/.local/lib/wireshark/plugins/$version/epan/mptcpx.so"
+variants=(without with)
+if [ -n "${OLD_PLUGIN:-}" ]; then
+    [ -r "$OLD_PLUGIN" ] || { echo "no plugin build $OLD_PLUGIN" >&2; exit 1; }
+    mkdir -p "$work/old/.local/lib/wireshark/plugins/$version/epan"
+    cp "$OLD_PLUGIN" "$work/old/.local/lib/wireshark/plugins/$version/epan/mptcpx.so"
+    variants=(without old with)
+fi
 as_user=()
 if [ "$(id -u)" -eq 0 ]; then
     chown -R 65534:65534 "$work"
@@ -54,15 +65,23 @@ run_tshark() { # HOME_DIR OUT_TIME -- tshark args...
 }
 
 # Whether the plugin is loaded: it must be, in the "with" runs only.
-HOME=$work/with "${as_user[@]}" tshark -G plugins 2>/dev/null | grep -q mptcpx.so || { echo "the plugin did not load" >&2; exit 1; }
+for v in "${variants[@]}"; do
+    [ "$v" = without ] && continue
+    HOME=$work/$v "${as_user[@]}" tshark -G plugins 2>/dev/null | grep -q mptcpx.so || { echo "the plugin ($v) did not load" >&2; exit 1; }
+done
 ! HOME=$work/without "${as_user[@]}" tshark -G plugins 2>/dev/null | grep -q mptcpx.so || { echo "a plugin is installed system-wide: the baseline would include it" >&2; exit 1; }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty)${PLUGIN_OPTS:+ with $PLUGIN_OPTS}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS pairs per mode"
+echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty)${PLUGIN_OPTS:+ with $PLUGIN_OPTS}${OLD_PLUGIN:+, old build $OLD_PLUGIN}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS rounds per mode"
 echo
-printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | peak RSS without (MB) | peak RSS with (MB) |\n'
-printf '|---|---:|---|---:|---:|---:|---:|---:|---:|\n'
+if [ ${#variants[@]} -eq 3 ]; then
+    printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | peak RSS without (MB) | peak RSS with (MB) | old (s) | old: median of pair ratios | with over old: median of round ratios |\n'
+    printf '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+else
+    printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | peak RSS without (MB) | peak RSS with (MB) |\n'
+    printf '|---|---:|---|---:|---:|---:|---:|---:|---:|\n'
+fi
 for capture in "${captures[@]}"; do
     file=$capture
     if ! "${as_user[@]}" test -r "$capture"; then
@@ -78,29 +97,39 @@ for capture in "${captures[@]}"; do
             2pass) with_args=(-r "$file" -2 -Y mptcpx "${plugin_opts[@]}"); without_args=(-r "$file" -2 -Y mptcp) ;;
             *) echo "unknown mode $mode" >&2; exit 1 ;;
         esac
-        : >"$work/without.txt"
-        : >"$work/with.txt"
+        for v in "${variants[@]}"; do : >"$work/$v.txt"; done
         : >"$work/ratios.txt"
+        : >"$work/old_ratios.txt"
+        : >"$work/over_old.txt"
         for i in $(seq "$RUNS"); do
-            # Alternate which goes first, so that neither always runs on a warmer cache.
-            if [ $((i % 2)) -eq 1 ]; then
-                run_tshark "$work/without" "$work/t0" "${without_args[@]}"
-                run_tshark "$work/with" "$work/t1" "${with_args[@]}"
-            else
-                run_tshark "$work/with" "$work/t1" "${with_args[@]}"
-                run_tshark "$work/without" "$work/t0" "${without_args[@]}"
+            # Rotate which goes first, so that none always runs on a warmer cache.
+            for k in $(seq 0 $((${#variants[@]} - 1))); do
+                v=${variants[$(((i + k) % ${#variants[@]}))]}
+                if [ "$v" = without ]; then
+                    run_tshark "$work/$v" "$work/t.$v" "${without_args[@]}"
+                else
+                    run_tshark "$work/$v" "$work/t.$v" "${with_args[@]}"
+                fi
+            done
+            for v in "${variants[@]}"; do cat "$work/t.$v" >>"$work/$v.txt"; done
+            paste "$work/t.with" "$work/t.without" | awk '{ print $1 / $3 }' >>"$work/ratios.txt"
+            if [ ${#variants[@]} -eq 3 ]; then
+                paste "$work/t.old" "$work/t.without" | awk '{ print $1 / $3 }' >>"$work/old_ratios.txt"
+                paste "$work/t.with" "$work/t.old" | awk '{ print $1 / $3 }' >>"$work/over_old.txt"
             fi
-            cat "$work/t0" >>"$work/without.txt"
-            cat "$work/t1" >>"$work/with.txt"
-            paste "$work/t1" "$work/t0" | awk '{ print $1 / $3 }' >>"$work/ratios.txt"
         done
         t0=$(cut -d' ' -f1 "$work/without.txt" | median)
         t1=$(cut -d' ' -f1 "$work/with.txt" | median)
         m0=$(cut -d' ' -f2 "$work/without.txt" | sort -n | tail -1)
         m1=$(cut -d' ' -f2 "$work/with.txt" | sort -n | tail -1)
         pr=$(median <"$work/ratios.txt")
-        printf '| %s | %s | %s | %.2f | %.2f | %.3f | %.3f | %.0f | %.0f |\n' \
+        row=$(printf '| %s | %s | %s | %.2f | %.2f | %.3f | %.3f | %.0f | %.0f |' \
             "$(basename "$capture")" "$packets" "$mode" "$t0" "$t1" "$(echo "$t1 $t0" | awk '{ print $1 / $2 }')" "$pr" \
-            "$(echo "$m0" | awk '{ print $1 / 1024 }')" "$(echo "$m1" | awk '{ print $1 / 1024 }')"
+            "$(echo "$m0" | awk '{ print $1 / 1024 }')" "$(echo "$m1" | awk '{ print $1 / 1024 }')")
+        if [ ${#variants[@]} -eq 3 ]; then
+            row+=$(printf ' %.2f | %.3f | %.4f |' "$(cut -d' ' -f1 "$work/old.txt" | median)" \
+                "$(median <"$work/old_ratios.txt")" "$(median <"$work/over_old.txt")")
+        fi
+        echo "$row"
     done
 done
