@@ -293,7 +293,7 @@ impl Hf {
 
     /// Whether a filter, column or field output names one of the fields `fields` (in the order
     /// declared above).
-    pub(crate) fn any_referenced(fields: RangeInclusive<Hf>) -> bool {
+    pub(crate) fn any_referenced(fields: &RangeInclusive<Hf>) -> bool {
         HF_INFO[*fields.start() as usize..=*fields.end() as usize].iter().any(|info| referenced(info.load(Relaxed)))
     }
 

@@ -123,7 +123,7 @@ impl TreeView {
 
     /// Whether an item of any of `fields` added here would be kept (see [`wants`](Self::wants)).
     pub(crate) fn wants_any(&self, fields: &[RangeInclusive<Hf>]) -> bool {
-        !self.tree.is_null() && (self.shown() || fields.iter().any(|f| Hf::any_referenced(f.clone())))
+        !self.tree.is_null() && (self.shown() || fields.iter().any(Hf::any_referenced))
     }
 
     /// Whether an item of `hf` added here would be kept: the tree is shown, or a filter,
