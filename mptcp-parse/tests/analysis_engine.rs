@@ -521,3 +521,27 @@ fn frame_seen_again_is_not_analysed_again_and_finds_its_connection_by_stream() {
     assert_eq!(engine.connection_of_stream(8), None);
     assert_eq!(engine.subflow_count(), 1);
 }
+
+/// Streams numbered as Wireshark numbers them (0, 1, 2...) are found by their slot, numbers
+/// far beyond the slots by a table; a number filed in the table stays found once the slots
+/// have grown past it, and no stream gets a second subflow.
+#[test]
+fn subflows_are_found_by_stream_number_dense_or_not() {
+    let mut engine = Engine::new(Config::default());
+    let b = end(3, 80);
+    let mut frame = 0;
+    let mut feed = |engine: &mut Engine, stream: u32| {
+        frame += 1;
+        let a = end(1, 10_000 + (stream % 50_000) as u16);
+        let tcp = segment(a, b, ACK, 1000, 1, &[], b"x");
+        engine.process(&Packet { frame, time: i64::from(frame), src: a.ip, dst: b.ip, stream: Some(stream), tcp: &tcp });
+    };
+    // Far ahead first, then every number up to past the first one, then all of them again.
+    let ahead = [5_000, 1_000_000];
+    let order: Vec<u32> = ahead.into_iter().chain(0..6_000).chain(ahead).chain(0..6_000).collect();
+    for &stream in &order {
+        feed(&mut engine, stream);
+        assert!(engine.subflow_count() <= 6_001, "stream {stream}");
+    }
+    assert_eq!(engine.subflow_count(), 6_001);
+}

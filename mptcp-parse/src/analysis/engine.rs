@@ -286,6 +286,11 @@ const JOIN_LISTENER_NONCE: u16 = 128;
 
 /// No connection: `Subflow::connection`.
 const NO_CONNECTION: u32 = u32::MAX;
+/// No subflow: an empty slot of `Engine::stream_slots`.
+const NO_SUBFLOW: u32 = u32::MAX;
+/// How far beyond the stream slots a new stream number may be and still get a slot (those
+/// between are left empty); further numbers go to the table.
+const STREAM_SLOTS_AHEAD: usize = 1024;
 
 /// 112 bytes: addresses are numbers into the engine's address list, frames 4 bytes, flags bits.
 struct Subflow {
@@ -442,7 +447,10 @@ pub struct Engine {
     /// Token -> connection and host (`connection << 1 | host`).
     tokens: HashMap<u32, u32>,
     subflows: Vec<Subflow>,
-    /// Subflows given a stream number, by it.
+    /// Subflows given a stream number, by it. Wireshark numbers TCP streams 0, 1, 2... as it
+    /// meets them, so a slot per number finds a subflow with one load (`NO_SUBFLOW` where
+    /// none); a number far beyond the slots (a caller numbering otherwise) goes to `by_stream`.
+    stream_slots: Vec<u32>,
     by_stream: Index,
     /// Subflows given none, by their addresses and ports (the last one of each).
     by_tuple: Index,
@@ -648,6 +656,7 @@ impl Engine {
             connections: Vec::new(),
             tokens: HashMap::default(),
             subflows: Vec::new(),
+            stream_slots: Vec::new(),
             by_stream: Index::new(),
             by_tuple: Index::new(),
             addresses: Vec::new(),
@@ -689,7 +698,7 @@ impl Engine {
     /// to, as far as known now. With [`findings`](Self::findings), this is what a frame seen
     /// again needs: the engine keeps nothing per frame but its findings.
     pub fn connection_of_stream(&self, stream: u32) -> Option<u32> {
-        let s = self.subflow_of_stream(self.hasher.hash_one(stream), stream)?;
+        let s = self.subflow_of_stream(stream)?;
         self.subflows[s].connection().map(|c| c as u32)
     }
 
@@ -763,20 +772,47 @@ impl Engine {
         }
     }
 
-    /// The subflow given `stream`; `hash` is the stream's.
-    fn subflow_of_stream(&self, hash: u64, stream: u32) -> Option<SubflowId> {
+    /// The subflow given `stream`.
+    #[inline]
+    fn subflow_of_stream(&self, stream: u32) -> Option<SubflowId> {
+        match self.stream_slots.get(stream as usize) {
+            Some(&s) if s != NO_SUBFLOW => Some(s as SubflowId),
+            // A number filed before the slots reached it is still in `by_stream`.
+            _ if self.by_stream.is_empty() => None,
+            _ => self.subflow_of_sparse_stream(stream),
+        }
+    }
+
+    /// [`subflow_of_stream`](Self::subflow_of_stream) beyond the slots.
+    #[cold]
+    #[inline(never)]
+    fn subflow_of_sparse_stream(&self, stream: u32) -> Option<SubflowId> {
         let subflows = &self.subflows;
-        self.by_stream.find(hash, |&s| subflows[s as usize].stream == stream).map(|&s| s as SubflowId)
+        self.by_stream.find(self.hasher.hash_one(stream), |&s| subflows[s as usize].stream == stream).map(|&s| s as SubflowId)
+    }
+
+    /// Files subflow `id` under `stream`: in its slot when the number is not far beyond the
+    /// slots (at most twice as many slots as subflows, and some), else in `by_stream`.
+    fn file_stream(&mut self, stream: u32, id: SubflowId) {
+        let slot = stream as usize;
+        if slot < self.stream_slots.len() {
+            self.stream_slots[slot] = id as u32;
+        } else if slot < 2 * self.subflows.len() + STREAM_SLOTS_AHEAD {
+            if slot > self.stream_slots.len() {
+                self.stream_slots.resize(slot, NO_SUBFLOW);
+            }
+            push_grown(&mut self.stream_slots, id as u32);
+        } else {
+            let (hasher, subflows) = (&self.hasher, &self.subflows);
+            self.by_stream.insert_unique(hasher.hash_one(stream), id as u32, |&s| hasher.hash_one(subflows[s as usize].stream));
+        }
     }
 
     fn subflow_for(&mut self, packet: &Packet<'_>, seg: &TcpSegment<'_>, src: Endpoint, dst: Endpoint) -> SubflowId {
         let fresh_syn = seg.flags & 0x12 == 0x02;
         let (subflows, addresses) = (&self.subflows, &self.addresses);
         let (hash, found) = match packet.stream {
-            Some(stream) => {
-                let hash = self.hasher.hash_one(stream);
-                (hash, self.subflow_of_stream(hash, stream))
-            }
+            Some(stream) => (0, self.subflow_of_stream(stream)),
             None => {
                 let key = tuple_key(src, dst);
                 let hash = self.hasher.hash_one(key);
@@ -794,7 +830,8 @@ impl Engine {
         }
     }
 
-    /// A subflow first seen in `packet`; `hash` is that of its key in the table it goes in.
+    /// A subflow first seen in `packet`; `hash` is that of its addresses and ports when it has
+    /// no stream number.
     #[cold]
     #[inline(never)]
     fn new_subflow(&mut self, packet: &Packet<'_>, src: Endpoint, dst: Endpoint, hash: u64) -> SubflowId {
@@ -825,9 +862,7 @@ impl Engine {
         );
         let (hasher, subflows, addresses) = (&self.hasher, &self.subflows, &self.addresses);
         match packet.stream {
-            Some(_) => {
-                self.by_stream.insert_unique(hash, id as u32, |&s| hasher.hash_one(subflows[s as usize].stream));
-            }
+            Some(stream) => self.file_stream(stream, id),
             None => {
                 let rehash = |&s: &u32| hasher.hash_one(subflows[s as usize].tuple_key(addresses));
                 let key = tuple_key(src, dst);
