@@ -157,9 +157,14 @@ impl TreeView {
 
     /// Adds the protocol item over the whole option and makes its subtree the current tree.
     pub(crate) fn add_protocol(&mut self, proto: i32, ett: Ett) -> Item {
+        self.add_protocol_over(proto, -1, ett)
+    }
+
+    /// The protocol item over the first `length` bytes (-1: all), its subtree made current.
+    fn add_protocol_over(&mut self, proto: i32, length: c_int, ett: Ett) -> Item {
         let mut sub = ptr::null_mut();
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
-        let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, 0, -1, ett.id(), &mut sub) };
+        let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, 0, length, ett.id(), &mut sub) };
         // Asked of the tree the item went into: `sub` is null if the subtree failed.
         self.flags();
         self.tree = sub;
@@ -181,13 +186,7 @@ impl TreeView {
     /// Adds the protocol item over no bytes (for what is computed, not read) and makes its
     /// subtree the current tree.
     pub(crate) fn add_protocol_at(&mut self, proto: i32, ett: Ett) -> Item {
-        let mut sub = ptr::null_mut();
-        // SAFETY: pointers from Wireshark; the shim catches exceptions.
-        let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, 0, 0, ett.id(), &mut sub) };
-        // Asked of the tree the item went into: `sub` is null if the subtree failed.
-        self.flags();
-        self.tree = sub;
-        Item(item)
+        self.add_protocol_over(proto, 0, ett)
     }
 
     /// What Wireshark gives back for an item nobody needs (a tree not shown, and no filter,
