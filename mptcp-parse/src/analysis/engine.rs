@@ -811,30 +811,28 @@ impl Engine {
     fn subflow_for(&mut self, packet: &Packet<'_>, seg: &TcpSegment<'_>, src: Endpoint, dst: Endpoint) -> SubflowId {
         let fresh_syn = seg.flags & 0x12 == 0x02;
         let (subflows, addresses) = (&self.subflows, &self.addresses);
-        let (hash, found) = match packet.stream {
-            Some(stream) => (0, self.subflow_of_stream(stream)),
+        let found = match packet.stream {
+            Some(stream) => self.subflow_of_stream(stream),
             None => {
                 let key = tuple_key(src, dst);
-                let hash = self.hasher.hash_one(key);
-                let found = self.by_tuple.find(hash, |&s| subflows[s as usize].tuple_key(addresses) == key);
+                let found = self.by_tuple.find(self.hasher.hash_one(key), |&s| subflows[s as usize].tuple_key(addresses) == key);
                 // A new SYN on a closed subflow's ports starts a new subflow.
-                (hash, found.map(|&s| s as SubflowId).filter(|&s| {
+                found.map(|&s| s as SubflowId).filter(|&s| {
                     let sf = &subflows[s];
                     !(fresh_syn && !sf.closed_at.is_none() && sf.isn(0) != Some(seg.seq))
-                }))
+                })
             }
         };
         match found {
             Some(s) => s,
-            None => self.new_subflow(packet, src, dst, hash),
+            None => self.new_subflow(packet, src, dst),
         }
     }
 
-    /// A subflow first seen in `packet`; `hash` is that of its addresses and ports when it has
-    /// no stream number.
+    /// A subflow first seen in `packet`.
     #[cold]
     #[inline(never)]
-    fn new_subflow(&mut self, packet: &Packet<'_>, src: Endpoint, dst: Endpoint, hash: u64) -> SubflowId {
+    fn new_subflow(&mut self, packet: &Packet<'_>, src: Endpoint, dst: Endpoint) -> SubflowId {
         let id = self.subflows.len();
         let stream = packet.stream.unwrap_or(id as u32);
         let addresses = [self.address_number(src.0), self.address_number(dst.0)];
@@ -866,6 +864,7 @@ impl Engine {
             None => {
                 let rehash = |&s: &u32| hasher.hash_one(subflows[s as usize].tuple_key(addresses));
                 let key = tuple_key(src, dst);
+                let hash = hasher.hash_one(key);
                 let same = |&s: &u32| subflows[s as usize].tuple_key(addresses) == key;
                 // The new subflow replaces a closed one of the same ports.
                 match self.by_tuple.find_mut(hash, same) {
