@@ -472,7 +472,7 @@ fn usage_example(account: Option<&Account>) {
     println!(
         "\nThe plugin is ready for {who}. Try:\n    \
          tshark -r capture.pcap -2 -q -z expert,note          # every finding\n    \
-         tshark -r capture.pcap -Y mptcpx -O mptcpx             # every option, decoded\n    \
+         tshark -r capture.pcap -Y mptcpx -O tcp,mptcpx         # every option, decoded\n    \
          tshark -r capture.pcap -2 -Y 'mptcpx.fallback.options_missing || mptcpx.dss.checksum_bad'\n    \
          tshark -r capture.pcap -Y mptcpx.fault.cause -T fields -e frame.number -e mptcpx.fault.cause -e mptcpx.fault.stream\n\
          In Wireshark: filter `mptcpx`, Analyze > Expert Information; preferences under Protocols > MPTCPX.\n\
