@@ -1,16 +1,16 @@
 #!/usr/bin/env python3
 """The programs gen_bulk.sh runs inside its network namespaces (standard library only).
 
-    bulkapp.py server ADDR PORT
-        MPTCP listener on ADDR:PORT, one thread per connection, until killed. Each connection
+    bulkapp.py server ADDR PORT [--tcp]
+        MPTCP listener (plain TCP with --tcp) on ADDR:PORT, one thread per connection, until killed. Each connection
         starts with a 32-byte header naming its session:
             UP N          the client sends N bytes; the server answers "ok" once it has them all
             DOWN N        the server sends N bytes
             RR K Q R      K rounds: the client sends a Q-byte request, the server an R-byte reply
         then the client shuts its side down (DATA_FIN), the server reads to the end and closes
         its side: every connection ends with DATA_FINs and FINs both ways.
-    bulkapp.py client ADDR PORT --workers W --stop-file F [--seed S]
-        W workers, each opening MPTCP connections one after the other, each a session drawn at
+    bulkapp.py client ADDR PORT --workers W --stop-file F [--seed S] [--tcp]
+        W workers, each opening MPTCP connections (plain TCP with --tcp) one after the other, each a session drawn at
         random (a third uploads, a third downloads of 0.5-4 MB, a third 100-400 request/response
         rounds), until the file F exists; the sessions under way then finish cleanly. Prints
         the number of connections and bytes at the end.
@@ -101,8 +101,12 @@ def serve(c):
         c.close()
 
 
+def protocol(args):
+    return socket.IPPROTO_TCP if args.tcp else IPPROTO_MPTCP
+
+
 def server(args):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, protocol(args))
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((args.addr, args.port))
     ls.listen(128)
@@ -128,7 +132,7 @@ class Stats:
 def session(args, rng, stats):
     buf = bytearray(256 * 1024)
     pick = rng.random()
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, protocol(args))
     s.settimeout(TIMEOUT)
     try:
         s.connect((args.addr, args.port))
@@ -217,12 +221,14 @@ def main():
     p = sub.add_parser("server")
     p.add_argument("addr")
     p.add_argument("port", type=int)
+    p.add_argument("--tcp", action="store_true", help="plain TCP instead of MPTCP")
     p = sub.add_parser("client")
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--workers", type=int, default=6)
     p.add_argument("--stop-file", required=True)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--tcp", action="store_true", help="plain TCP instead of MPTCP")
     p = sub.add_parser("no-offload")
     p.add_argument("ifaces", nargs="+")
     args = ap.parse_args()

@@ -5,7 +5,8 @@
 #     tests/perf/gen_bulk.sh [PACKETS] [OUT]
 # PACKETS: the capture holds at least this many packets (default 600000); OUT: the pcap file
 # (default target/perf/bulk.pcap in the repository). Environment: MTU (default 1000) of every
-# link, WORKERS (default 6) connections at a time, SEED (default 1) of the session mix.
+# link, WORKERS (default 6) connections at a time, SEED (default 1) of the session mix, PLAIN=1
+# for the same sessions over plain TCP (what the plugin costs on a capture without MPTCP).
 #
 # Topology, three namespaces (deleted on exit, also on error or Ctrl-C):
 #     mpbk-cli  c0 10.0.1.1/24  ---  r0 10.0.1.254  mpbk-rtr  r1 10.0.2.254  ---  s0 10.0.2.1/24  mpbk-srv
@@ -34,6 +35,8 @@ MTU=${MTU:-1000}
 WORKERS=${WORKERS:-6}
 SEED=${SEED:-1}
 APP="python3 $HERE/bulkapp.py"
+TCP_ONLY=()
+[ "${PLAIN:-0}" = 0 ] || TCP_ONLY=(--tcp)
 C=mpbk-cli
 R=mpbk-rtr
 S=mpbk-srv
@@ -133,11 +136,12 @@ link_packets() {
 run_phase() {
     local n=$1 csum=$2 until=$3 client count last=0 stalled=0 label=off
     [ "$csum" = 0 ] || label=on
+    [ ${#TCP_ONLY[@]} = 0 ] || label="off: plain TCP"
     in_ns $C sysctl -qw net.mptcp.checksum_enabled="$csum"
     in_ns $S sysctl -qw net.mptcp.checksum_enabled="$csum"
     rm -f "$TMP/stop"
     ip netns exec $C $APP client 10.0.2.1 $PORT --workers "$WORKERS" --stop-file "$TMP/stop" \
-        --seed $((SEED * 10 + n)) >"$TMP/client$n.log" 2>&1 &
+        --seed $((SEED * 10 + n)) "${TCP_ONLY[@]}" >"$TMP/client$n.log" 2>&1 &
     client=$!
     PIDS+=($client)
     while :; do
@@ -166,7 +170,7 @@ TMP=$(mktemp -d)
 mkdir -p "$(dirname "$OUT")"
 rm -f "$OUT"
 setup
-ip netns exec $S $APP server 0.0.0.0 $PORT >"$TMP/server.log" 2>&1 &
+ip netns exec $S $APP server 0.0.0.0 $PORT "${TCP_ONLY[@]}" >"$TMP/server.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do
     in_ns $S ss -Hltn "sport = :$PORT" | grep -q . && break
