@@ -2,18 +2,18 @@
 """The programs gen_bulk.sh runs inside its network namespaces (standard library only).
 
     bulkapp.py server ADDR PORT [--tcp]
-        MPTCP listener (plain TCP with --tcp) on ADDR:PORT, one thread per connection, until killed. Each connection
-        starts with a 32-byte header naming its session:
+        MPTCP listener (plain TCP with --tcp) on ADDR:PORT, one thread per connection, until
+        killed. Each connection starts with a 32-byte header naming its session:
             UP N          the client sends N bytes; the server answers "ok" once it has them all
             DOWN N        the server sends N bytes
             RR K Q R      K rounds: the client sends a Q-byte request, the server an R-byte reply
         then the client shuts its side down (DATA_FIN), the server reads to the end and closes
         its side: every connection ends with DATA_FINs and FINs both ways.
     bulkapp.py client ADDR PORT --workers W --stop-file F [--seed S] [--tcp]
-        W workers, each opening MPTCP connections (plain TCP with --tcp) one after the other, each a session drawn at
-        random (a third uploads, a third downloads of 0.5-4 MB, a third 100-400 request/response
-        rounds), until the file F exists; the sessions under way then finish cleanly. Prints
-        the number of connections and bytes at the end.
+        W workers, each opening MPTCP connections (plain TCP with --tcp) one after the other,
+        each a session drawn at random (a third uploads, a third downloads of 0.5-4 MB, a third
+        100-400 request/response rounds), until the file F exists; the sessions under way then
+        finish cleanly. Prints the number of connections and bytes at the end.
     bulkapp.py no-offload IFACE...
         Turns off transmit checksumming, TSO, GSO and GRO on each IFACE (what
         `ethtool -K IFACE tx off tso off gso off gro off` does) and checks that they are off, so
