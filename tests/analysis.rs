@@ -454,7 +454,30 @@ fn ip_in_ip_segments_are_analysed_once() {
     assert_same_items("encap_ipip.pcap", "encap_plain.pcap", true);
 }
 
-/// An environment like [`env()`] whose HOME has no plugin: plain Wireshark.
+#[test]
+fn segments_without_options_follow_their_stream_when_ports_are_reused() {
+    // port_reuse.pcap: one address and port pair used by a plain TCP connection (1-9),
+    // encap_plain's MPTCP connection (10-21) and another plain one (22-30), each from a SYN of
+    // a new sequence number: TCP gives them streams 0, 1, 2. The MPTCP connection's segments
+    // without options (pure ACKs 14 and 18, data 16 and 17, the RST 21) are found by their
+    // pair; the pair's stream changes at each SYN.
+    let mptcp: Vec<u32> = (10..=21).collect();
+    assert_eq!(own_frames("port_reuse.pcap", false, "tcp.stream == 1"), mptcp);
+    for two_pass in [false, true] {
+        assert_eq!(own_frames("port_reuse.pcap", two_pass, "mptcpx.connection == 0"), mptcp, "two passes: {two_pass}");
+        assert_eq!(own_frames("port_reuse.pcap", two_pass, "mptcpx.connection"), mptcp, "two passes: {two_pass}");
+        // The checksum of the mapping on 15 covers 16 and 17.
+        assert_eq!(own_frames("port_reuse.pcap", two_pass, "mptcpx.dss.checksum_valid == 1"), [13, 17], "two passes: {two_pass}");
+        assert_eq!(
+            own_frames("port_reuse.pcap", two_pass, "mptcpx.dss.checksum_bad || mptcpx.fallback.options_missing || mptcpx.plugin_error"),
+            [] as [u32; 0],
+            "two passes: {two_pass}"
+        );
+    }
+    assert_eq!(own_matching("port_reuse.pcap", "mptcpx.fastclose.answered_in == 21"), [20]);
+}
+
+/// An environment like [`env()`] whose HOME has no plugin: plain Wireshark./// An environment like [`env()`] whose HOME has no plugin: plain Wireshark.
 fn env_without_plugin() -> &'static common::Env {
     static BARE: std::sync::OnceLock<common::Env> = std::sync::OnceLock::new();
     BARE.get_or_init(|| {

@@ -22,6 +22,10 @@ NAME is one of:
                        address unreachable quoting the ACK + MP_FASTCLOSE, port unreachable
                        quoting the RST)
     icmp6_quoted_echo  icmp6_quoted with echo requests in place of the errors
+    port_reuse         one address and port pair used three times: a plain TCP connection
+                       (9 frames), encap_plain's MPTCP connection (12), another plain TCP
+                       connection (9), each starting with a SYN of a new sequence number, so
+                       that TCP gives each a stream of its own
 
 Every field is fixed, so the output is the same at each run. The files go beside this script
 (OUT=dir to write elsewhere).
@@ -170,6 +174,21 @@ def connection(addrs, quotes):
     return out
 
 
+def plain_connection(addrs, isn_a, isn_b, t0):
+    """A plain TCP connection on encap_plain's address and port pair: handshake, 200 bytes
+    each way, FINs; 9 (time, end, IP packet)."""
+    s = Subflow(addrs["a"], 40400, addrs["b"], 5000, isn_a, isn_b)
+    steps = [(0, P.SYN, b""), (1, P.SYN | P.ACK, b""), (0, P.ACK, b""),
+             (0, P.ACK | P.PSH, payload(200, "plain ask")), (1, P.ACK | P.PSH, payload(200, "plain answer")),
+             (0, P.ACK, b""), (0, P.FIN | P.ACK, b""), (1, P.FIN | P.ACK, b""), (0, P.ACK, b"")]
+    return [(t0 + 0.001 * i, end, s.packet(end, flags, b"", data)) for i, (end, flags, data) in enumerate(steps)]
+
+
+def port_reuse():
+    return (plain_connection(V4, 0x11110000, 0x22220000, T0 - 1.0) + connection(V4, no_quotes)
+            + plain_connection(V4, 0x33330000, 0x44440000, T0 + 1.0))
+
+
 def no_quotes(point, s):
     return []
 
@@ -268,6 +287,7 @@ CAPTURES = {
     "icmp_quoted_echo": lambda: write("icmp_quoted_echo", connection(V4, v4_quotes(True)), plain),
     "icmp6_quoted": lambda: write("icmp6_quoted", connection(V6, v6_quotes(False)), plain),
     "icmp6_quoted_echo": lambda: write("icmp6_quoted_echo", connection(V6, v6_quotes(True)), plain),
+    "port_reuse": lambda: write("port_reuse", port_reuse(), plain),
 }
 
 
