@@ -120,8 +120,16 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, options: &[Mpt
             engine.finish();
             let findings = engine.findings(frame);
             // Its connection is looked up only where it would be shown.
-            let connection =
-                if worth_showing(view, &findings, true) { stream.and_then(|s| engine.connection_of_stream(s)) } else { None };
+            let connection = if worth_showing(view, &findings, true) {
+                let stream = match segment.stream {
+                    // SAFETY: `pinfo` is Wireshark's, for the segment being dissected.
+                    ffi::MPTCPX_STREAM_ASK => u32::try_from(unsafe { ffi::mptcpx_shim_stream_of_conversation(view.pinfo()) }).ok(),
+                    _ => stream,
+                };
+                stream.and_then(|s| engine.connection_of_stream(s))
+            } else {
+                None
+            };
             show(view, frame, FrameReport { connection, findings })
         });
     }

@@ -327,7 +327,7 @@ static int analysis_off(void)
 /*
  * The tcp.stream of the segment, from TCP's conversation data: the TCP dissector has just
  * found or created the conversation for this frame (a reused port pair gives a conversation
- * per connection, by frame number). -1 when not TCP.
+ * per connection, by frame number). -1 when not TCP. About a thousand instructions.
  */
 static G_GNUC_NO_INLINE int stream_of_conversation(packet_info *pinfo)
 {
@@ -343,12 +343,8 @@ static G_GNUC_NO_INLINE int stream_of_conversation(packet_info *pinfo)
     return tcpd != NULL ? (int)tcpd->stream : -1;
 }
 
-/* The segment's tcp.stream: from the TCP header TCP passed with its options, else from the
- * conversation. */
-static int stream_of_segment(packet_info *pinfo, const mptcpx_segment *seg)
+int mptcpx_shim_stream_of_conversation(packet_info *pinfo)
 {
-    if (G_LIKELY(seg->option_count > 0 && seg->options[0].tcpheader != NULL))
-        return (int)((const struct tcpheader *)seg->options[0].tcpheader)->th_stream;
     return stream_of_conversation(pinfo);
 }
 
@@ -364,6 +360,125 @@ static int ip_bytes_of(const address *a, uint8_t *out)
         return 16;
     }
     return 0;
+}
+
+/*
+ * The tcp.stream of the address and port pairs seen lately, for the first pass over segments
+ * without an MPTCP option: only the option dissector is handed TCP's header, with its stream,
+ * and finding TCP's conversation again costs as much as all the rest of the plugin (on a
+ * capture without MPTCP, every segment). TCP gives a pair a new stream only at a SYN (a port
+ * reused: a SYN, or a SYN/ACK, with another sequence number), so every SYN files the stream
+ * it has, and both directions of a pair share one entry. Frames seen again come in any order
+ * and are not looked up here.
+ */
+#define MPTCPX_STREAM_SLOTS 256 /* a power of two */
+
+/* One end of a pair: its address (IPv4 in the first 4 bytes, zeros after), port and family. */
+typedef struct {
+    uint64_t addr[2];
+    uint32_t port_family; /* port << 8 | 4 or 16; 0 in an empty slot */
+} pair_end;
+
+typedef struct {
+    pair_end a, b; /* the pair's ends, in the order they were filed */
+    int stream;
+} stream_slot;
+
+static stream_slot stream_slots[MPTCPX_STREAM_SLOTS];
+
+static int end_of(const address *addr, uint32_t port, pair_end *end)
+{
+    end->addr[0] = end->addr[1] = 0;
+    if (addr->type == AT_IPv4 && addr->len == 4) {
+        memcpy(end->addr, addr->data, 4);
+        end->port_family = port << 8 | 4;
+        return 1;
+    }
+    if (addr->type == AT_IPv6 && addr->len == 16) {
+        memcpy(end->addr, addr->data, 16);
+        end->port_family = port << 8 | 16;
+        return 1;
+    }
+    return 0;
+}
+
+static int same_end(const pair_end *x, const pair_end *y)
+{
+    return x->addr[0] == y->addr[0] && x->addr[1] == y->addr[1] &&
+           x->port_family == y->port_family;
+}
+
+static uint32_t end_hash(const pair_end *end)
+{
+    uint64_t v = end->addr[0] ^ end->addr[1] ^ end->port_family;
+
+    return (uint32_t)(((v ^ (v >> 29)) * 0x9e3779b97f4a7c15ull) >> 32);
+}
+
+/* The segment's two ends, and the slot of their pair (the same both ways); NULL when not
+ * TCP over IP. */
+static stream_slot *stream_slot_of(packet_info *pinfo, pair_end *src, pair_end *dst)
+{
+    if (pinfo->ptype != PT_TCP || !end_of(&pinfo->src, pinfo->srcport, src) ||
+        !end_of(&pinfo->dst, pinfo->destport, dst))
+        return NULL;
+    return &stream_slots[((end_hash(src) + end_hash(dst)) * 0x85ebca77u >> 24) &
+                         (MPTCPX_STREAM_SLOTS - 1)];
+}
+
+static void fill_slot(stream_slot *slot, const pair_end *src, const pair_end *dst, int stream)
+{
+    slot->a = *src;
+    slot->b = *dst;
+    slot->stream = stream;
+}
+
+/* Files `stream` as the segment's pair's. */
+static void file_stream(packet_info *pinfo, int stream)
+{
+    pair_end src, dst;
+    stream_slot *slot = stream_slot_of(pinfo, &src, &dst);
+
+    if (slot != NULL)
+        fill_slot(slot, &src, &dst, stream);
+}
+
+/* The stream of a first-pass segment without an MPTCP option (`syn`: its SYN flag). */
+static int stream_of_pair(packet_info *pinfo, int syn)
+{
+    pair_end src, dst;
+    stream_slot *slot = stream_slot_of(pinfo, &src, &dst);
+    int stream;
+
+    if (slot != NULL && !syn &&
+        ((same_end(&slot->a, &src) && same_end(&slot->b, &dst)) ||
+         (same_end(&slot->a, &dst) && same_end(&slot->b, &src))))
+        return slot->stream;
+    stream = stream_of_conversation(pinfo);
+    if (slot != NULL && stream >= 0)
+        fill_slot(slot, &src, &dst, stream);
+    return stream;
+}
+
+/*
+ * The segment's tcp.stream: from the TCP header TCP passed with its options, else from the
+ * slots above (first pass) or the conversation. A frame seen again gets MPTCPX_STREAM_ASK
+ * instead: its stream is asked for only where its report is shown.
+ */
+static int stream_of_segment(packet_info *pinfo, const mptcpx_segment *seg)
+{
+    int syn = hot.segment_captured > 13 && (hot.segment_bytes[13] & 0x02) != 0;
+
+    if (G_LIKELY(seg->option_count > 0 && seg->options[0].tcpheader != NULL)) {
+        int stream = (int)((const struct tcpheader *)seg->options[0].tcpheader)->th_stream;
+        /* A SYN may start a new stream on the pair: the slot must not keep the old one. */
+        if (G_UNLIKELY(syn && !seg->visited))
+            file_stream(pinfo, stream);
+        return stream;
+    }
+    if (seg->visited)
+        return MPTCPX_STREAM_ASK;
+    return stream_of_pair(pinfo, syn);
 }
 
 /* Hands the segment TCP has just dissected, and the MPTCP options kept on the way, over. */
@@ -472,11 +587,13 @@ static int wrap_tcp(void)
     return 0;
 }
 
-/* A new file: nothing kept from the last one (an exception may have left options kept). */
+/* A new file: nothing kept from the last one (an exception may have left options kept), no
+ * stream of its address pairs. */
 static void forget_kept_options(void)
 {
     hot.tcp_depth = 0;
     hot.option_count = 0;
+    memset(stream_slots, 0, sizeof stream_slots);
 }
 
 int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,

@@ -64,7 +64,9 @@ typedef struct mptcpx_segment {
     uint32_t frame;          /* frame number */
     int visited;             /* dissected before (second pass, a GUI click): only the frame's
                                 report is wanted, and the fields below `stream` are unset */
-    int stream;              /* tcp.stream, -1 when unknown */
+    int stream;              /* tcp.stream, -1 when unknown; MPTCPX_STREAM_ASK in a frame
+                                seen before whose stream would cost a look-up: then
+                                mptcpx_shim_stream_of_conversation gives it */
     int family;              /* 4 (IPv4) or 16 (IPv6): the length of src and dst; 0 when the
                                 network layer is not IP */
     int64_t time_ns;         /* capture time, nanoseconds since the epoch */
@@ -74,6 +76,9 @@ typedef struct mptcpx_segment {
     uint8_t src[16];
     uint8_t dst[16];
 } mptcpx_segment;
+
+/* mptcpx_segment.stream of a frame seen before: ask for it where it is needed. */
+#define MPTCPX_STREAM_ASK (-2)
 
 /*
  * Called after the TCP dissector for every segment described above; `tvb` is TCP's, from
@@ -123,6 +128,9 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb segment_cb,
                                   mptcpx_void_cb init_cb, mptcpx_void_cb cleanup_cb);
 
 /* ---- Per packet: all exception-safe ----------------------------------------------- */
+
+/* The tcp.stream of the segment being dissected, from TCP's conversation; -1 when unknown. */
+int mptcpx_shim_stream_of_conversation(packet_info *pinfo);
 
 /* The length the packet had on the wire, captured or not (the option's length byte's). */
 int mptcpx_shim_tvb_reported_length(tvbuff_t *tvb);

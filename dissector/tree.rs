@@ -178,6 +178,11 @@ impl TreeView {
         unsafe { ffi::mptcpx_shim_frame_number(self.pinfo) }
     }
 
+    /// The packet being dissected.
+    pub(crate) fn pinfo(&self) -> *mut ffi::packet_info {
+        self.pinfo
+    }
+
     /// Another view of the same place.
     pub(crate) fn clone_view(&self) -> TreeView {
         TreeView { tvb: self.tvb, pinfo: self.pinfo, tree: self.tree, flags: self.flags.clone() }
