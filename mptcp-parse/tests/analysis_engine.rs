@@ -545,3 +545,30 @@ fn subflows_are_found_by_stream_number_dense_or_not() {
     }
     assert_eq!(engine.subflow_count(), 6_001);
 }
+
+/// A plain TCP connection (no MPTCP option on any segment) still closes with its FINs: a
+/// caller that gives no stream numbers (the engine then tells subflows apart by addresses and
+/// ports) sees a new SYN on the same ports after them start a subflow of its own.
+#[test]
+fn a_plain_connection_closed_by_fins_leaves_its_ports_to_the_next() {
+    const FIN: u8 = 0x01;
+    let mut engine = Engine::new(Config::default());
+    let (a, b) = (end(1, 40_000), end(2, 80));
+    let mut frame = 0;
+    let mut feed = |engine: &mut Engine, from_a: bool, flags: u8, seq: u32| {
+        frame += 1;
+        let (src, dst) = if from_a { (a, b) } else { (b, a) };
+        let tcp = segment(src, dst, flags, seq, 1, &[], b"");
+        engine.process(&Packet { frame, time: i64::from(frame), src: src.ip, dst: dst.ip, stream: None, tcp: &tcp });
+    };
+    feed(&mut engine, true, SYN, 1000);
+    feed(&mut engine, false, SYN_ACK, 5000);
+    feed(&mut engine, true, ACK, 1001);
+    feed(&mut engine, true, FIN | ACK, 1001);
+    feed(&mut engine, false, FIN | ACK, 5001);
+    feed(&mut engine, true, ACK, 1002);
+    assert_eq!(engine.subflow_count(), 1);
+    // The same ports again, from a new initial sequence number.
+    feed(&mut engine, true, SYN, 9000);
+    assert_eq!(engine.subflow_count(), 2);
+}
