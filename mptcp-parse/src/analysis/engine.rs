@@ -958,9 +958,20 @@ impl Engine {
                 &decoded[..]
             }
         };
+        let end = usize::from(!self.subflows[s].is_end(&self.addresses, 0, src));
+        let sf = &self.subflows[s];
+        if options.is_empty() && !segment.syn && !segment.rst && sf.kind == Kind::Unknown && sf.connection().is_none() {
+            // Plain TCP: a segment without MPTCP options, on a subflow that never had one,
+            // that neither opens nor resets it, tells nothing (on every segment of a capture
+            // without MPTCP). Only its FIN counts.
+            self.subflows[s].last_frame = packet.frame;
+            if seg.flags & 0x01 != 0 {
+                self.on_fin(s, end, packet.frame);
+            }
+            return Some((s, false));
+        }
         let mut cur = Current { frame: packet.frame, time: packet.time, findings: Vec::new() };
 
-        let end = usize::from(!self.subflows[s].is_end(&self.addresses, 0, src));
         let isn_before = {
             let sf = &mut self.subflows[s];
             sf.last_frame = packet.frame;
@@ -992,17 +1003,22 @@ impl Engine {
         }
         self.on_payload(s, end, &seg, options, &mut cur);
         if seg.flags & 0x01 != 0 {
-            let sf = &mut self.subflows[s];
-            sf.dir_set(end, DIR_FIN);
-            if sf.dir_has(0, DIR_FIN) && sf.dir_has(1, DIR_FIN) && sf.closed_at.is_none() {
-                sf.closed_at.set(packet.frame);
-            }
+            self.on_fin(s, end, packet.frame);
         }
         let any_finding = !cur.findings.is_empty();
         if any_finding {
             self.record(packet.frame, cur.findings);
         }
         Some((s, any_finding))
+    }
+
+    /// A FIN from `end`: the subflow is closed once both ends sent one.
+    fn on_fin(&mut self, s: SubflowId, end: usize, frame: Frame) {
+        let sf = &mut self.subflows[s];
+        sf.dir_set(end, DIR_FIN);
+        if sf.dir_has(0, DIR_FIN) && sf.dir_has(1, DIR_FIN) && sf.closed_at.is_none() {
+            sf.closed_at.set(frame);
+        }
     }
 
     /// Keeps a frame's findings until the file is closed.
