@@ -12,7 +12,9 @@
 //! own handle in `ip.proto` in TCP's place: it calls the TCP dissector, then hands the segment
 //! (TCP's own tvb, from the header on, without link-layer padding) to [`on_segment`], whether
 //! or not a tree is being built. Its tcp.stream comes from the TCP header handed to the option
-//! dissector of the same segment, or from TCP's conversation data.
+//! dissector of the same segment; a segment without MPTCP options gets it from the shim's
+//! table of recent address and port pairs, or from TCP's conversation data (on a miss, a SYN,
+//! or in a frame seen again, only where its report is shown).
 //!
 //! The segment's MPTCP options come with it: the option dissector kept them (their tvb, their
 //! place in TCP's tree) while TCP ran. Each is decoded once, shown (`dissect::show_kept`), and
