@@ -477,7 +477,7 @@ fn segments_without_options_follow_their_stream_when_ports_are_reused() {
     assert_eq!(own_matching("port_reuse.pcap", "mptcpx.fastclose.answered_in == 21"), [20]);
 }
 
-/// An environment like [`env()`] whose HOME has no plugin: plain Wireshark./// An environment like [`env()`] whose HOME has no plugin: plain Wireshark.
+/// An environment like [`env()`] whose HOME has no plugin: plain Wireshark.
 fn env_without_plugin() -> &'static common::Env {
     static BARE: std::sync::OnceLock<common::Env> = std::sync::OnceLock::new();
     BARE.get_or_init(|| {
