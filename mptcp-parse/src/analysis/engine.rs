@@ -410,6 +410,11 @@ impl Subflow {
         })
     }
 
+    /// Plain TCP so far: no MPTCP option, handshake or connection on it.
+    fn is_plain(&self) -> bool {
+        self.kind == Kind::Unknown && self.connection().is_none()
+    }
+
     fn established_mptcp(&self) -> bool {
         match self.kind {
             Kind::Initial => self.has(CAPABLE_SYN_ACK),
@@ -694,6 +699,15 @@ impl Engine {
         Cow::Owned(all)
     }
 
+    /// Whether the subflow given as `stream` in [`Packet`] is plain TCP so far: no MPTCP
+    /// option, handshake or connection on it. Its segments without MPTCP options that neither
+    /// open nor reset it (no SYN, no RST) change nothing the engine reports, so a caller that
+    /// gives stream numbers may leave them out until the stream has a segment with an MPTCP
+    /// option (on a capture without MPTCP, that is every segment but the handshakes).
+    pub fn is_plain_tcp(&self, stream: u32) -> bool {
+        self.subflow_of_stream(stream).is_some_and(|s| self.subflows[s].is_plain())
+    }
+
     /// Index of the MPTCP connection that the subflow given as `stream` in [`Packet`] belongs
     /// to, as far as known now. With [`findings`](Self::findings), this is what a frame seen
     /// again needs: the engine keeps nothing per frame but its findings.
@@ -959,8 +973,7 @@ impl Engine {
             }
         };
         let end = usize::from(!self.subflows[s].is_end(&self.addresses, 0, src));
-        let sf = &self.subflows[s];
-        if options.is_empty() && !segment.syn && !segment.rst && sf.kind == Kind::Unknown && sf.connection().is_none() {
+        if options.is_empty() && !segment.syn && !segment.rst && self.subflows[s].is_plain() {
             // Plain TCP: a segment without MPTCP options, on a subflow that never had one,
             // that neither opens nor resets it, tells nothing (on every segment of a capture
             // without MPTCP). Only its FIN counts.
