@@ -477,6 +477,21 @@ fn segments_without_options_follow_their_stream_when_ports_are_reused() {
     assert_eq!(own_matching("port_reuse.pcap", "mptcpx.fastclose.answered_in == 21"), [20]);
 }
 
+#[test]
+fn a_stream_plain_so_far_is_followed_again_once_it_has_an_mptcp_option() {
+    // plain_then_dss.pcap: a handshake without MPTCP options (1-3), a pure ACK (4), data with a
+    // DSS mapping of 100 bytes (5), 100 more bytes that no mapping covers (6). Until 5 the
+    // stream is plain TCP, and its segments without options tell the analysis nothing; from 5
+    // on it is an MPTCP subflow, and 6 is data whose DSS is missing.
+    for two_pass in [false, true] {
+        assert_eq!(own_frames("plain_then_dss.pcap", two_pass, "mptcpx.fallback.options_missing"), [6], "two passes: {two_pass}");
+    }
+    // The connection as known when the frame was first seen; in a second pass, as known at
+    // the end of the capture.
+    assert_eq!(own_frames("plain_then_dss.pcap", false, "mptcpx.connection == 0"), [5, 6]);
+    assert_eq!(own_frames("plain_then_dss.pcap", true, "mptcpx.connection == 0"), [1, 2, 3, 4, 5, 6]);
+}
+
 /// An environment like [`env()`] whose HOME has no plugin: plain Wireshark.
 fn env_without_plugin() -> &'static common::Env {
     static BARE: std::sync::OnceLock<common::Env> = std::sync::OnceLock::new();

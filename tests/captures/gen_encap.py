@@ -26,6 +26,9 @@ NAME is one of:
                        (9 frames), encap_plain's MPTCP connection (12), another plain TCP
                        connection (9), each starting with a SYN of a new sequence number, so
                        that TCP gives each a stream of its own
+    plain_then_dss     a connection whose handshake carries no MPTCP option (stripped), then
+                       pure ACKs without options, data with a DSS mapping, and data past the
+                       mapping without one (6 frames)
 
 Every field is fixed, so the output is the same at each run. The files go beside this script
 (OUT=dir to write elsewhere).
@@ -189,6 +192,21 @@ def port_reuse():
             + plain_connection(V4, 0x33330000, 0x44440000, T0 + 1.0))
 
 
+def plain_then_dss():
+    """Plain TCP as far as the handshake shows, then a DSS mapping of 100 bytes (5) and 100
+    bytes that no mapping covers (6)."""
+    s = Subflow(V4["a"], 40500, V4["b"], 5000, 0x55550000, 0x66660000)
+    data = payload(200, "after the handshake")
+    steps = [(P.SYN, b"", b""), (P.SYN | P.ACK, b"", b""), (P.ACK, b"", b""), (P.ACK, b"", b""),
+             (P.ACK | P.PSH, P.dss(data_ack=1, dsn=0x1000, ssn=1, data_len=100), data[:100]),
+             (P.ACK | P.PSH, b"", data[100:])]
+    out = []
+    for i, (flags, options, body) in enumerate(steps):
+        end = 1 if flags == P.SYN | P.ACK else 0  # B only answers the SYN
+        out.append((T0 + 0.001 * i, end, s.packet(end, flags, options, body)))
+    return out
+
+
 def no_quotes(point, s):
     return []
 
@@ -288,6 +306,7 @@ CAPTURES = {
     "icmp6_quoted": lambda: write("icmp6_quoted", connection(V6, v6_quotes(False)), plain),
     "icmp6_quoted_echo": lambda: write("icmp6_quoted_echo", connection(V6, v6_quotes(True)), plain),
     "port_reuse": lambda: write("port_reuse", port_reuse(), plain),
+    "plain_then_dss": lambda: write("plain_then_dss", plain_then_dss(), plain),
 }
 
 
