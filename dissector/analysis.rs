@@ -28,6 +28,7 @@
 //! once with what only the end of the capture tells (`Engine::finish`), and its connection is
 //! found from its tcp.stream. The engine keeps nothing per frame but findings.
 
+use std::ffi::c_int;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
@@ -71,7 +72,9 @@ pub(crate) extern "C" fn on_cleanup() {
 }
 
 /// Called by the shim after the TCP dissector, for every TCP segment: shows its MPTCP options,
-/// then analyses it.
+/// then analyses it. Returns 1 when the segment, first seen and without MPTCP options, is on a
+/// stream of plain TCP so far ([`Engine::is_plain_tcp`]): the shim may then leave out the
+/// stream's next segments without MPTCP options, SYN or RST.
 ///
 /// # Safety
 /// Called by the shim with pointers Wireshark gave it and `segment` filled as shim.h says: its
@@ -82,9 +85,9 @@ pub(crate) unsafe extern "C" fn on_segment(
     segment: *const ffi::mptcpx_segment,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
-) {
+) -> c_int {
     // SAFETY: the shim's promise above.
-    let Some(segment) = (unsafe { segment.as_ref() }) else { return };
+    let Some(segment) = (unsafe { segment.as_ref() }) else { return 0 };
     let kept = match usize::try_from(segment.option_count) {
         // SAFETY: as above.
         Ok(n) if n > 0 && !segment.options.is_null() => unsafe { std::slice::from_raw_parts(segment.options, n) },
@@ -99,7 +102,7 @@ pub(crate) unsafe extern "C" fn on_segment(
         }
     }
     if segment.analyse == 0 {
-        return;
+        return 0;
     }
     // SAFETY: pointers from Wireshark, valid during this call.
     let view = unsafe { TreeView::with_flags(tvb, pinfo, tree, segment.tree_flags) };
@@ -107,18 +110,25 @@ pub(crate) unsafe extern "C" fn on_segment(
         // SAFETY: the shim's promise above.
         unsafe { analyse(&view, segment, &options) }
     }));
-    if let Err(panic) = done {
-        report_panic(&mut view.clone_view(), false, Ett::Analysis, "MPTCPX analysis internal error", panic);
+    match done {
+        Ok(plain) => c_int::from(plain),
+        Err(panic) => {
+            report_panic(&mut view.clone_view(), false, Ett::Analysis, "MPTCPX analysis internal error", panic);
+            0
+        }
     }
 }
 
+/// Returns whether the segment, first seen and without MPTCP options, is on a stream of plain
+/// TCP so far.
+///
 /// # Safety
 /// `segment` as [`on_segment`]'s.
-unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, options: &[MptcpOption<'_>]) {
+unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, options: &[MptcpOption<'_>]) -> bool {
     let frame = segment.frame;
     let stream = u32::try_from(segment.stream).ok();
     if segment.visited != 0 {
-        return with_engine(|engine| {
+        with_engine(|engine| {
             engine.finish();
             let findings = engine.findings(frame);
             // Its connection is looked up only where it would be shown.
@@ -134,11 +144,12 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, options: &[Mpt
             };
             show(view, frame, FrameReport { connection, findings })
         });
+        return false;
     }
     let tcp = match usize::try_from(segment.captured) {
         // SAFETY: the shim's promise above.
         Ok(len) if !segment.bytes.is_null() => unsafe { std::slice::from_raw_parts(segment.bytes, len) },
-        _ => return,
+        _ => return false,
     };
     let (src, dst) = match segment.family {
         4 => {
@@ -146,12 +157,13 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, options: &[Mpt
             (IpAddr::V4(Ipv4Addr::new(s[0], s[1], s[2], s[3])), IpAddr::V4(Ipv4Addr::new(d[0], d[1], d[2], d[3])))
         }
         16 => (IpAddr::V6(Ipv6Addr::from(segment.src)), IpAddr::V6(Ipv6Addr::from(segment.dst))),
-        _ => return,
+        _ => return false,
     };
     let packet = Packet { frame, time: segment.time_ns, src, dst, stream, tcp };
     with_engine(|engine| {
         let report = engine.process_decoded(&packet, options);
-        show(view, frame, report)
+        show(view, frame, report);
+        options.is_empty() && stream.is_some_and(|s| engine.is_plain_tcp(s))
     })
 }
 

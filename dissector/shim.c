@@ -461,14 +461,53 @@ static int stream_of_pair(packet_info *pinfo, int syn)
 }
 
 /*
+ * Streams the analysis found to be plain TCP (segment_cb returned 1), a bit each: in the first
+ * pass their segments without MPTCP options, SYN or RST are not handed over, which on a
+ * capture without MPTCP is every segment but the handshakes and the resets. A segment with an
+ * MPTCP option clears its stream's bit. Numbers from 2^27 on (16 MB of bits) are not kept.
+ */
+#define MPTCPX_PLAIN_STREAMS_MAX (1u << 27)
+
+static uint8_t *plain_streams;
+static unsigned plain_streams_bytes;
+
+static int is_plain_stream(int stream)
+{
+    return stream >= 0 && (unsigned)stream / 8 < plain_streams_bytes &&
+           (plain_streams[stream / 8] >> (stream % 8) & 1) != 0;
+}
+
+static void set_plain_stream(int stream)
+{
+    unsigned byte;
+
+    if (stream < 0 || (unsigned)stream >= MPTCPX_PLAIN_STREAMS_MAX)
+        return;
+    byte = (unsigned)stream / 8;
+    if (byte >= plain_streams_bytes) {
+        unsigned bytes = MAX(MAX(byte + 1, 2 * plain_streams_bytes), 64u);
+
+        plain_streams = (uint8_t *)g_realloc(plain_streams, bytes);
+        memset(plain_streams + plain_streams_bytes, 0, bytes - plain_streams_bytes);
+        plain_streams_bytes = bytes;
+    }
+    plain_streams[byte] |= (uint8_t)(1u << (stream % 8));
+}
+
+/* Out of line: on a capture of MPTCP alone no stream is plain, and this is not called. */
+static G_GNUC_NO_INLINE __attribute__((cold)) void clear_plain_stream(int stream)
+{
+    if (is_plain_stream(stream))
+        plain_streams[stream / 8] &= (uint8_t)~(1u << (stream % 8));
+}
+
+/*
  * The segment's tcp.stream: from the TCP header TCP passed with its options, else from the
  * slots above (first pass) or the conversation. A frame seen again gets MPTCPX_STREAM_ASK
  * instead: its stream is asked for only where its report is shown.
  */
-static int stream_of_segment(packet_info *pinfo, const mptcpx_segment *seg)
+static int stream_of_segment(packet_info *pinfo, const mptcpx_segment *seg, int syn)
 {
-    int syn = hot.segment_captured > 13 && (hot.segment_bytes[13] & 0x02) != 0;
-
     if (G_LIKELY(seg->option_count > 0 && seg->options[0].tcpheader != NULL)) {
         int stream = (int)((const struct tcpheader *)seg->options[0].tcpheader)->th_stream;
         /* A SYN may start a new stream on the pair: the slot must not keep the old one. */
@@ -486,6 +525,9 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 {
     mptcpx_segment seg;
     const char *saved_proto;
+    /* The segment's TCP flags (0 when cut short before them). */
+    int flags = hot.segment_captured > 13 ? hot.segment_bytes[13] : 0;
+    int plain;
 
     seg.options = hot.options;
     seg.option_count = hot.option_count;
@@ -502,11 +544,19 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     /* A TCP header quoted in an ICMP error is not a segment of the connection. */
     seg.analyse = !pinfo->flags.in_error_pkt;
     if (G_LIKELY(seg.analyse)) {
-        seg.stream = stream_of_segment(pinfo, &seg);
+        seg.stream = stream_of_segment(pinfo, &seg, (flags & 0x02) != 0);
         /* A frame seen before needs no more: the analysis has its findings. */
         if (!seg.visited) {
-            int s = ip_bytes_of(&pinfo->net_src, seg.src);
-            int d = ip_bytes_of(&pinfo->net_dst, seg.dst);
+            int s, d;
+
+            if (seg.option_count == 0) {
+                if ((flags & 0x06) == 0 && is_plain_stream(seg.stream))
+                    return; /* plain TCP: nothing to show, nothing for the analysis */
+            } else if (G_UNLIKELY(plain_streams_bytes != 0)) {
+                clear_plain_stream(seg.stream);
+            }
+            s = ip_bytes_of(&pinfo->net_src, seg.src);
+            d = ip_bytes_of(&pinfo->net_dst, seg.dst);
 
             seg.family = s == d ? s : 0;
             seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
@@ -522,8 +572,10 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
         return;
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
-    hot.segment_cb(tvb, &seg, pinfo, tree);
+    plain = hot.segment_cb(tvb, &seg, pinfo, tree);
     pinfo->current_proto = saved_proto;
+    if (plain && !seg.visited && seg.option_count == 0)
+        set_plain_stream(seg.stream);
 }
 
 /*
@@ -588,12 +640,15 @@ static int wrap_tcp(void)
 }
 
 /* A new file: nothing kept from the last one (an exception may have left options kept), no
- * stream of its address pairs. */
+ * stream of its address pairs, no plain stream. */
 static void forget_kept_options(void)
 {
     hot.tcp_depth = 0;
     hot.option_count = 0;
     memset(stream_slots, 0, sizeof stream_slots);
+    g_free(plain_streams);
+    plain_streams = NULL;
+    plain_streams_bytes = 0;
 }
 
 int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,

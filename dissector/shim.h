@@ -82,10 +82,13 @@ typedef struct mptcpx_segment {
 
 /*
  * Called after the TCP dissector for every segment described above; `tvb` is TCP's, from
- * the header on. Implemented in Rust; it must not unwind.
+ * the header on. Implemented in Rust; it must not unwind. Returns 1 when the segment, first
+ * seen and without MPTCP options, is on a stream of plain TCP so far: the stream's next
+ * segments without MPTCP options, SYN or RST then tell the analysis nothing, and need not be
+ * handed over until one with an MPTCP option comes.
  */
-typedef void (*mptcpx_segment_cb)(tvbuff_t *tvb, const mptcpx_segment *segment,
-                                  packet_info *pinfo, proto_tree *tree);
+typedef int (*mptcpx_segment_cb)(tvbuff_t *tvb, const mptcpx_segment *segment,
+                                 packet_info *pinfo, proto_tree *tree);
 
 /* A callback without arguments (capture file opened or closed). */
 typedef void (*mptcpx_void_cb)(void);
