@@ -639,9 +639,9 @@ static int wrap_tcp(void)
     return 0;
 }
 
-/* A new file: nothing kept from the last one (an exception may have left options kept), no
- * stream of its address pairs, no plain stream. */
-static void forget_kept_options(void)
+/* A new file: nothing kept from the last one (an exception may have left options
+ * kept), no stream of its address pairs, no plain stream. */
+static void forget_file_state(void)
 {
     hot.tcp_depth = 0;
     hot.option_count = 0;
@@ -655,7 +655,7 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
                                   mptcpx_void_cb cleanup_cb)
 {
     hot.segment_cb = cb;
-    register_init_routine(forget_kept_options);
+    register_init_routine(forget_file_state);
     register_init_routine(init_cb);
     register_cleanup_routine(cleanup_cb);
     return wrap_tcp();
