@@ -639,8 +639,8 @@ static int wrap_tcp(void)
     return 0;
 }
 
-/* A new file: nothing kept from the last one (an exception may have left options
- * kept), no stream of its address pairs, no plain stream. */
+/* A file opened or closed: nothing kept from the last one (an exception may have left
+ * options kept), no stream of its address pairs, no plain stream (its bits freed). */
 static void forget_file_state(void)
 {
     hot.tcp_depth = 0;
@@ -657,6 +657,7 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
     hot.segment_cb = cb;
     register_init_routine(forget_file_state);
     register_init_routine(init_cb);
+    register_cleanup_routine(forget_file_state);
     register_cleanup_routine(cleanup_cb);
     return wrap_tcp();
 }
