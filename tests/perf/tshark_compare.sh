@@ -78,6 +78,9 @@ for v in "${variants[@]}"; do
 done
 ! HOME=$work/without "${as_user[@]}" tshark -G plugins 2>/dev/null | grep -q mptcpx.so || { echo "a plugin is installed system-wide: the baseline would include it" >&2; exit 1; }
 
+# The time of variant $1 over that of variant $2 in the round just run.
+round_ratio() { paste "$work/t.$1" "$work/t.$2" | awk '{ print $1 / $3 }'; }
+
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty)${PLUGIN_OPTS:+ with $PLUGIN_OPTS}${OLD_PLUGIN:+, old build $OLD_PLUGIN}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS rounds per mode"
@@ -119,10 +122,10 @@ for capture in "${captures[@]}"; do
                 fi
             done
             for v in "${variants[@]}"; do cat "$work/t.$v" >>"$work/$v.txt"; done
-            paste "$work/t.with" "$work/t.without" | awk '{ print $1 / $3 }' >>"$work/ratios.txt"
+            round_ratio with without >>"$work/ratios.txt"
             if [ ${#variants[@]} -eq 3 ]; then
-                paste "$work/t.old" "$work/t.without" | awk '{ print $1 / $3 }' >>"$work/old_ratios.txt"
-                paste "$work/t.with" "$work/t.old" | awk '{ print $1 / $3 }' >>"$work/over_old.txt"
+                round_ratio old without >>"$work/old_ratios.txt"
+                round_ratio with old >>"$work/over_old.txt"
             fi
         done
         t0=$(cut -d' ' -f1 "$work/without.txt" | median)
