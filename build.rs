@@ -6,8 +6,8 @@
 //!   `WS_VERSION_MAJOR`/`WS_VERSION_MINOR` (written to `$OUT_DIR/ws_version.rs`; the plugin
 //!   must announce exactly the version it was built against) and the cfg flags `ws_ge_4_2`,
 //!   `ws_ge_4_4`, `ws_ge_4_6` for API differences;
-//! - Rust bindings to the installed headers are generated with bindgen (struct layouts such
-//!   as `struct tcpheader` differ between releases);
+//! - Rust bindings to the installed headers are generated with bindgen (struct layouts, such
+//!   as `header_field_info` in `hf_register_info`, differ between releases);
 //! - `dissector/shim.c` is compiled with the `cc` crate: Wireshark's TRY/CATCH (setjmp and
 //!   longjmp) and its macros must stay in C, so that no Rust frame is ever crossed by a
 //!   longjmp;
@@ -120,7 +120,6 @@ fn main() {
         .allowlist_item("WS_PLUGIN_DESC_.*")
         .allowlist_var("MPTCPX_.*")
         // Types the plugin reads or builds.
-        .allowlist_type("tcpheader")
         .allowlist_type("hf_register_info")
         .allowlist_type("ei_register_info")
         .allowlist_type("expert_field")

@@ -3,7 +3,7 @@
 //! items. This module only translates; every conclusion is the engine's.
 //!
 //! ## Which hook, and why
-//! The kind-30 option dissector sees only segments that carry an MPTCP option, but findings
+//! An option dissector (kind 30) sees only segments that carry an MPTCP option, but findings
 //! need the others too (a SYN/ACK without MP_CAPABLE, data without DSS, a plain RST answering
 //! a fastclose). A tap sees every segment but cannot add to the tree. A TCP heuristic
 //! dissector sees only segments with payload. A postdissector that asks for the `tcp` item sees
@@ -11,14 +11,14 @@
 //! would build none (the first pass of `tshark -2` without a filter). So the shim puts its
 //! own handle in `ip.proto` in TCP's place: it calls the TCP dissector, then hands the segment
 //! (TCP's own tvb, from the header on, without link-layer padding) to [`on_segment`], whether
-//! or not a tree is being built. Its tcp.stream comes from the TCP header handed to the option
-//! dissector of the same segment; a segment without MPTCP options gets it from the shim's
-//! table of recent address and port pairs, or from TCP's conversation data (on a miss, a SYN,
-//! or in a frame seen again, only where its report is shown).
+//! or not a tree is being built. Its tcp.stream comes from the shim's table of recent address
+//! and port pairs, or from TCP's conversation data (on a miss, a SYN, or in a frame seen
+//! again, only where its report is shown).
 //!
-//! The segment's MPTCP options come with it: the option dissector kept them (their tvb, their
-//! place in TCP's tree) while TCP ran. Each is decoded once, shown (`dissect::show_kept`), and
-//! handed to the engine decoded (`Engine::process_decoded`).
+//! The segment comes with where its MPTCP options are in its header. Each is decoded once,
+//! shown (`dissect::show_in_segment`), and handed to the engine decoded
+//! (`Engine::process_decoded`); TCP has called Wireshark's own MPTCP dissector for each of
+//! them on the way, as without the plugin.
 //!
 //! ## State
 //! One engine per capture file: created by Wireshark's init routine (file opened, or
@@ -78,8 +78,8 @@ pub(crate) extern "C" fn on_cleanup() {
 ///
 /// # Safety
 /// Called by the shim with pointers Wireshark gave it and `segment` filled as shim.h says: its
-/// `options` point at `option_count` kept options, and its `bytes` at `captured` bytes that stay
-/// valid during the call unless `visited`.
+/// `bytes` point at `captured` bytes that stay valid during the call, and its `option_offsets`
+/// are offsets in them.
 pub(crate) unsafe extern "C" fn on_segment(
     tvb: *mut ffi::tvbuff_t,
     segment: *const ffi::mptcpx_segment,
@@ -88,27 +88,30 @@ pub(crate) unsafe extern "C" fn on_segment(
 ) -> c_int {
     // SAFETY: the shim's promise above.
     let Some(segment) = (unsafe { segment.as_ref() }) else { return 0 };
-    let kept = match usize::try_from(segment.option_count) {
-        // SAFETY: as above.
-        Ok(n) if n > 0 && !segment.options.is_null() => unsafe { std::slice::from_raw_parts(segment.options, n) },
+    let bytes = match usize::try_from(segment.captured) {
+        // SAFETY: the shim's promise above.
+        Ok(len) if !segment.bytes.is_null() => unsafe { std::slice::from_raw_parts(segment.bytes, len) },
         _ => &[],
     };
+    // SAFETY: pointers from Wireshark, valid during this call.
+    let view = unsafe { TreeView::with_flags(tvb, pinfo, tree, segment.tree_flags) };
     // Each option decoded once: for its subtree, then for the analysis.
-    let mut options: ArrayVec<MptcpOption<'_>, { ffi::MPTCPX_MAX_KEPT_OPTIONS as usize }> = ArrayVec::new();
-    for k in kept {
-        // SAFETY: the shim's promise above; `pinfo` is Wireshark's.
-        if let Some(option) = unsafe { dissect::show_kept(pinfo, k, segment.tree_flags, segment.fault_announce_subtype) } {
-            let _ = options.try_push(option);
+    let mut options: ArrayVec<MptcpOption<'_>, { ffi::MPTCPX_MAX_OPTIONS as usize }> = ArrayVec::new();
+    let count = usize::try_from(segment.option_count).unwrap_or(0).min(options.capacity());
+    if count > 0 {
+        let seg = dissect::segment_of(bytes, usize::try_from(segment.reported).unwrap_or(0));
+        for &offset in &segment.option_offsets[..count] {
+            if let Some(option) = dissect::show_in_segment(&view, bytes, usize::from(offset), seg, segment.fault_announce_subtype) {
+                options.push(option);
+            }
         }
     }
     if segment.analyse == 0 {
         return 0;
     }
-    // SAFETY: pointers from Wireshark, valid during this call.
-    let view = unsafe { TreeView::with_flags(tvb, pinfo, tree, segment.tree_flags) };
     let done = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the shim's promise above.
-        unsafe { analyse(&view, segment, &options) }
+        unsafe { analyse(&view, segment, bytes, &options) }
     }));
     match done {
         Ok(plain) => c_int::from(plain),
@@ -124,7 +127,7 @@ pub(crate) unsafe extern "C" fn on_segment(
 ///
 /// # Safety
 /// `segment` as [`on_segment`]'s.
-unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, options: &[MptcpOption<'_>]) -> bool {
+unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, tcp: &[u8], options: &[MptcpOption<'_>]) -> bool {
     let frame = segment.frame;
     let stream = u32::try_from(segment.stream).ok();
     if segment.visited != 0 {
@@ -146,11 +149,6 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, options: &[Mpt
         });
         return false;
     }
-    let tcp = match usize::try_from(segment.captured) {
-        // SAFETY: the shim's promise above.
-        Ok(len) if !segment.bytes.is_null() => unsafe { std::slice::from_raw_parts(segment.bytes, len) },
-        _ => return false,
-    };
     let (src, dst) = match segment.family {
         4 => {
             let (s, d) = (&segment.src, &segment.dst);

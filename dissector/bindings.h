@@ -18,7 +18,6 @@
 #else
 #include <wsutil/value_string.h>
 #endif
-#include <epan/dissectors/packet-tcp.h>
 /* Wireshark 4.4+ installs it (WS_PLUGIN_DESC_*); 4.0 does not. */
 #if __has_include(<wsutil/plugins.h>)
 #include <wsutil/plugins.h>

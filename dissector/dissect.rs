@@ -2,7 +2,6 @@
 //! translates its values, warnings and errors into tree items, expert items and Info column
 //! notes, with the byte ranges the wire format puts them at.
 
-use std::ffi::{c_int, c_void};
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
 use std::ptr;
@@ -16,89 +15,47 @@ use mptcp_parse::{
 
 use crate::ffi;
 use crate::fields::{option_fields, sync_subtype_names, Ei, Ett, Hf, PROTO};
-use crate::tree::{report_panic, Item, TreeView};
+use crate::tree::{off, report_panic, Item, TreeView};
 
-/// Wireshark's boolean types differ between releases (gboolean, bool).
-trait Truthy {
-    fn truthy(self) -> bool;
-}
-impl Truthy for bool {
-    fn truthy(self) -> bool {
-        self
-    }
-}
-impl Truthy for i32 {
-    fn truthy(self) -> bool {
-        self != 0
-    }
+/// The segment's TCP flags and payload length, from its captured header and its length on the
+/// wire (`reported`); `None` when the header was cut before the flags.
+pub(crate) fn segment_of(bytes: &[u8], reported: usize) -> Option<Segment> {
+    let flags = *bytes.get(13)?;
+    let header = usize::from(bytes[12] >> 4) * 4;
+    Some(Segment::from_tcp_flags(flags, reported.saturating_sub(header)))
 }
 
-/// The segment an option is on, from the `struct tcpheader` the TCP dissector passes.
-///
-/// # Safety
-/// `data` is null or points to the TCP dissector's `struct tcpheader` for this segment.
-unsafe fn segment(data: *mut c_void) -> Option<Segment> {
-    // SAFETY: see above.
-    let th = unsafe { data.cast::<ffi::tcpheader>().as_ref() }?;
-    let payload = if th.th_have_seglen.truthy() { th.th_seglen as usize } else { 0 };
-    Some(Segment::from_tcp_flags((th.th_flags & 0xff) as u8, payload))
-}
-
-/// Called by the shim, after the built-in dissector, for an MPTCP option it did not keep for
-/// the analysis callback (see [`show_kept`]).
-///
-/// # Safety
-/// Called by the shim with the arguments Wireshark gave to the option dissector.
-pub(crate) unsafe extern "C" fn on_option(
-    tvb: *mut ffi::tvbuff_t,
-    pinfo: *mut ffi::packet_info,
-    tree: *mut ffi::proto_tree,
-    data: *mut c_void,
-    _builtin_threw: c_int,
-) {
-    // SAFETY: pointers from Wireshark, valid during this call.
-    let view = unsafe { TreeView::new(tvb, pinfo, tree) };
-    // SAFETY: `data` is what the TCP dissector passes to option dissectors.
-    let seg = unsafe { segment(data) };
-    let mut buf = [0u8; 256];
-    let bytes = view.copy_bytes(&mut buf);
-    // SAFETY: reads a preference value owned by the shim.
-    let pref = unsafe { ffi::mptcpx_shim_pref_fault_announce_subtype() };
-    show_option(view, bytes, seg, pref, ptr::null_mut());
-}
-
-/// Decodes and shows an option the shim kept for the analysis callback (see `shim.h`), with the
-/// segment's tree flags and FAULT_ANNOUNCE preference: returns the option, when it decoded, for
-/// the analysis, also when showing it failed.
-///
-/// # Safety
-/// `kept` as the shim fills it: its pointers are Wireshark's for the packet being dissected,
-/// its `bytes` point at `captured` bytes that stay valid at least as long as `kept`.
-pub(crate) unsafe fn show_kept<'k>(
-    pinfo: *mut ffi::packet_info,
-    kept: &'k ffi::mptcpx_option,
-    tree_flags: c_int,
-    fault_announce_pref: u32,
-) -> Option<MptcpOption<'k>> {
-    // SAFETY: pointers from Wireshark, valid while the packet is dissected.
-    let view = unsafe { TreeView::with_flags(kept.tvb, pinfo, kept.tree, tree_flags) };
-    let bytes: &'k [u8] = match usize::try_from(kept.captured) {
-        // SAFETY: the promise above.
-        Ok(len) if !kept.bytes.is_null() => unsafe { std::slice::from_raw_parts(kept.bytes, len) },
-        _ => &[],
+/// Decodes the MPTCP option at `offset` of the segment's captured `bytes` (its length byte
+/// captured, the rest maybe not) and shows it under `view`'s tree: in a tree that keeps its
+/// items, right after the item of Wireshark's own dissector for it, where TCP put that one.
+/// Returns the option when it decoded, also when showing it failed.
+pub(crate) fn show_in_segment<'b>(
+    view: &TreeView,
+    bytes: &'b [u8],
+    offset: usize,
+    seg: Option<Segment>,
+    pref: u32,
+) -> Option<MptcpOption<'b>> {
+    let on_wire = bytes.get(offset + 1).map_or(0, |&len| usize::from(len));
+    let option = bytes.get(offset..).map_or(&[][..], |rest| &rest[..rest.len().min(on_wire)]);
+    let mut after = ptr::null_mut();
+    let parent = if view.places_items() {
+        // SAFETY: the view's tree and tvb are Wireshark's for the segment being dissected.
+        unsafe { ffi::mptcpx_shim_option_parent(view.tree(), view.tvb(), off(offset), &mut after) }
+    } else {
+        view.tree()
     };
-    // SAFETY: `tcpheader` is what the TCP dissector passed to the option dissector.
-    let seg = unsafe { segment(kept.tcpheader) };
-    // Shown after TCP's other options: put back after the built-in's item.
-    show_option(view, bytes, seg, fault_announce_pref, kept.after)
+    show_option(view.part(offset, option.len(), parent), option, on_wire, seg, pref, after)
 }
 
-/// Decodes one option and shows it at `view`, right after `after` when that is not null;
-/// returns the option when it decoded, also when showing it failed. A panic is reported at the
-/// option's place in the tree, whatever was added since.
+/// Decodes one option (`on_wire` bytes long, `bytes` of them captured) and shows it at `view`,
+/// right after `after` when that is not null; returns the option when it decoded, also when
+/// showing it failed. A panic is reported at the option's place in the tree, whatever was
+/// added since.
 fn show_option<'b>(
     mut view: TreeView,
     bytes: &'b [u8],
+    on_wire: usize,
     seg: Option<Segment>,
     pref: u32,
     after: *mut ffi::proto_item,
@@ -106,7 +63,7 @@ fn show_option<'b>(
     let mut report = view.clone_view();
     let (decoded, shown) = match catch_unwind(|| decode(bytes, seg, pref)) {
         Ok((decoded, fault_subtype)) => {
-            let shown = catch_unwind(AssertUnwindSafe(|| show_decoding(&mut view, bytes, &decoded, fault_subtype)));
+            let shown = catch_unwind(AssertUnwindSafe(|| show_decoding(&mut view, bytes, on_wire, &decoded, fault_subtype)));
             (decoded.option.ok(), shown)
         }
         Err(panic) => (None, Err(panic)),
@@ -133,7 +90,7 @@ fn decode(bytes: &[u8], seg: Option<Segment>, pref: u32) -> (Decoded<'_>, Option
 }
 
 /// Shows what someone looks at of a decoded option; returns its item, if added.
-fn show_decoding(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Option<Item> {
+fn show_decoding(view: &mut TreeView, bytes: &[u8], on_wire: usize, decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Option<Item> {
     if let Some(fields) = quiet_option_fields(decoded) {
         if !view.wants_protocol() {
             // Every item would be faked (tshark -Y mptcp).
@@ -146,18 +103,18 @@ fn show_decoding(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault
             return Some(view.add_protocol(PROTO.load(Relaxed), Ett::Option));
         }
     }
-    Some(add_option(view, bytes, decoded, fault_subtype))
+    Some(add_option(view, bytes, on_wire, decoded, fault_subtype))
 }
 
 /// The option's `mptcpx` item, subtree, expert items and Info notes. Apart from
 /// [`show_decoding`]: most options need none of it where no tree is looked at, and this code
 /// then stays out of the instruction cache.
 #[inline(never)]
-fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Item {
+fn add_option(view: &mut TreeView, bytes: &[u8], on_wire: usize, decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Item {
     let top = view.add_protocol(PROTO.load(Relaxed), Ett::Option);
     // Test builds only: a panic with the option's subtree half built.
     #[cfg(feature = "fault-injection")]
-    crate::inject::maybe_panic("option dissector", view.frame());
+    crate::inject::maybe_panic("option display", view.frame());
     if let Some(&length) = bytes.get(1) {
         view.uint(Hf::Length, 1, 1, u32::from(length));
     }
@@ -171,7 +128,6 @@ fn add_option(view: &mut TreeView, bytes: &[u8], decoded: &Decoded<'_>, fault_su
             }
         }
         Err(err) => {
-            let on_wire = view.reported_length();
             match err {
                 // Not malformed: the capture kept only the start of the packet.
                 Error::Truncated { field, .. } if on_wire > bytes.len() => show_not_captured(view, top, bytes, on_wire, field),

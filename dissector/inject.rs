@@ -1,5 +1,5 @@
-//! Fault injection, compiled only with the test feature `fault-injection`: both Rust entry
-//! points panic on purpose on one frame, so that tests can check that a panic is contained
+//! Fault injection, compiled only with the test feature `fault-injection`: an option's display
+//! and the analysis panic on purpose on one frame, so that tests can check that a panic is contained
 //! (an `mptcpx.plugin_error` expert item on that frame, every other frame unchanged).
 //!
 //! `MPTCPX_INJECT_PANIC=<frame number>` in tshark's environment, read once, chooses the frame.

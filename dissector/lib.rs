@@ -8,28 +8,29 @@
 //! exceptions. The display filter names are a public interface, listed in `spec/fields.md`.
 //!
 //! ## How it hooks in
-//! At handoff the plugin takes Wireshark's handle for TCP option kind 30 and registers its
-//! own dissector for that kind in the `tcp.option` table. For every MPTCP option it calls
-//! the built-in dissector first (so Wireshark's own tree, analysis and expert items stay as
-//! they were), then adds its subtree under the same TCP options tree. Within the segment the
-//! analysis wrapper (below) is dissecting, the option is kept until TCP is done, then decoded
-//! once, for its subtree and for the analysis; elsewhere (the analysis off, a tunnel's inner
-//! segment) it is decoded and shown at once.
+//! The plugin's handle takes TCP's place in the `ip.proto` table (with no protocol of its own,
+//! so that protocol layers and Decode As stay Wireshark's). It calls Wireshark's TCP
+//! dissector, which calls Wireshark's own MPTCP dissector for every kind-30 option as it does
+//! without the plugin (so its tree, analysis and expert items stay as they were); then it finds
+//! the segment's MPTCP options in its header and decodes each once, for its `mptcpx` subtree
+//! and for the analysis. In a tree that keeps its items, the subtree goes under the same TCP
+//! options tree, right after the built-in dissector's item for that option.
 //!
 //! ## The FFI seam
 //! - `build.rs` derives everything version-dependent from the installed Wireshark: bindings
 //!   (bindgen), the version the plugin announces, cfg flags for API differences.
 //! - Wireshark throws exceptions with `longjmp`. No Rust frame may be crossed by one, so the
 //!   C shim (`shim.c`) wraps every call that can throw in TRY/CATCH, including the call into
-//!   the built-in dissector; when that one throws, our subtree is still added and the shim
-//!   re-raises the exception afterwards, from C, as Wireshark would have seen it.
+//!   TCP; when TCP (or the built-in MPTCP dissector under it) throws, the segment's subtrees
+//!   and analysis are still added and the shim re-raises the exception afterwards, from C, as
+//!   Wireshark would have seen it.
 //! - Every function Wireshark calls into Rust catches panics: a panic becomes the expert
 //!   item `mptcpx.plugin_error` and never crosses `extern "C"`.
 //! - Only the captured bytes of an option are read; the decoder never sees past them.
 //!
 //! ## The analysis
-//! A wrapper around Wireshark's TCP dissector (in `ip.proto`) feeds every TCP segment, once TCP
-//! has dissected it, to the connection analysis of `mptcp-parse`
+//! The same wrapper feeds every TCP segment, once TCP has dissected it, to the connection
+//! analysis of `mptcp-parse`
 //! (MP_FASTCLOSE/RST correlation, fault resolution, middlebox findings, HMAC and checksum
 //! verification) and shows each frame's findings; see `analysis.rs`.
 
@@ -108,20 +109,17 @@ extern "C" fn register_protoinfo() {
 extern "C" fn register_handoff() {
     guarded("handoff", || {
         let proto = fields::PROTO.load(std::sync::atomic::Ordering::Relaxed);
-        // SAFETY: called once by Wireshark after every protocol registered; the callback
-        // has the signature shim.h declares.
-        let found = unsafe { ffi::mptcpx_shim_handoff(proto, Some(dissect::on_option)) };
-        match found {
-            1 => {}
-            0 => eprintln!("mptcpx: Wireshark's MPTCP option dissector was not found; showing only the MPTCPX subtree"),
-            _ => eprintln!("mptcpx: the \"tcp.option\" dissector table does not exist; the plugin is inactive"),
+        // SAFETY: called once by Wireshark after every protocol registered.
+        let found = unsafe { ffi::mptcpx_shim_handoff(proto) };
+        if found != 1 {
+            eprintln!("mptcpx: Wireshark's MPTCP option dissector was not found; showing only the MPTCPX subtrees");
         }
         // SAFETY: called once at handoff; the callbacks have the signatures shim.h declares.
         let analysis = unsafe {
             ffi::mptcpx_shim_register_analysis(Some(analysis::on_segment), Some(analysis::on_init), Some(analysis::on_cleanup))
         };
         if analysis != 0 {
-            eprintln!("mptcpx: Wireshark's TCP dissector was not found in \"ip.proto\"; only options are decoded");
+            eprintln!("mptcpx: Wireshark's TCP dissector was not found in \"ip.proto\"; the plugin is inactive");
         }
     });
 }

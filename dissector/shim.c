@@ -2,7 +2,7 @@
  * shim.c: what the Rust side of the plugin must not do itself (see shim.h).
  *
  * - Wireshark's TRY/CATCH (setjmp/longjmp) around every call that can throw while a packet
- *   is dissected, including the call into the built-in MPTCP dissector;
+ *   is dissected, including the call into TCP (and through it the built-in MPTCP dissector);
  * - the HFILL/EXPFILL initialisers and other macros;
  * - API differences between Wireshark releases (gboolean vs bool preferences, ...).
  */
@@ -20,13 +20,6 @@
 #define MPTCPX_WS_GE(maj, min) \
     (WIRESHARK_VERSION_MAJOR > (maj) || \
      (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
-
-/* dissector_try_uint_new was renamed in Wireshark 4.6 (the old name is deprecated). */
-#if MPTCPX_WS_GE(4, 6)
-#define mptcpx_try_uint dissector_try_uint_with_data
-#else
-#define mptcpx_try_uint dissector_try_uint_new
-#endif
 
 /* TCP option kind of Multipath TCP (RFC 8684). */
 #define MPTCPX_TCPOPT_MPTCP 30
@@ -99,22 +92,14 @@ int mptcpx_shim_pref_verify_crypto(void)
     return pref_verify_crypto ? 1 : 0;
 }
 
-/* ---- The option dissector and the TCP wrapper ------------------------------------- */
+/* ---- The TCP wrapper ------------------------------------------------------------- */
 
 /*
  * What every segment reads, together: a few cache lines rather than one per variable.
  */
 static struct {
-    /* Our protocol_t, to ask on every option whether it is enabled. */
+    /* Our protocol_t, to ask on every segment whether it is enabled. */
     protocol_t *protocol;
-    mptcpx_option_cb option_cb;
-    /*
-     * The built-in MPTCP dissector is kept in a private table of its own, so that it can be
-     * called with dissector_try_uint_new(..., add_proto_name = FALSE): the protocol layer is
-     * then counted once (by our handle, which carries the built-in's protocol), exactly as
-     * without the plugin.
-     */
-    dissector_table_t builtin_table;
     mptcpx_segment_cb segment_cb;
     /*
      * The TCP dissector. Our handle in "ip.proto" has no protocol of its own: Wireshark then
@@ -123,14 +108,13 @@ static struct {
      */
     dissector_handle_t tcp_handle;
     int proto_tcp;
+    /* Where an option's subtree goes in a tree kept whole: TCP's options item and, in it,
+     * the item of Wireshark's own MPTCP dissector (its protocol), -1 when not found. */
+    int hf_tcp_options;
+    int builtin_proto;
     /* TCP inside TCP in one frame (a tunnel): only the outermost segment is analysed. */
     int tcp_depth;
-    /* The outermost segment's captured bytes, and its MPTCP options kept so far. */
-    const uint8_t *segment_bytes;
-    int segment_captured;
-    int option_count;
-    mptcpx_option options[MPTCPX_MAX_KEPT_OPTIONS];
-} hot = { .proto_tcp = -1 };
+} hot = { .proto_tcp = -1, .hf_tcp_options = -1, .builtin_proto = -1 };
 
 static char last_error[256] = "";
 
@@ -179,11 +163,6 @@ static inline const uint8_t *captured_bytes(tvbuff_t *tvb, int *len)
     return n > 0 ? tvb_get_ptr(tvb, 0, n) : NULL;
 }
 
-const uint8_t *mptcpx_shim_tvb_bytes(tvbuff_t *tvb, int *len)
-{
-    return captured_bytes(tvb, len);
-}
-
 /* What mptcpx_shim_tree_flags says of `tree`. */
 static inline int tree_flags(proto_tree *tree)
 {
@@ -198,130 +177,104 @@ static inline int tree_flags(proto_tree *tree)
     return flags;
 }
 
-static int call_builtin(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
-{
-    if (hot.builtin_table == NULL)
-        return 0;
-    return mptcpx_try_uint(hot.builtin_table, MPTCPX_TCPOPT_MPTCP, tvb, pinfo, tree, FALSE, data);
-}
-
-static void run_callback(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data,
-                         int builtin_threw)
-{
-    const char *saved_proto = pinfo->current_proto;
-
-    pinfo->current_proto = "MPTCPX";
-    hot.option_cb(tvb, pinfo, tree, data, builtin_threw);
-    pinfo->current_proto = saved_proto;
-}
-
-/*
- * An option of the segment our TCP wrapper is dissecting (not of one TCP reached some other
- * way inside it, whose bytes lie elsewhere): kept for the wrapper, which hands it to the
- * analysis callback once TCP is done, even when TCP throws. Only the built-in dissector runs
- * now; if it throws, the option is kept all the same.
- */
-static int keep_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
-{
-    mptcpx_option *kept = &hot.options[hot.option_count];
-    int consumed;
-
-    kept->tvb = tvb;
-    kept->tree = tree;
-    kept->tcpheader = data;
-    kept->bytes = captured_bytes(tvb, &kept->captured);
-    if (G_UNLIKELY(kept->bytes == NULL ||
-                   (uintptr_t)kept->bytes < (uintptr_t)hot.segment_bytes ||
-                   (uintptr_t)(kept->bytes + kept->captured) >
-                       (uintptr_t)(hot.segment_bytes + hot.segment_captured)))
-        return -1;
-    hot.option_count++;
-    kept->after = NULL;
-    consumed = call_builtin(tvb, pinfo, tree, data);
-    if (G_UNLIKELY(tree_flags(tree) & MPTCPX_TREE_SHOWN))
-        kept->after = tree->last_child;
-    return consumed > 0 ? consumed : (int)tvb_captured_length(tvb);
-}
-
-/*
- * An option shown at once: the analysis is off, or the option is not in the segment it
- * follows. Out of line, and marked cold: most options are kept.
- */
-static G_GNUC_NO_INLINE __attribute__((cold)) int
-show_option_at_once(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
-{
-    volatile int consumed = 0;
-
-    if (hot.option_cb == NULL || !proto_is_protocol_enabled(hot.protocol)) {
-        /* Our protocol is disabled: behave as the built-in dissector. */
-        return call_builtin(tvb, pinfo, tree, data);
-    }
-
-    if (hot.builtin_table != NULL) {
-        TRY {
-            consumed = call_builtin(tvb, pinfo, tree, data);
-        }
-        CATCH_ALL {
-            /*
-             * The built-in dissector threw (a malformed option, or one of its own
-             * assertions, e.g. on captures that start mid-connection). Our subtree is
-             * still added, then the exception goes on as it would without the plugin.
-             * No Rust frame is on the stack when RETHROW longjmps.
-             */
-            run_callback(tvb, pinfo, tree, data, 1);
-            RETHROW;
-        }
-        ENDTRY;
-    }
-    run_callback(tvb, pinfo, tree, data, 0);
-    return consumed > 0 ? consumed : (int)tvb_captured_length(tvb);
-}
-
-static int dissect_mptcp_option(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                                void *data)
-{
-    if (G_LIKELY(hot.tcp_depth == 1 && hot.option_count < MPTCPX_MAX_KEPT_OPTIONS)) {
-        int kept = keep_option(tvb, pinfo, tree, data);
-        if (G_LIKELY(kept >= 0))
-            return kept;
-    }
-    return show_option_at_once(tvb, pinfo, tree, data);
-}
-
-int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb)
+int mptcpx_shim_handoff(int proto)
 {
     dissector_table_t tcp_options = find_dissector_table("tcp.option");
     dissector_handle_t builtin;
-    dissector_handle_t ours;
-    int handle_proto;
 
     hot.protocol = find_protocol_by_id(proto);
-    hot.option_cb = cb;
     if (tcp_options == NULL)
         return -1;
-
-    builtin = dissector_get_uint_handle(tcp_options, MPTCPX_TCPOPT_MPTCP);
-    handle_proto = builtin != NULL ? dissector_handle_get_protocol_index(builtin) : -1;
-    if (builtin != NULL) {
-        hot.builtin_table = register_dissector_table("mptcpx.builtin",
-            "Built-in MPTCP option dissector (called by MPTCPX)", proto, FT_UINT8, BASE_DEC);
-        dissector_add_uint("mptcpx.builtin", MPTCPX_TCPOPT_MPTCP, builtin);
-    }
     /*
-     * Our handle carries the built-in dissector's protocol when there is one: the TCP
-     * options summary keeps its name, the protocol layers stay those of Wireshark, and
-     * disabling "MPTCP" behaves as before. Disabling MPTCPX leaves only the built-in
-     * decoding.
+     * TCP calls Wireshark's own MPTCP dissector for kind 30 as it does without the plugin
+     * (the entry stays its own); our subtree goes right after that dissector's item.
      */
-    ours = create_dissector_handle(dissect_mptcp_option, handle_proto >= 0 ? handle_proto : proto);
-    dissector_add_uint("tcp.option", MPTCPX_TCPOPT_MPTCP, ours);
+    builtin = dissector_get_uint_handle(tcp_options, MPTCPX_TCPOPT_MPTCP);
+    hot.builtin_proto = builtin != NULL ? dissector_handle_get_protocol_index(builtin) : -1;
     return builtin != NULL ? 1 : 0;
 }
 
-/* Nothing to do: no analysis wanted. (Read on every segment: the preference may change.) */
-static int analysis_off(void)
+/* Whether `node` is an item of field or protocol `id` starting at `start` of `ds`. */
+static int is_item_at(proto_node *node, int id, tvbuff_t *ds, int start)
 {
-    return hot.segment_cb == NULL || !pref_analyze || !proto_is_protocol_enabled(hot.protocol);
+    field_info *fi = PNODE_FINFO(node);
+
+    return fi != NULL && fi->hfinfo != NULL && fi->hfinfo->id == id && fi->ds_tvb == ds &&
+           fi->start == start;
+}
+
+/* Items start at absolute offsets of their data source (field_info's start and ds_tvb). */
+proto_tree *mptcpx_shim_option_parent(proto_tree *tree, tvbuff_t *tvb, int offset,
+                                      proto_item **after)
+{
+    proto_node *node, *tcp_item = NULL, *options = NULL;
+    tvbuff_t *ds;
+    int base;
+
+    *after = NULL;
+    if (tree == NULL || tvb == NULL)
+        return tree;
+    ds = tvb_get_ds_tvb(tvb);
+    base = tvb_raw_offset(tvb);
+    for (node = tree->first_child; node != NULL; node = node->next) {
+        if (is_item_at(node, hot.proto_tcp, ds, base))
+            tcp_item = node; /* the last: TCP's own, not one quoted before it */
+    }
+    if (tcp_item == NULL)
+        return tree;
+    for (node = tcp_item->first_child; node != NULL && options == NULL; node = node->next) {
+        if (is_item_at(node, hot.hf_tcp_options, ds, base + 20))
+            options = node;
+    }
+    if (options == NULL)
+        return tcp_item;
+    for (node = options->first_child; node != NULL; node = node->next) {
+        if (is_item_at(node, hot.builtin_proto, ds, base + offset))
+            *after = node;
+    }
+    return options;
+}
+
+/*
+ * The offsets of the MPTCP options (kind 30) in the TCP header `b` (`n` bytes captured), at
+ * most MPTCPX_MAX_OPTIONS, found as TCP walks the options: an end-of-list stops, a no-operation
+ * is one byte, a length below 2 or past the header stops, and so does a kind or length byte
+ * the capture cut off (TCP throws there). An option cut short by the capture is still given:
+ * TCP hands it to its dissector all the same.
+ */
+static int mptcp_option_offsets(const uint8_t *b, int n, uint8_t *offsets)
+{
+    int count = 0;
+    int at = 20;
+    int header = n > 12 ? (b[12] >> 4) * 4 : 0;
+    int end = MIN(header, n);
+
+    while (at < end && count < MPTCPX_MAX_OPTIONS) {
+        int kind = b[at];
+        int len;
+
+        if (kind == 0)
+            break;
+        if (kind == 1) {
+            at++;
+            continue;
+        }
+        if (at + 1 >= end)
+            break;
+        len = b[at + 1];
+        if (len < 2 || at + len > header)
+            break;
+        if (kind == MPTCPX_TCPOPT_MPTCP)
+            offsets[count++] = (uint8_t)at;
+        at += len;
+    }
+    return count;
+}
+
+/* Nothing to do at all: our protocol disabled. (Read on every segment: it may change.) */
+static int plugin_off(void)
+{
+    return hot.segment_cb == NULL || !proto_is_protocol_enabled(hot.protocol);
 }
 
 /*
@@ -363,15 +316,13 @@ static int ip_bytes_of(const address *a, uint8_t *out)
 }
 
 /*
- * The tcp.stream of the address and port pairs seen lately, for the first pass over segments
- * without an MPTCP option: only the option dissector is handed TCP's header, with its stream,
- * and finding TCP's conversation again costs as much as all the rest of the plugin (on a
- * capture without MPTCP, every segment). TCP gives a pair a new stream only at a SYN (a port
- * reused: a SYN, or a SYN/ACK, with another sequence number), so every SYN files the stream
- * it has, and both directions of a pair share one entry. Frames seen again come in any order
- * and are not looked up here.
+ * The tcp.stream of the address and port pairs seen lately, for the first pass: finding TCP's
+ * conversation again costs as much as all the rest of the plugin. TCP gives a pair a new
+ * stream only at a SYN (a port reused: a SYN, or a SYN/ACK, with another sequence number),
+ * so every SYN looks the stream up and files it, and both directions of a pair share one
+ * entry. Frames seen again come in any order and are not looked up here.
  */
-#define MPTCPX_STREAM_SLOTS 256 /* a power of two */
+#define MPTCPX_STREAM_SLOTS 1024 /* a power of two */
 
 /* One end of a pair: its address (IPv4 in the first 4 bytes, zeros after), port and family. */
 typedef struct {
@@ -422,7 +373,7 @@ static stream_slot *stream_slot_of(packet_info *pinfo, pair_end *src, pair_end *
     if (pinfo->ptype != PT_TCP || !end_of(&pinfo->src, pinfo->srcport, src) ||
         !end_of(&pinfo->dst, pinfo->destport, dst))
         return NULL;
-    return &stream_slots[((end_hash(src) + end_hash(dst)) * 0x85ebca77u >> 24) &
+    return &stream_slots[((end_hash(src) + end_hash(dst)) * 0x85ebca77u >> 20) &
                          (MPTCPX_STREAM_SLOTS - 1)];
 }
 
@@ -433,17 +384,7 @@ static void fill_slot(stream_slot *slot, const pair_end *src, const pair_end *ds
     slot->stream = stream;
 }
 
-/* Files `stream` as the segment's pair's. */
-static void file_stream(packet_info *pinfo, int stream)
-{
-    pair_end src, dst;
-    stream_slot *slot = stream_slot_of(pinfo, &src, &dst);
-
-    if (slot != NULL)
-        fill_slot(slot, &src, &dst, stream);
-}
-
-/* The stream of a first-pass segment without an MPTCP option (`syn`: its SYN flag). */
+/* The stream of a first-pass segment (`syn`: its SYN flag). */
 static int stream_of_pair(packet_info *pinfo, int syn)
 {
     pair_end src, dst;
@@ -501,91 +442,73 @@ static G_GNUC_NO_INLINE __attribute__((cold)) void clear_plain_stream(int stream
         plain_streams[stream / 8] &= (uint8_t)~(1u << (stream % 8));
 }
 
-/*
- * The segment's tcp.stream: from the TCP header TCP passed with its options, else from the
- * slots above (first pass) or the conversation. A frame seen again gets MPTCPX_STREAM_ASK
- * instead: its stream is asked for only where its report is shown.
- */
-static int stream_of_segment(packet_info *pinfo, const mptcpx_segment *seg, int syn)
-{
-    if (G_LIKELY(seg->option_count > 0 && seg->options[0].tcpheader != NULL)) {
-        int stream = (int)((const struct tcpheader *)seg->options[0].tcpheader)->th_stream;
-        /* A SYN may start a new stream on the pair: the slot must not keep the old one. */
-        if (G_UNLIKELY(syn && !seg->visited))
-            file_stream(pinfo, stream);
-        return stream;
-    }
-    if (seg->visited)
-        return MPTCPX_STREAM_ASK;
-    return stream_of_pair(pinfo, syn);
-}
-
-/* Hands the segment TCP has just dissected, and the MPTCP options kept on the way, over. */
-static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
+/* Hands the segment TCP has just dissected over: its MPTCP options to show, and the segment
+ * itself to the analysis when `outermost`. `b` and `n` are its captured bytes. */
+static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                           const uint8_t *b, int n, int outermost)
 {
     mptcpx_segment seg;
     const char *saved_proto;
     /* The segment's TCP flags (0 when cut short before them). */
-    int flags = hot.segment_captured > 13 ? hot.segment_bytes[13] : 0;
+    int flags = n > 13 ? b[13] : 0;
     int plain;
 
-    seg.options = hot.options;
-    seg.option_count = hot.option_count;
-    hot.option_count = 0;
+    seg.option_count = b != NULL ? mptcp_option_offsets(b, n, seg.option_offsets) : 0;
+    seg.visited = PINFO_FD_VISITED(pinfo) ? 1 : 0;
+    /* A TCP header quoted in an ICMP error is not a segment of the connection. */
+    seg.analyse = outermost && pref_analyze && !pinfo->flags.in_error_pkt && b != NULL;
+    seg.stream = -1;
+    if (G_LIKELY(seg.analyse && !seg.visited)) {
+        seg.stream = stream_of_pair(pinfo, (flags & 0x02) != 0);
+        if (seg.option_count == 0) {
+            if ((flags & 0x06) == 0 && is_plain_stream(seg.stream))
+                return; /* plain TCP: nothing to show, nothing for the analysis */
+        } else if (G_UNLIKELY(plain_streams_bytes != 0)) {
+            clear_plain_stream(seg.stream);
+        }
+    } else if (seg.analyse) {
+        /* A frame seen before needs no more: the analysis has its findings. */
+        seg.stream = MPTCPX_STREAM_ASK;
+    } else if (seg.option_count == 0) {
+        return;
+    }
+    seg.bytes = b;
+    seg.captured = n;
+    seg.reported = (int)tvb_reported_length(tvb);
     /* One tree per frame: the options' subtrees are in the same one. */
     seg.tree_flags = tree_flags(tree);
     seg.fault_announce_subtype = pref_fault_announce_subtype;
     seg.frame = pinfo->num;
-    seg.visited = PINFO_FD_VISITED(pinfo) ? 1 : 0;
     seg.family = 0;
     seg.time_ns = 0;
-    seg.bytes = NULL;
-    seg.captured = 0;
-    /* A TCP header quoted in an ICMP error is not a segment of the connection. */
-    seg.analyse = !pinfo->flags.in_error_pkt;
-    if (G_LIKELY(seg.analyse)) {
-        seg.stream = stream_of_segment(pinfo, &seg, (flags & 0x02) != 0);
-        /* A frame seen before needs no more: the analysis has its findings. */
-        if (!seg.visited) {
-            int s, d;
+    if (seg.analyse && !seg.visited) {
+        int s = ip_bytes_of(&pinfo->net_src, seg.src);
+        int d = ip_bytes_of(&pinfo->net_dst, seg.dst);
 
-            if (seg.option_count == 0) {
-                if ((flags & 0x06) == 0 && is_plain_stream(seg.stream))
-                    return; /* plain TCP: nothing to show, nothing for the analysis */
-            } else if (G_UNLIKELY(plain_streams_bytes != 0)) {
-                clear_plain_stream(seg.stream);
-            }
-            s = ip_bytes_of(&pinfo->net_src, seg.src);
-            d = ip_bytes_of(&pinfo->net_dst, seg.dst);
-
-            seg.family = s == d ? s : 0;
-            seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-            seg.bytes = hot.segment_bytes;
-            seg.captured = hot.segment_captured;
-            if (G_UNLIKELY(seg.bytes == NULL || seg.family == 0))
-                seg.analyse = 0;
+        seg.family = s == d ? s : 0;
+        seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+        if (G_UNLIKELY(seg.family == 0)) {
+            seg.analyse = 0;
+            if (seg.option_count == 0)
+                return;
         }
-    } else {
-        seg.stream = -1;
     }
-    if (G_UNLIKELY(!seg.analyse && seg.option_count == 0))
-        return;
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
     plain = hot.segment_cb(tvb, &seg, pinfo, tree);
     pinfo->current_proto = saved_proto;
-    if (plain && !seg.visited && seg.option_count == 0)
+    if (plain && seg.analyse && !seg.visited && seg.option_count == 0)
         set_plain_stream(seg.stream);
 }
 
 /*
- * Every TCP segment, with its header and its place in the tree: the option dissector sees
- * only segments that carry an MPTCP option, taps cannot add to the tree, TCP's heuristic
- * dissectors see only payload, and a postdissector would have to ask for the tcp item,
- * which makes Wireshark build a tree for every frame. So our handle takes TCP's place in
- * "ip.proto", calls TCP, then the analysis, whatever TCP's own subdissectors did. The MPTCP
- * options TCP meets on the way are kept (see keep_option) and handed over with the segment:
- * each is decoded once, for its subtree and for the analysis.
+ * Every TCP segment, with its header and its place in the tree: taps cannot add to the tree,
+ * TCP's heuristic dissectors see only payload, an option dissector only segments with
+ * options, and a postdissector would have to ask for the tcp item, which makes Wireshark
+ * build a tree for every frame. So our handle takes TCP's place in "ip.proto", calls TCP
+ * (which calls Wireshark's own MPTCP dissector for each option, as without the plugin),
+ * then hands the segment over, whatever TCP's own subdissectors did: its MPTCP options are
+ * decoded once, for their subtrees and for the analysis.
  */
 static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
@@ -597,28 +520,32 @@ static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     static const except_id_t catch_all[] = { { XCEPT_GROUP_WIRESHARK, XCEPT_CODE_ANY } };
     struct except_stacknode node;
     struct except_catch catcher;
+    /* Read after a longjmp: volatile, so that no register holds them across it. */
+    const uint8_t *volatile bytes;
+    volatile int captured;
+    volatile int outermost;
+    int n;
     int consumed;
 
-    if (G_UNLIKELY(analysis_off()))
+    if (G_UNLIKELY(plugin_off()))
         return call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
-    if (hot.tcp_depth++ == 0) {
-        hot.option_count = 0;
-        hot.segment_bytes = captured_bytes(tvb, &hot.segment_captured);
-    }
+    outermost = hot.tcp_depth++ == 0;
+    bytes = captured_bytes(tvb, &n);
+    captured = n;
     except_setup_try(&node, &catcher, catch_all, 1);
     if (G_UNLIKELY(setjmp(catcher.except_jmp) != 0)) {
         /* Caught, our catcher still on top. A truncated or malformed segment still counts (a
          * RST is short), and its options are still shown; then the exception goes on as it
          * would without the plugin (except_rethrow pops our catcher first). */
-        if (--hot.tcp_depth == 0)
-            finish_segment(tvb, pinfo, tree);
+        hot.tcp_depth--;
+        finish_segment(tvb, pinfo, tree, bytes, captured, outermost);
         except_rethrow(&catcher.except_obj);
     }
     consumed = call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
     /* Nothing was caught: no exception data to free. */
     except_pop();
-    if (--hot.tcp_depth == 0)
-        finish_segment(tvb, pinfo, tree);
+    hot.tcp_depth--;
+    finish_segment(tvb, pinfo, tree, bytes, captured, outermost);
     return consumed;
 }
 
@@ -628,6 +555,7 @@ static int wrap_tcp(void)
     dissector_table_t ip_proto = find_dissector_table("ip.proto");
 
     hot.proto_tcp = proto_get_id_by_filter_name("tcp");
+    hot.hf_tcp_options = proto_registrar_get_id_byname("tcp.options");
     if (ip_proto == NULL || hot.proto_tcp < 0)
         return -1;
     hot.tcp_handle = dissector_get_uint_handle(ip_proto, IP_PROTO_TCP);
@@ -639,12 +567,11 @@ static int wrap_tcp(void)
     return 0;
 }
 
-/* A file opened or closed: nothing kept from the last one (an exception may have left
- * options kept), no stream of its address pairs, no plain stream (its bits freed). */
+/* A file opened or closed: nothing kept from the last one, no stream of its address pairs,
+ * no plain stream (its bits freed). */
 static void forget_file_state(void)
 {
     hot.tcp_depth = 0;
-    hot.option_count = 0;
     memset(stream_slots, 0, sizeof stream_slots);
     g_free(plain_streams);
     plain_streams = NULL;
@@ -663,11 +590,6 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
 }
 
 /* ---- Per packet ------------------------------------------------------------------ */
-
-int mptcpx_shim_tvb_reported_length(tvbuff_t *tvb)
-{
-    return tvb != NULL ? (int)tvb_reported_length(tvb) : 0;
-}
 
 proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
                                      int length, int ett, proto_tree **subtree)

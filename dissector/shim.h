@@ -19,60 +19,37 @@
 #include <epan/proto.h>
 #include <epan/expert.h>
 
-/*
- * Called by the shim for an MPTCP option (TCP option kind 30) that the analysis callback does
- * not show (see mptcpx_option), after Wireshark's built-in MPTCP dissector. `data` is the
- * `struct tcpheader *` that the TCP dissector passes to option dissectors. `builtin_threw` is
- * non-zero when the built-in dissector raised an exception; the shim re-raises that exception
- * after this callback returns, so that Wireshark reports it as it would without the plugin.
- * Implemented in Rust; it must not unwind.
- */
-typedef void (*mptcpx_option_cb)(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                                 void *data, int builtin_threw);
+/* At most this many MPTCP options are handed over per segment: 40 bytes of options, at least
+ * 2 each. */
+#define MPTCPX_MAX_OPTIONS 20
 
 /*
- * An MPTCP option of the segment TCP is dissecting, kept by the option dissector (after which
- * it only calls the built-in one) for the analysis callback to decode once and show once TCP
- * is done. Everything stays valid while the packet is dissected.
- */
-typedef struct mptcpx_option {
-    tvbuff_t *tvb;           /* the option, kind and length included */
-    proto_tree *tree;        /* the tree the option dissector was given: ours goes there */
-    void *tcpheader;         /* the struct tcpheader TCP passed with it */
-    const uint8_t *bytes;    /* its captured bytes */
-    int captured;            /* how many */
-    proto_item *after;       /* in a displayed tree, the item the built-in dissector added
-                                last (ours goes right after it, where it would have gone at
-                                once); NULL otherwise */
-} mptcpx_option;
-
-/* At most this many options are kept per segment: 40 bytes of options, at least 2 each. */
-#define MPTCPX_MAX_KEPT_OPTIONS 20
-
-/*
- * One TCP segment, the outermost of its frame (in a tunnel), once TCP has dissected it: its
- * MPTCP options to show, and the segment for the analysis unless it is a header quoted in an
- * ICMP error. Filled in one go by the shim, so that the callback asks Wireshark nothing.
+ * One TCP segment once TCP has dissected it: where its MPTCP options are, to show, and the
+ * segment for the analysis unless it is a header quoted in an ICMP error or a segment inside
+ * another (a tunnel). Filled in one go by the shim, so that the callback asks Wireshark
+ * nothing.
  */
 typedef struct mptcpx_segment {
-    const mptcpx_option *options; /* the segment's MPTCP options, in order, to show */
-    int option_count;
+    const uint8_t *bytes;    /* header, options, captured payload: part of the frame's buffer,
+                                valid during the call */
+    int captured;            /* how many bytes */
+    int reported;            /* the segment's length on the wire, header included */
+    int option_count;        /* MPTCP options (kind 30) in the header, as TCP walks it */
+    uint8_t option_offsets[MPTCPX_MAX_OPTIONS]; /* where each starts in `bytes`; its length
+                                byte is captured, the rest may be cut by the capture */
     int tree_flags;          /* mptcpx_shim_tree_flags of the frame's tree (its options' too) */
     unsigned fault_announce_subtype; /* the preference's value */
-    int analyse;             /* 0: only show the options (a TCP header quoted in an ICMP error,
-                                a segment not over IP); the fields below are then unset */
+    int analyse;             /* 0: only show the options (the analysis off, a TCP header quoted
+                                in an ICMP error, a segment inside another or not over IP);
+                                `stream` is then -1 and the fields after it unset */
     uint32_t frame;          /* frame number */
     int visited;             /* dissected before (second pass, a GUI click): only the frame's
                                 report is wanted, and the fields below `stream` are unset */
     int stream;              /* tcp.stream, -1 when unknown; MPTCPX_STREAM_ASK in a frame
-                                seen before whose stream would cost a look-up: then
+                                seen before, whose stream would cost a look-up: then
                                 mptcpx_shim_stream_of_conversation gives it */
-    int family;              /* 4 (IPv4) or 16 (IPv6): the length of src and dst; 0 when the
-                                network layer is not IP */
+    int family;              /* 4 (IPv4) or 16 (IPv6): the length of src and dst */
     int64_t time_ns;         /* capture time, nanoseconds since the epoch */
-    const uint8_t *bytes;    /* header, options, captured payload: part of the frame's buffer,
-                                valid during the call */
-    int captured;            /* how many bytes */
     uint8_t src[16];
     uint8_t dst[16];
 } mptcpx_segment;
@@ -115,15 +92,15 @@ unsigned mptcpx_shim_pref_fault_announce_subtype(void);
 int mptcpx_shim_pref_verify_crypto(void);
 
 /*
- * Takes over TCP option kind 30: keeps the built-in MPTCP dissector's handle, then
- * registers the plugin's dissector in "tcp.option", which calls the built-in one and then
- * `cb`. Returns 1 when the built-in dissector was found (it is then called first for every
- * option), 0 when not (only `cb` runs), -1 when the "tcp.option" table does not exist.
+ * Finds Wireshark's own MPTCP dissector for TCP option kind 30, which TCP goes on calling
+ * (the plugin's subtree of an option goes right after its item). Returns 1 when found, 0 when
+ * not (the subtree then goes at the end of TCP's options), -1 when the "tcp.option" table does
+ * not exist.
  */
-int mptcpx_shim_handoff(int proto, mptcpx_option_cb cb);
+int mptcpx_shim_handoff(int proto);
 
 /*
- * Registers the analysis: a handle that takes TCP's place in "ip.proto", calls the TCP
+ * Registers the plugin's handle, which takes TCP's place in "ip.proto", calls the TCP
  * dissector, then `segment_cb` for the segment; `init_cb` and `cleanup_cb` run when a capture
  * file is opened and closed. Call at handoff. Returns 0, or -1 when TCP is not found there.
  */
@@ -135,16 +112,9 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb segment_cb,
 /* The tcp.stream of the segment being dissected, from TCP's conversation; -1 when unknown. */
 int mptcpx_shim_stream_of_conversation(packet_info *pinfo);
 
-/* The length the packet had on the wire, captured or not (the option's length byte's). */
-int mptcpx_shim_tvb_reported_length(tvbuff_t *tvb);
-
 /* A relative time item of `ns` nanoseconds. */
 proto_item *mptcpx_shim_add_relative_time(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
                                           int length, int64_t ns);
-
-/* The captured bytes of `tvb` (in place, valid while the packet is dissected) and their
- * number in `*len`; NULL when there are none. */
-const uint8_t *mptcpx_shim_tvb_bytes(tvbuff_t *tvb, int *len);
 
 /* Adds the protocol item and its subtree; returns the item or NULL. `*subtree` receives the
  * subtree (NULL when the tree is not being built). */
@@ -184,6 +154,15 @@ int mptcpx_shim_tree_flags(proto_tree *tree);
 /* The registered field or protocol `id` (Wireshark keeps it until exit). */
 const header_field_info *mptcpx_shim_hfinfo(int id);
 void mptcpx_shim_item_append_text(proto_item *item, const char *text);
+
+/*
+ * Where the subtree of the MPTCP option at `offset` of the segment `tvb` goes, in `tree`, the
+ * tree TCP was given: TCP's options item, with `*after` set to the item of Wireshark's own
+ * dissector for that option (ours goes right after it); TCP's item or `tree` itself when not
+ * found, `*after` then NULL. Walks the tree: for trees whose items are kept.
+ */
+proto_tree *mptcpx_shim_option_parent(proto_tree *tree, tvbuff_t *tvb, int offset,
+                                      proto_item **after);
 
 /* Moves `item` (a child of `tree`) right after `fixed` (another), in a displayed tree. */
 void mptcpx_shim_move_item_after(proto_tree *tree, proto_item *fixed, proto_item *item);

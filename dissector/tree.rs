@@ -1,4 +1,4 @@
-//! A thin, exception-safe view of one option's place in Wireshark: its bytes, the tree to
+//! A thin, exception-safe view of a place in Wireshark's tree: the segment's bytes, the tree to
 //! add items to, the packet for expert items and columns. Every call goes through the C
 //! shim, which catches Wireshark's exceptions.
 
@@ -62,10 +62,14 @@ fn c_string(s: &str) -> CString {
     CString::new(s.replace('\0', " ")).unwrap_or_default()
 }
 
-/// Where items go: a tvb (for an option, offset 0 is its kind byte; for the analysis, the
-/// segment), the packet, and the tree items are added to.
+/// Where items go: the segment's tvb and the offset in it that items count from (an option's
+/// kind byte; for the analysis, the segment's start), the packet, and the tree items are added
+/// to.
 pub(crate) struct TreeView {
     tvb: *mut ffi::tvbuff_t,
+    base: c_int,
+    /// The bytes the protocol item covers from `base` (-1: to the end of the tvb).
+    span: c_int,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
     /// `mptcpx_shim_tree_flags` of the tree, the same for all its subtrees: asked once, when
@@ -74,28 +78,38 @@ pub(crate) struct TreeView {
 }
 
 impl TreeView {
-    /// # Safety
-    /// The pointers must be those Wireshark passed to the option dissector, valid for the
-    /// lifetime of the value.
-    pub(crate) unsafe fn new(
-        tvb: *mut ffi::tvbuff_t,
-        pinfo: *mut ffi::packet_info,
-        tree: *mut ffi::proto_tree,
-    ) -> TreeView {
-        TreeView { tvb, pinfo, tree, flags: Cell::new(-1) }
-    }
-
-    /// As [`new`](TreeView::new), with the tree's flags (`mptcpx_shim_tree_flags`) known.
+    /// A view of the whole segment `tvb`, with the tree's flags (`mptcpx_shim_tree_flags`).
     ///
     /// # Safety
-    /// As [`new`](TreeView::new).
+    /// The pointers must be those Wireshark passed for the segment being dissected, valid for
+    /// the lifetime of the value.
     pub(crate) unsafe fn with_flags(
         tvb: *mut ffi::tvbuff_t,
         pinfo: *mut ffi::packet_info,
         tree: *mut ffi::proto_tree,
         flags: c_int,
     ) -> TreeView {
-        TreeView { tvb, pinfo, tree, flags: Cell::new(flags.max(0)) }
+        TreeView { tvb, base: 0, span: -1, pinfo, tree, flags: Cell::new(flags.max(0)) }
+    }
+
+    /// A view of the `span` bytes at `base` of the same segment (an option), adding to `tree`.
+    pub(crate) fn part(&self, base: usize, span: usize, tree: *mut ffi::proto_tree) -> TreeView {
+        TreeView { tvb: self.tvb, base: off(base), span: off(span), pinfo: self.pinfo, tree, flags: self.flags.clone() }
+    }
+
+    /// The offset in the segment of byte `start` of the view.
+    fn at(&self, start: usize) -> c_int {
+        self.base.saturating_add(off(start))
+    }
+
+    /// The tree items are added to.
+    pub(crate) fn tree(&self) -> *mut ffi::proto_tree {
+        self.tree
+    }
+
+    /// The segment's tvb.
+    pub(crate) fn tvb(&self) -> *mut ffi::tvbuff_t {
+        self.tvb
     }
 
     fn flags(&self) -> c_int {
@@ -112,6 +126,13 @@ impl TreeView {
     /// Whether the tree is displayed (every item is kept, with its text and place).
     fn shown(&self) -> bool {
         self.flags() & ffi::MPTCPX_TREE_SHOWN as c_int != 0
+    }
+
+    /// Whether items keep their place: the tree is shown, or its protocol items are kept
+    /// (protocol statistics). Elsewhere only a filter, column or output that names a field
+    /// looks at its items, wherever they are.
+    pub(crate) fn places_items(&self) -> bool {
+        self.flags() != 0
     }
 
     /// Whether anything will look at the protocol's items added here: the tree is shown, or a
@@ -132,39 +153,17 @@ impl TreeView {
         !self.tree.is_null() && (hf.referenced() || self.shown())
     }
 
-    /// The captured bytes of the option (at most `buf.len()`), copied: items are added to
-    /// the view while they are read.
-    pub(crate) fn copy_bytes<'b>(&self, buf: &'b mut [u8]) -> &'b [u8] {
-        let mut len: std::ffi::c_int = 0;
-        // SAFETY: the shim accepts a null tvb; it returns null or `len` readable bytes that
-        // stay valid while the packet is dissected.
-        let bytes = unsafe { ffi::mptcpx_shim_tvb_bytes(self.tvb, &mut len) };
-        let n = usize::try_from(len).unwrap_or(0).min(buf.len());
-        if bytes.is_null() || n == 0 {
-            return &[];
-        }
-        // SAFETY: as above, and n <= len.
-        buf[..n].copy_from_slice(unsafe { std::slice::from_raw_parts(bytes, n) });
-        &buf[..n]
-    }
-
-    /// The option's length on the wire: more than the captured bytes when the capture's
-    /// snapshot length cut the packet.
-    pub(crate) fn reported_length(&self) -> usize {
-        // SAFETY: the shim accepts a null tvb.
-        usize::try_from(unsafe { ffi::mptcpx_shim_tvb_reported_length(self.tvb) }).unwrap_or(0)
-    }
-
-    /// Adds the protocol item over the whole option and makes its subtree the current tree.
+    /// Adds the protocol item over the view's bytes (an option) and makes its subtree the
+    /// current tree.
     pub(crate) fn add_protocol(&mut self, proto: i32, ett: Ett) -> Item {
-        self.add_protocol_over(proto, -1, ett)
+        self.add_protocol_over(proto, self.span, ett)
     }
 
     /// The protocol item over the first `length` bytes (-1: all), its subtree made current.
     fn add_protocol_over(&mut self, proto: i32, length: c_int, ett: Ett) -> Item {
         let mut sub = ptr::null_mut();
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
-        let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, 0, length, ett.id(), &mut sub) };
+        let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, self.base, length, ett.id(), &mut sub) };
         // Asked of the tree the item went into: `sub` is null if the subtree failed.
         self.flags();
         self.tree = sub;
@@ -185,7 +184,7 @@ impl TreeView {
 
     /// Another view of the same place.
     pub(crate) fn clone_view(&self) -> TreeView {
-        TreeView { tvb: self.tvb, pinfo: self.pinfo, tree: self.tree, flags: self.flags.clone() }
+        TreeView { tvb: self.tvb, base: self.base, span: self.span, pinfo: self.pinfo, tree: self.tree, flags: self.flags.clone() }
     }
 
     /// Adds the protocol item over no bytes (for what is computed, not read) and makes its
@@ -208,7 +207,7 @@ impl TreeView {
             return item;
         }
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
-        Item(unsafe { ffi::mptcpx_shim_add_relative_time(self.tree, hf.id(), self.tvb, 0, 0, ns) })
+        Item(unsafe { ffi::mptcpx_shim_add_relative_time(self.tree, hf.id(), self.tvb, self.base, 0, ns) })
     }
 
     /// An address computed rather than read: over no bytes.
@@ -220,8 +219,8 @@ impl TreeView {
         // SAFETY: the shim reads 4 or 16 bytes from the given arrays.
         Item(unsafe {
             match address {
-                std::net::IpAddr::V4(a) => ffi::mptcpx_shim_add_ipv4(self.tree, v4.id(), self.tvb, 0, 0, a.octets().as_ptr()),
-                std::net::IpAddr::V6(a) => ffi::mptcpx_shim_add_ipv6(self.tree, v6.id(), self.tvb, 0, 0, a.octets().as_ptr()),
+                std::net::IpAddr::V4(a) => ffi::mptcpx_shim_add_ipv4(self.tree, v4.id(), self.tvb, self.base, 0, a.octets().as_ptr()),
+                std::net::IpAddr::V6(a) => ffi::mptcpx_shim_add_ipv6(self.tree, v6.id(), self.tvb, self.base, 0, a.octets().as_ptr()),
             }
         })
     }
@@ -235,7 +234,7 @@ impl TreeView {
         }
         // SAFETY: the shim accepts null items.
         let tree = unsafe { ffi::mptcpx_shim_add_subtree(item.0, ett.id()) };
-        TreeView { tvb: self.tvb, pinfo: self.pinfo, tree, flags: self.flags.clone() }
+        TreeView { tree, ..self.clone_view() }
     }
 
     /// An unsigned integer of up to 32 bits at `[start, start+len)`. For a field with a
@@ -250,7 +249,7 @@ impl TreeView {
         }
         let raw = under_mask(hf, u64::from(value)) as u32;
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
-        Item(unsafe { ffi::mptcpx_shim_add_uint(self.tree, hf.id(), self.tvb, off(start), off(len), raw) })
+        Item(unsafe { ffi::mptcpx_shim_add_uint(self.tree, hf.id(), self.tvb, self.at(start), off(len), raw) })
     }
 
     #[inline(never)]
@@ -259,7 +258,7 @@ impl TreeView {
             return item;
         }
         // SAFETY: as above.
-        Item(unsafe { ffi::mptcpx_shim_add_uint64(self.tree, hf.id(), self.tvb, off(start), off(len), value) })
+        Item(unsafe { ffi::mptcpx_shim_add_uint64(self.tree, hf.id(), self.tvb, self.at(start), off(len), value) })
     }
 
     #[inline(never)]
@@ -269,7 +268,7 @@ impl TreeView {
         }
         let raw = under_mask(hf, u64::from(value));
         // SAFETY: as above.
-        Item(unsafe { ffi::mptcpx_shim_add_boolean(self.tree, hf.id(), self.tvb, off(start), off(len), raw) })
+        Item(unsafe { ffi::mptcpx_shim_add_boolean(self.tree, hf.id(), self.tvb, self.at(start), off(len), raw) })
     }
 
     #[inline(never)]
@@ -278,7 +277,7 @@ impl TreeView {
             return item;
         }
         // SAFETY: the shim reads 4 bytes.
-        Item(unsafe { ffi::mptcpx_shim_add_ipv4(self.tree, hf.id(), self.tvb, off(start), 4, octets.as_ptr()) })
+        Item(unsafe { ffi::mptcpx_shim_add_ipv4(self.tree, hf.id(), self.tvb, self.at(start), 4, octets.as_ptr()) })
     }
 
     #[inline(never)]
@@ -287,7 +286,7 @@ impl TreeView {
             return item;
         }
         // SAFETY: the shim reads 16 bytes.
-        Item(unsafe { ffi::mptcpx_shim_add_ipv6(self.tree, hf.id(), self.tvb, off(start), 16, octets.as_ptr()) })
+        Item(unsafe { ffi::mptcpx_shim_add_ipv6(self.tree, hf.id(), self.tvb, self.at(start), 16, octets.as_ptr()) })
     }
 
     /// Bytes shown as they are; `bytes.len()` is the highlighted length.
@@ -298,7 +297,7 @@ impl TreeView {
         }
         // SAFETY: the shim reads `bytes.len()` bytes.
         Item(unsafe {
-            ffi::mptcpx_shim_add_bytes(self.tree, hf.id(), self.tvb, off(start), off(bytes.len()), bytes.as_ptr())
+            ffi::mptcpx_shim_add_bytes(self.tree, hf.id(), self.tvb, self.at(start), off(bytes.len()), bytes.as_ptr())
         })
     }
 
@@ -339,7 +338,7 @@ impl TreeView {
 }
 
 /// An offset or length as Wireshark's `gint` (option offsets are below 256).
-fn off(v: usize) -> i32 {
+pub(crate) fn off(v: usize) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
 }
 

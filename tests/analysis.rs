@@ -263,10 +263,9 @@ fn displayed_tcp_trees(path: &std::path::Path, extra: &[&str]) -> Vec<String> {
     trees
 }
 
-/// With the analysis on, the options of the segment it follows are decoded once TCP is done
-/// (once for their subtree and the analysis); off, each as TCP meets it. Their subtrees, expert
-/// items and places among TCP's other options included, must not tell the two apart, on any
-/// frame of any shared capture.
+/// With the analysis off the options are only decoded and shown. Their subtrees, expert items
+/// and places among TCP's other options included, must not tell the two apart, on any frame of
+/// any shared capture.
 #[test]
 fn options_show_the_same_with_the_analysis_off() {
     let off = ["-o", "mptcpx.analyze:FALSE"];
@@ -287,6 +286,36 @@ fn options_show_the_same_with_the_analysis_off() {
         }
     }
     assert!(compared > 10_000, "only {compared} option items compared");
+}
+
+/// Each option's `mptcpx` subtree sits right after the item of Wireshark's own MPTCP dissector
+/// for that option, among TCP's options, in every displayed TCP tree of every shared capture
+/// (malformed options and options after them included): the plugin finds that item once TCP is
+/// done.
+#[test]
+fn each_option_subtree_follows_the_builtin_item_of_its_option() {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut checked = 0;
+    for capture in common::shared_captures() {
+        let file = env().readable(&capture);
+        for tree in displayed_tcp_trees(&file, &[]) {
+            let lines: Vec<&str> = tree.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                if !line.trim_start().starts_with("Multipath Transmission Control Protocol") {
+                    continue;
+                }
+                // The next item beside the built-in's, past its subtree.
+                let next = lines[i + 1..].iter().find(|l| indent(l) <= indent(line));
+                assert!(
+                    next.is_some_and(|n| indent(n) == indent(line) && n.trim_start().starts_with("MPTCP extended analysis: ")),
+                    "{}: after {line:?} comes {next:?} in:\n{tree}",
+                    capture.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 3_000, "only {checked} options checked");
 }
 
 // ---- How the analysis gets its segments: its handle in "ip.proto" in TCP's place ----------

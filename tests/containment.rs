@@ -2,9 +2,9 @@
 //! expert item `mptcpx.plugin_error`, and every other frame is dissected as without it.
 //!
 //! The plugin is built a second time with the test-only feature `fault-injection` (into
-//! `<target>/fault-injection`), which makes both Rust entry points, the option dissector and
-//! the analysis, panic on the frame `MPTCPX_INJECT_PANIC` names. The option
-//! dissector panics with its subtree half built; the analysis panics after the engine took
+//! `<target>/fault-injection`), which makes both parts of its segment callback, an option's
+//! display and the analysis, panic on the frame `MPTCPX_INJECT_PANIC` names. The option's
+//! display panics with its subtree half built; the analysis panics after the engine took
 //! the frame in, with the engine's lock held, so the frames after it also show that the
 //! engine survives a panic.
 
@@ -122,7 +122,7 @@ fn check_contained(two_pass: bool) {
         }
 
         let row = &injected_rows[usize::try_from(frame - 1).expect("index")];
-        let option_error = "MPTCPX internal error: fault injected in the option dissector";
+        let option_error = "MPTCPX internal error: fault injected in the option display";
         let analysis_error = "MPTCPX analysis internal error: fault injected in the analysis on frame";
         assert!(row.contains(analysis_error), "frame {frame}: {row}");
         assert_eq!(row.contains(option_error), has_option, "frame {frame}: {row}");
