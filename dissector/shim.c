@@ -301,20 +301,6 @@ int mptcpx_shim_stream_of_conversation(packet_info *pinfo)
     return stream_of_conversation(pinfo);
 }
 
-/* The network-layer address `a` into `out` (16 bytes): its length, 4 or 16; 0 if not IP. */
-static int ip_bytes_of(const address *a, uint8_t *out)
-{
-    if (a->type == AT_IPv4 && a->len == 4) {
-        memcpy(out, a->data, 4);
-        return 4;
-    }
-    if (a->type == AT_IPv6 && a->len == 16) {
-        memcpy(out, a->data, 16);
-        return 16;
-    }
-    return 0;
-}
-
 /*
  * The tcp.stream of the address and port pairs seen lately, for the first pass: finding TCP's
  * conversation again costs as much as all the rest of the plugin. TCP gives a pair a new
@@ -366,39 +352,45 @@ static uint32_t end_hash(const pair_end *end)
     return (uint32_t)(((v ^ (v >> 29)) * 0x9e3779b97f4a7c15ull) >> 32);
 }
 
-/* The segment's two ends, and the slot of their pair (the same both ways); NULL when not
- * TCP over IP. */
-static stream_slot *stream_slot_of(packet_info *pinfo, pair_end *src, pair_end *dst)
+/* The segment's two ends (from TCP's addresses and ports): 0 when not TCP over IP. */
+static int ends_of(packet_info *pinfo, pair_end *src, pair_end *dst)
 {
-    if (pinfo->ptype != PT_TCP || !end_of(&pinfo->src, pinfo->srcport, src) ||
-        !end_of(&pinfo->dst, pinfo->destport, dst))
-        return NULL;
+    return pinfo->ptype == PT_TCP && end_of(&pinfo->src, pinfo->srcport, src) &&
+           end_of(&pinfo->dst, pinfo->destport, dst) &&
+           (src->port_family & 0xff) == (dst->port_family & 0xff);
+}
+
+/* The slot of a pair, the same both ways. */
+static stream_slot *slot_of(const pair_end *src, const pair_end *dst)
+{
     return &stream_slots[((end_hash(src) + end_hash(dst)) * 0x85ebca77u >> 20) &
                          (MPTCPX_STREAM_SLOTS - 1)];
 }
 
-static void fill_slot(stream_slot *slot, const pair_end *src, const pair_end *dst, int stream)
+/* A SYN or a pair not in its slot: the stream from TCP's conversation, filed. Out of line:
+ * most segments find their pair. */
+static G_GNUC_NO_INLINE int file_pair(packet_info *pinfo, stream_slot *slot,
+                                      const pair_end *src, const pair_end *dst)
 {
-    slot->a = *src;
-    slot->b = *dst;
-    slot->stream = stream;
+    int stream = stream_of_conversation(pinfo);
+
+    if (stream >= 0) {
+        slot->a = *src;
+        slot->b = *dst;
+        slot->stream = stream;
+    }
+    return stream;
 }
 
-/* The stream of a first-pass segment (`syn`: its SYN flag). */
-static int stream_of_pair(packet_info *pinfo, int syn)
+/* The stream of a first-pass segment with ends `src` and `dst` (`syn`: its SYN flag). */
+static int stream_of_pair(packet_info *pinfo, const pair_end *src, const pair_end *dst, int syn)
 {
-    pair_end src, dst;
-    stream_slot *slot = stream_slot_of(pinfo, &src, &dst);
-    int stream;
+    stream_slot *slot = slot_of(src, dst);
 
-    if (slot != NULL && !syn &&
-        ((same_end(&slot->a, &src) && same_end(&slot->b, &dst)) ||
-         (same_end(&slot->a, &dst) && same_end(&slot->b, &src))))
+    if (G_LIKELY(!syn && ((same_end(&slot->a, src) && same_end(&slot->b, dst)) ||
+                          (same_end(&slot->a, dst) && same_end(&slot->b, src)))))
         return slot->stream;
-    stream = stream_of_conversation(pinfo);
-    if (slot != NULL && stream >= 0)
-        fill_slot(slot, &src, &dst, stream);
-    return stream;
+    return file_pair(pinfo, slot, src, dst);
 }
 
 /*
@@ -455,44 +447,44 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 
     seg.option_count = b != NULL ? mptcp_option_offsets(b, n, seg.option_offsets) : 0;
     seg.visited = PINFO_FD_VISITED(pinfo) ? 1 : 0;
-    /* A TCP header quoted in an ICMP error is not a segment of the connection. */
+    /* A TCP header quoted in an ICMP error is not a segment of the connection; nor is one that
+     * is not over IP. */
     seg.analyse = outermost && pref_analyze && !pinfo->flags.in_error_pkt && b != NULL;
     seg.stream = -1;
+    seg.family = 0;
+    seg.time_ns = 0;
     if (G_LIKELY(seg.analyse && !seg.visited)) {
-        seg.stream = stream_of_pair(pinfo, (flags & 0x02) != 0);
-        if (seg.option_count == 0) {
-            if ((flags & 0x06) == 0 && is_plain_stream(seg.stream))
-                return; /* plain TCP: nothing to show, nothing for the analysis */
-        } else if (G_UNLIKELY(plain_streams_bytes != 0)) {
-            clear_plain_stream(seg.stream);
+        pair_end src, dst;
+
+        if (G_UNLIKELY(!ends_of(pinfo, &src, &dst))) {
+            seg.analyse = 0;
+        } else {
+            seg.stream = stream_of_pair(pinfo, &src, &dst, (flags & 0x02) != 0);
+            if (seg.option_count == 0) {
+                if ((flags & 0x06) == 0 && is_plain_stream(seg.stream))
+                    return; /* plain TCP: nothing to show, nothing for the analysis */
+            } else if (G_UNLIKELY(plain_streams_bytes != 0)) {
+                clear_plain_stream(seg.stream);
+            }
+            seg.family = (int)(src.port_family & 0xff);
+            memcpy(seg.src, src.addr, sizeof seg.src);
+            memcpy(seg.dst, dst.addr, sizeof seg.dst);
+            seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
         }
     } else if (seg.analyse) {
         /* A frame seen before needs no more: the analysis has its findings. */
         seg.stream = MPTCPX_STREAM_ASK;
-    } else if (seg.option_count == 0) {
-        return;
     }
+    if (!seg.analyse && seg.option_count == 0)
+        return;
     seg.bytes = b;
     seg.captured = n;
-    seg.reported = (int)tvb_reported_length(tvb);
+    /* Only the options' decoding needs it (the segment's payload length). */
+    seg.reported = seg.option_count > 0 ? (int)tvb_reported_length(tvb) : n;
     /* One tree per frame: the options' subtrees are in the same one. */
     seg.tree_flags = tree_flags(tree);
     seg.fault_announce_subtype = pref_fault_announce_subtype;
     seg.frame = pinfo->num;
-    seg.family = 0;
-    seg.time_ns = 0;
-    if (seg.analyse && !seg.visited) {
-        int s = ip_bytes_of(&pinfo->net_src, seg.src);
-        int d = ip_bytes_of(&pinfo->net_dst, seg.dst);
-
-        seg.family = s == d ? s : 0;
-        seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-        if (G_UNLIKELY(seg.family == 0)) {
-            seg.analyse = 0;
-            if (seg.option_count == 0)
-                return;
-        }
-    }
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
     plain = hot.segment_cb(tvb, &seg, pinfo, tree);
