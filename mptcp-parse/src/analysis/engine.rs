@@ -555,13 +555,23 @@ impl Passed {
         if frame > self.last || frame == 0 {
             return none;
         }
+        let cursor = self.cursor.load(Relaxed);
+        let (cursor_at, cursor_previous) = ((cursor >> 32) as u32, cursor as u32);
+        // Looked up in order (the frame just analysed, a second pass), most frames have no
+        // check: when the first check after where the last look-up stopped comes after
+        // `frame`, there is none, without the search.
+        if cursor_previous < frame {
+            let mut at = cursor_at as usize;
+            let next = cursor_previous.wrapping_add((get_leb128(&self.bytes, &mut at) >> 3) as u32);
+            if next > frame {
+                return none;
+            }
+        }
         // The last block whose previous check is before `frame`: the checks of `frame` start
         // there or later (every check before it is before `frame`).
         let b = self.blocks.partition_point(|(previous, _)| *previous < frame);
         let Some(&(mut previous, mut at)) = b.checked_sub(1).and_then(|b| self.blocks.get(b)) else { return none };
         // Where the last look-up stopped, when later in that block and before `frame`.
-        let cursor = self.cursor.load(Relaxed);
-        let (cursor_at, cursor_previous) = ((cursor >> 32) as u32, cursor as u32);
         if cursor_previous < frame && cursor_at > at {
             (at, previous) = (cursor_at, cursor_previous);
         }
