@@ -102,7 +102,8 @@ pub(crate) unsafe extern "C" fn on_segment(
         let seg = dissect::segment_of(bytes, usize::try_from(segment.reported).unwrap_or(0));
         for &offset in &segment.option_offsets[..count] {
             if let Some(option) = dissect::show_in_segment(&view, bytes, usize::from(offset), seg, segment.fault_announce_subtype) {
-                options.push(option);
+                // Outside any catch_unwind: try_push, which cannot panic.
+                let _ = options.try_push(option);
             }
         }
     }
