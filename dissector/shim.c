@@ -163,7 +163,7 @@ static inline const uint8_t *captured_bytes(tvbuff_t *tvb, int *len)
     return n > 0 ? tvb_get_ptr(tvb, 0, n) : NULL;
 }
 
-/* What mptcpx_shim_tree_flags says of `tree`. */
+/* Who looks at `tree` (enum mptcpx_tree_flag, shim.h). */
 static inline int tree_flags(proto_tree *tree)
 {
     int flags = 0;
@@ -689,11 +689,6 @@ void mptcpx_shim_item_set_generated(proto_item *item)
 {
     if (item != NULL)
         proto_item_set_generated(item);
-}
-
-int mptcpx_shim_tree_flags(proto_tree *tree)
-{
-    return tree_flags(tree);
 }
 
 const header_field_info *mptcpx_shim_hfinfo(int id)

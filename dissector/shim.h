@@ -33,11 +33,13 @@ typedef struct mptcpx_segment {
     const uint8_t *bytes;    /* header, options, captured payload: part of the frame's buffer,
                                 valid during the call */
     int captured;            /* how many bytes */
-    int reported;            /* the segment's length on the wire, header included */
+    int reported;            /* the segment's length on the wire, header included, when
+                                option_count > 0 (only the options' decoding reads it); the
+                                captured length otherwise */
     int option_count;        /* MPTCP options (kind 30) in the header, as TCP walks it */
     uint8_t option_offsets[MPTCPX_MAX_OPTIONS]; /* where each starts in `bytes`; its length
                                 byte is captured, the rest may be cut by the capture */
-    int tree_flags;          /* mptcpx_shim_tree_flags of the frame's tree (its options' too) */
+    int tree_flags;          /* who looks at the frame's tree (enum mptcpx_tree_flag below) */
     unsigned fault_announce_subtype; /* the preference's value */
     int analyse;             /* 0: only show the options (the analysis off, a TCP header quoted
                                 in an ICMP error, a segment inside another or not over IP);
@@ -150,7 +152,6 @@ enum mptcpx_tree_flag {
     MPTCPX_TREE_SHOWN = 1,
     MPTCPX_TREE_REAL_PROTOCOLS = 2
 };
-int mptcpx_shim_tree_flags(proto_tree *tree);
 /* The registered field or protocol `id` (Wireshark keeps it until exit). */
 const header_field_info *mptcpx_shim_hfinfo(int id);
 void mptcpx_shim_item_append_text(proto_item *item, const char *text);

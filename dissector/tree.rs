@@ -2,7 +2,6 @@
 //! add items to, the packet for expert items and columns. Every call goes through the C
 //! shim, which catches Wireshark's exceptions.
 
-use std::cell::Cell;
 use std::ffi::{c_int, CString};
 use std::fmt::{self, Write};
 use std::ops::RangeInclusive;
@@ -72,13 +71,13 @@ pub(crate) struct TreeView {
     span: c_int,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
-    /// `mptcpx_shim_tree_flags` of the tree, the same for all its subtrees: asked once, when
-    /// first needed (-1 until then).
-    flags: Cell<c_int>,
+    /// Who looks at the tree (`mptcpx_tree_flag` bits), the same for all its subtrees: handed
+    /// over with the segment.
+    flags: c_int,
 }
 
 impl TreeView {
-    /// A view of the whole segment `tvb`, with the tree's flags (`mptcpx_shim_tree_flags`).
+    /// A view of the whole segment `tvb`, with the tree's flags (`mptcpx_tree_flag` bits).
     ///
     /// # Safety
     /// The pointers must be those Wireshark passed for the segment being dissected, valid for
@@ -89,12 +88,12 @@ impl TreeView {
         tree: *mut ffi::proto_tree,
         flags: c_int,
     ) -> TreeView {
-        TreeView { tvb, base: 0, span: -1, pinfo, tree, flags: Cell::new(flags.max(0)) }
+        TreeView { tvb, base: 0, span: -1, pinfo, tree, flags: flags.max(0) }
     }
 
     /// A view of the `span` bytes at `base` of the same segment (an option), adding to `tree`.
     pub(crate) fn part(&self, base: usize, span: usize, tree: *mut ffi::proto_tree) -> TreeView {
-        TreeView { tvb: self.tvb, base: off(base), span: off(span), pinfo: self.pinfo, tree, flags: self.flags.clone() }
+        TreeView { tvb: self.tvb, base: off(base), span: off(span), pinfo: self.pinfo, tree, flags: self.flags }
     }
 
     /// The offset in the segment of byte `start` of the view.
@@ -112,34 +111,23 @@ impl TreeView {
         self.tvb
     }
 
-    fn flags(&self) -> c_int {
-        let known = self.flags.get();
-        if known >= 0 {
-            return known;
-        }
-        // SAFETY: the shim accepts a null tree.
-        let flags = if self.tree.is_null() { 0 } else { unsafe { ffi::mptcpx_shim_tree_flags(self.tree) } };
-        self.flags.set(flags);
-        flags
-    }
-
     /// Whether the tree is displayed (every item is kept, with its text and place).
     fn shown(&self) -> bool {
-        self.flags() & ffi::MPTCPX_TREE_SHOWN as c_int != 0
+        self.flags & ffi::MPTCPX_TREE_SHOWN as c_int != 0
     }
 
     /// Whether items keep their place: the tree is shown, or its protocol items are kept
     /// (protocol statistics). Elsewhere only a filter, column or output that names a field
     /// looks at its items, wherever they are.
     pub(crate) fn places_items(&self) -> bool {
-        self.flags() != 0
+        self.flags != 0
     }
 
     /// Whether anything will look at the protocol's items added here: the tree is shown, or a
     /// filter, column or field output names the protocol or one of its fields. Otherwise
     /// Wireshark fakes every item added, and only expert items and columns matter.
     pub(crate) fn wants_protocol(&self) -> bool {
-        !self.tree.is_null() && (crate::fields::protocol_referenced() || self.flags() != 0)
+        !self.tree.is_null() && (crate::fields::protocol_referenced() || self.flags != 0)
     }
 
     /// Whether an item of any of `fields` added here would be kept (see [`wants`](Self::wants)).
@@ -164,8 +152,7 @@ impl TreeView {
         let mut sub = ptr::null_mut();
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
         let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, self.base, length, ett.id(), &mut sub) };
-        // Asked of the tree the item went into: `sub` is null if the subtree failed.
-        self.flags();
+        // `sub` is null if the subtree failed.
         self.tree = sub;
         Item(item)
     }
@@ -184,7 +171,7 @@ impl TreeView {
 
     /// Another view of the same place.
     pub(crate) fn clone_view(&self) -> TreeView {
-        TreeView { tvb: self.tvb, base: self.base, span: self.span, pinfo: self.pinfo, tree: self.tree, flags: self.flags.clone() }
+        TreeView { tvb: self.tvb, base: self.base, span: self.span, pinfo: self.pinfo, tree: self.tree, flags: self.flags }
     }
 
     /// Adds the protocol item over no bytes (for what is computed, not read) and makes its
