@@ -36,8 +36,7 @@ pub(crate) fn show_in_segment<'b>(
     seg: Option<Segment>,
     pref: u32,
 ) -> Option<MptcpOption<'b>> {
-    let on_wire = bytes.get(offset + 1).map_or(0, |&len| usize::from(len));
-    let option = bytes.get(offset..).map_or(&[][..], |rest| &rest[..rest.len().min(on_wire)]);
+    let (option, on_wire) = option_at(bytes, offset);
     let mut after = ptr::null_mut();
     let parent = if view.places_items() {
         // SAFETY: the view's tree and tvb are Wireshark's for the segment being dissected.
@@ -46,6 +45,30 @@ pub(crate) fn show_in_segment<'b>(
         view.tree()
     };
     show_option(view.part(offset, option.len(), parent), option, on_wire, seg, pref, after)
+}
+
+/// What [`show_in_segment`] does where nothing looks at the options' items
+/// ([`TreeView::wants_protocol`] false: `tshark -Y mptcp`, `-q`): the option decoded alone. One
+/// with an expert item or an Info note to give, or whose decoding panicked, takes
+/// [`show_in_segment`]'s path instead. This runs for most options of a capture.
+pub(crate) fn decode_in_segment<'b>(
+    view: &TreeView,
+    bytes: &'b [u8],
+    offset: usize,
+    seg: Option<Segment>,
+    pref: u32,
+) -> Option<MptcpOption<'b>> {
+    let (option, _) = option_at(bytes, offset);
+    match catch_unwind(|| decode(option, seg, pref)) {
+        Ok((Decoded { option: Ok(option), warnings }, _)) if warnings.is_empty() && quiet_kind(&option).is_some() => Some(option),
+        _ => show_in_segment(view, bytes, offset, seg, pref),
+    }
+}
+
+/// The captured bytes of the option at `offset`, and its length on the wire.
+fn option_at(bytes: &[u8], offset: usize) -> (&[u8], usize) {
+    let on_wire = bytes.get(offset + 1).map_or(0, |&len| usize::from(len));
+    (bytes.get(offset..).map_or(&[][..], |rest| &rest[..rest.len().min(on_wire)]), on_wire)
 }
 
 /// Decodes one option (`on_wire` bytes long, `bytes` of them captured) and shows it at `view`,
@@ -148,15 +171,20 @@ fn quiet_option_fields(decoded: &Decoded<'_>) -> Option<[RangeInclusive<Hf>; 2]>
     if !decoded.warnings.is_empty() {
         return None;
     }
-    let own = match decoded.option.as_ref().ok()? {
+    Some([option_fields::EVERY, quiet_kind(decoded.option.as_ref().ok()?)?])
+}
+
+/// The fields of the option's kind, when a well-formed option of that kind gives no expert
+/// item and no Info column note.
+fn quiet_kind(option: &MptcpOption<'_>) -> Option<RangeInclusive<Hf>> {
+    Some(match option {
         MptcpOption::Dss(_) => option_fields::DSS,
         MptcpOption::MpCapable(_) => option_fields::CAPABLE,
         MptcpOption::MpJoin(_) => option_fields::JOIN,
         MptcpOption::AddAddr(_) => option_fields::ADD_ADDR,
         MptcpOption::RemoveAddr(_) | MptcpOption::MpPrio(_) => option_fields::REMOVE_ADDR_PRIO,
         _ => return None,
-    };
-    Some([option_fields::EVERY, own])
+    })
 }
 
 /// Whether the length fits the subtype and flags; `None` when that cannot be judged.
