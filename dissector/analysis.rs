@@ -54,7 +54,18 @@ fn config() -> Config {
 fn with_engine<T>(f: impl FnOnce(&mut Engine) -> T) -> T {
     // A poisoned lock only means an earlier panic was caught: the engine is still usable.
     let mut guard = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
-    f(guard.get_or_insert_with(|| Engine::new(config())))
+    match guard.as_mut() {
+        Some(engine) => f(engine),
+        None => f(first_engine(&mut guard)),
+    }
+}
+
+/// The engine made on first use, if Wireshark's init routine has not made one. Out of line: it
+/// is there from the start of every capture file.
+#[cold]
+#[inline(never)]
+fn first_engine(slot: &mut Option<Engine>) -> &mut Engine {
+    slot.insert(Engine::new(config()))
 }
 
 /// Capture file opened (or packets about to be dissected again): a fresh engine.
