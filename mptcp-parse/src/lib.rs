@@ -50,6 +50,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+// The unit tests that share the integration tests' helpers name the crate as they do.
+#[cfg(all(test, feature = "analysis"))]
+extern crate self as mptcp_parse;
+
 pub mod address;
 #[cfg(feature = "analysis")]
 pub mod analysis;
