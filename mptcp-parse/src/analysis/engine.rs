@@ -242,6 +242,7 @@ struct JoinState {
 }
 
 /// A mapping whose DSS checksum is being verified as its payload arrives.
+#[derive(Clone, Copy)]
 struct MappingCheck {
     frame: Frame,
     dsn: u64,
@@ -252,6 +253,46 @@ struct MappingCheck {
     next: u32,
     end: u32,
     sum: DssChecksum,
+}
+
+impl MappingCheck {
+    /// The check of a mapping seen in `frame`, its bytes from relative subflow sequence number
+    /// `start` on.
+    #[allow(clippy::too_many_arguments)]
+    fn new(frame: Frame, dsn: u64, ssn: u32, data_len: u16, checksum: u16, data_fin: bool, start: u32) -> MappingCheck {
+        // DATA_FIN takes one data sequence number and no byte.
+        let bytes = u32::from(data_len) - u32::from(data_fin && data_len > 0);
+        MappingCheck { frame, dsn, ssn, data_len, checksum, next: start, end: start.wrapping_add(bytes), sum: DssChecksum::new(dsn, ssn, data_len) }
+    }
+
+    /// Whether this is the check of that mapping (a mapping is repeated on the segments it
+    /// spans).
+    fn is_of(&self, dsn: u64, ssn: u32, data_len: u16) -> bool {
+        self.dsn == dsn && self.ssn == ssn && self.data_len == data_len
+    }
+
+    /// The check once fed the payload at relative subflow sequence number `rel`; `None` at a
+    /// gap (bytes not captured, or reordered): the mapping cannot be verified.
+    fn fed(&self, rel: u32, payload: &[u8]) -> Option<MappingCheck> {
+        let mut check = *self;
+        let len = payload.len() as u32;
+        // Mappings without payload (a lone DATA_FIN) complete at once.
+        if check.next != check.end && len > 0 {
+            let offset = check.next.wrapping_sub(rel);
+            if offset < len {
+                let take = (len - offset).min(check.end.wrapping_sub(check.next));
+                check.sum.update(&payload[offset as usize..(offset + take) as usize]);
+                check.next = check.next.wrapping_add(take);
+            } else if rel.wrapping_sub(check.next) < 0x8000_0000 {
+                return None;
+            }
+        }
+        Some(check)
+    }
+
+    fn complete(&self) -> bool {
+        self.next == self.end
+    }
 }
 
 /// One direction of a subflow (whether `isn` and `coverage` are known is in the subflow's
@@ -1002,43 +1043,50 @@ impl Engine {
             }
             return Some((s, false));
         }
-        if self.steady(s, end, &seg, options, packet.frame) {
+        // Segments with a DSS checksum to verify take a steady path of their own: the checks'
+        // code stays out of the lines that the others run through.
+        if self.steady::<false>(s, end, &seg, options, packet.frame) || self.steady_checked(s, end, &seg, options, packet.frame) {
             return Some((s, false));
         }
         Some((s, self.analyse_general(packet, s, end, &seg, options)))
     }
 
     /// Most segments, in short: data or a bare acknowledgement on an established subflow (no
-    /// SYN, RST or FIN, no handshake under way, no mapping being checked in that direction), with
-    /// no MPTCP option or one DSS whose mapping, if any, is neither infinite nor checked. When
-    /// [`analyse_general`](Self::analyse_general) would only note the frame and the mapping's
-    /// coverage, and find nothing, does that and returns true; otherwise changes nothing and
-    /// returns false. Its own code, apart from the general path's: a few cache lines a segment
-    /// instead of dozens.
+    /// SYN, RST or FIN, no handshake under way), with no MPTCP option or one DSS whose mapping,
+    /// if any, is not infinite and has a 64-bit DSN when its checksum is to be verified. When
+    /// [`analyse_general`](Self::analyse_general) would only note the frame, the mapping's
+    /// coverage and the checksum verified so far, and find nothing but a checksum that
+    /// matches, does that and returns true; otherwise changes nothing and returns false. Its
+    /// own code, apart from the general path's: a few cache lines a segment instead of dozens.
+    /// `CHECKS` false: also returns false for a direction with a DSS checksum to verify, and
+    /// has no code for it.
     #[inline]
-    fn steady(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, options: &[MptcpOption<'_>], frame: Frame) -> bool {
+    fn steady<const CHECKS: bool>(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, options: &[MptcpOption<'_>], frame: Frame) -> bool {
         #[cfg(test)]
         if self.general_only {
             return false;
         }
-        let mapping = match options {
-            [] => None,
-            [MptcpOption::Dss(d)] => d.mapping,
+        let (mapping, data_fin) = match options {
+            [] => (None, false),
+            [MptcpOption::Dss(d)] => (d.mapping, d.data_fin),
             _ => return false,
         };
         let sf = &self.subflows[s];
-        // FIN, SYN, RST; a handshake under way; a checksum being verified.
-        if seg.flags & 0x07 != 0 || (sf.kind == Kind::Initial && !sf.has(THIRD_ACK_SEEN)) || sf.checks[end].is_some() {
+        // FIN, SYN, RST; a handshake under way.
+        if seg.flags & 0x07 != 0 || (sf.kind == Kind::Initial && !sf.has(THIRD_ACK_SEEN)) || (!CHECKS && sf.checks[end].is_some()) {
             return false;
         }
         // The general path gives a subflow with an option a connection.
         if !options.is_empty() && sf.connection().is_none() {
             return false;
         }
+        // The mapping being checked in that direction before the payload: the one under way, or
+        // the one this segment's mapping starts.
+        let mut started = None;
         let coverage = match mapping {
             None => sf.coverage(end),
             Some(m) => {
-                if m.is_infinite() || (m.checksum.is_some() && self.config.verify_crypto) {
+                if m.is_infinite() {
                     return false;
                 }
                 // A checksum present or missing against the handshake is a finding.
@@ -1046,13 +1094,38 @@ impl Engine {
                 if negotiated.is_some_and(|n| n != m.checksum.is_some()) && !sf.dir_has(end, DIR_CHECKSUM_PRESENCE_REPORTED) {
                     return false;
                 }
+                if let (Some(checksum), true) = (m.checksum, self.config.verify_crypto) {
+                    if !CHECKS {
+                        return false;
+                    }
+                    // A 32-bit DSN is expanded with the keys: the general path's.
+                    let crate::DataSeq::U64(dsn) = m.dsn else { return false };
+                    if !sf.checks[end].as_deref().is_some_and(|k| k.is_of(dsn, m.ssn, m.data_len)) {
+                        started = Some(MappingCheck::new(frame, dsn, m.ssn, m.data_len, checksum, data_fin, m.ssn));
+                    }
+                }
                 Some((m.ssn, u32::from(m.data_len)))
             }
         };
-        // Payload that no mapping covers is a finding.
         let len = seg.payload.len() as u32;
+        let isn = sf.isn(end);
+        // The check after the payload (no ISN: not fed), and the frame of a mapping it verified.
+        let (check, verified) = match (started.as_ref().or(sf.checks[end].as_deref()).filter(|_| CHECKS), isn) {
+            (Some(check), Some(isn)) => match check.fed(seg.seq.wrapping_sub(isn), seg.payload) {
+                Some(fed) if fed.complete() => {
+                    // A checksum that does not match is a finding.
+                    if !fed.sum.verify(fed.checksum) {
+                        return false;
+                    }
+                    (None, Some(fed.frame))
+                }
+                fed => (fed, None),
+            },
+            (check, _) => (check.copied(), None),
+        };
+        // Payload that no mapping covers is a finding.
         if len > 0 && sf.established_mptcp() && !sf.dir_has(end, DIR_FALLBACK) && !sf.has(OPTIONS_MISSING_REPORTED) {
-            if let Some(isn) = sf.isn(end) {
+            if let Some(isn) = isn {
                 let from = seg.seq.wrapping_sub(isn);
                 let covered = coverage.is_some_and(|(ssn, mlen)| {
                     let from = from.wrapping_sub(ssn);
@@ -1072,7 +1145,26 @@ impl Engine {
         if let Some(m) = mapping {
             sf.set_coverage(end, (m.ssn, u32::from(m.data_len)));
         }
+        if CHECKS {
+            match (&mut sf.checks[end], check) {
+                (slot, None) => *slot = None,
+                // Its allocation kept for the next mapping's check.
+                (Some(slot), Some(check)) => **slot = check,
+                (slot @ None, Some(check)) => *slot = Some(Box::new(check)),
+            }
+            if let Some(mapping_frame) = verified {
+                self.passed.push(frame, Verified::DssChecksum(mapping_frame));
+            }
+        }
         true
+    }
+
+    /// [`steady`](Self::steady) for a direction with a DSS checksum to verify (the mapping under
+    /// way fed the payload, a new one started, a complete one verified). Out of line: most
+    /// segments have no checksum.
+    #[inline(never)]
+    fn steady_checked(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, options: &[MptcpOption<'_>], frame: Frame) -> bool {
+        self.steady::<true>(s, end, seg, options, frame)
     }
 
     /// Every segment [`steady`](Self::steady) does not take; returns whether the frame has
@@ -1658,24 +1750,9 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn start_check(&mut self, s: SubflowId, end: usize, frame: Frame, dsn: u64, ssn: u32, data_len: u16, checksum: u16, data_fin: bool, start: u32) {
         let slot = &mut self.subflows[s].checks[end];
-        if let Some(check) = slot {
-            // The same mapping repeated on the segments it spans.
-            if check.dsn == dsn && check.ssn == ssn && check.data_len == data_len {
-                return;
-            }
+        if !slot.as_deref().is_some_and(|check| check.is_of(dsn, ssn, data_len)) {
+            *slot = Some(Box::new(MappingCheck::new(frame, dsn, ssn, data_len, checksum, data_fin, start)));
         }
-        // DATA_FIN takes one data sequence number and no byte.
-        let bytes = u32::from(data_len) - u32::from(data_fin && data_len > 0);
-        *slot = Some(Box::new(MappingCheck {
-            frame,
-            dsn,
-            ssn,
-            data_len,
-            checksum,
-            next: start,
-            end: start.wrapping_add(bytes),
-            sum: DssChecksum::new(dsn, ssn, data_len),
-        }));
     }
 
     /// The implicit mapping of an MP_CAPABLE with data (DSN = IDSN + 1, SSN 1).
@@ -1730,21 +1807,12 @@ impl Engine {
 
         let slot = &mut sf.checks[end];
         if let Some(check) = slot.as_mut() {
-            if check.next == check.end {
-                // Mappings without payload (a lone DATA_FIN) complete at once.
-            } else if len > 0 {
-                let offset = check.next.wrapping_sub(rel);
-                if offset < len {
-                    let take = (len - offset).min(check.end.wrapping_sub(check.next));
-                    check.sum.update(&seg.payload[offset as usize..(offset + take) as usize]);
-                    check.next = check.next.wrapping_add(take);
-                } else if rel.wrapping_sub(check.next) < 0x8000_0000 {
-                    // A gap (bytes not captured, or reordered): the mapping cannot be verified.
-                    *slot = None;
-                }
+            match check.fed(rel, seg.payload) {
+                Some(fed) => **check = fed,
+                None => *slot = None,
             }
         }
-        if let Some(check) = slot.take_if(|k| k.next == k.end) {
+        if let Some(check) = slot.take_if(|k| k.complete()) {
             let valid = check.sum.verify(check.checksum);
             if valid {
                 self.passed.push(cur.frame, Verified::DssChecksum(check.frame));
