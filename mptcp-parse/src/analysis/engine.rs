@@ -1840,7 +1840,6 @@ impl Engine {
 /// The integration tests' capture reader (it names this crate `mptcp_parse`).
 #[cfg(test)]
 #[path = "../../tests/support/mod.rs"]
-#[allow(dead_code)]
 mod capture_support;
 
 #[cfg(test)]
