@@ -456,6 +456,12 @@ impl Subflow {
         self.kind == Kind::Unknown && self.connection().is_none()
     }
 
+    /// Whether payload from `end` must come with a mapping: MPTCP established, not fallen
+    /// back, and payload without one not reported yet (once is enough).
+    fn expects_mappings(&self, end: usize) -> bool {
+        self.established_mptcp() && !self.dir_has(end, DIR_FALLBACK) && !self.has(OPTIONS_MISSING_REPORTED)
+    }
+
     fn established_mptcp(&self) -> bool {
         match self.kind {
             Kind::Initial => self.has(CAPABLE_SYN_ACK),
@@ -463,6 +469,15 @@ impl Subflow {
             Kind::Unknown => self.connection().is_some(),
         }
     }
+}
+
+/// Whether the mapping `coverage` (relative SSN, length) covers the `len` payload bytes at
+/// relative subflow sequence number `rel`.
+fn covers(coverage: Option<(u32, u32)>, rel: u32, len: u32) -> bool {
+    coverage.is_some_and(|(ssn, mlen)| {
+        let from = rel.wrapping_sub(ssn);
+        from < mlen && from.wrapping_add(len) <= mlen
+    })
 }
 
 /// The key of a subflow told by its addresses and ports: the lower end first.
@@ -1124,16 +1139,9 @@ impl Engine {
             (check, _) => (check.copied(), None),
         };
         // Payload that no mapping covers is a finding.
-        if len > 0 && sf.established_mptcp() && !sf.dir_has(end, DIR_FALLBACK) && !sf.has(OPTIONS_MISSING_REPORTED) {
-            if let Some(isn) = isn {
-                let from = seg.seq.wrapping_sub(isn);
-                let covered = coverage.is_some_and(|(ssn, mlen)| {
-                    let from = from.wrapping_sub(ssn);
-                    from < mlen && from.wrapping_add(len) <= mlen
-                });
-                if !covered {
-                    return false;
-                }
+        if let (true, Some(isn)) = (len > 0 && sf.expects_mappings(end), isn) {
+            if !covers(coverage, seg.seq.wrapping_sub(isn), len) {
+                return false;
             }
         }
         #[cfg(test)]
@@ -1799,7 +1807,6 @@ impl Engine {
             self.capable_data(s, end, seg, cur, sender_key, data_len, checksum);
         }
         let c = self.subflows[s].connection();
-        let established = self.subflows[s].established_mptcp();
         let sf = &mut self.subflows[s];
         let Some(isn) = sf.isn(end) else { return };
         let rel = seg.seq.wrapping_sub(isn);
@@ -1822,14 +1829,10 @@ impl Engine {
         }
 
         let sf = &mut self.subflows[s];
-        if len == 0 || seg.flags & 0x02 != 0 || !established || sf.dir_has(end, DIR_FALLBACK) || sf.has(OPTIONS_MISSING_REPORTED) {
+        if len == 0 || seg.flags & 0x02 != 0 || !sf.expects_mappings(end) {
             return;
         }
-        let covered = sf.coverage(end).is_some_and(|(ssn, mlen)| {
-            let from = rel.wrapping_sub(ssn);
-            from < mlen && from.wrapping_add(len) <= mlen
-        });
-        if !covered {
+        if !covers(sf.coverage(end), rel, len) {
             sf.set(OPTIONS_MISSING_REPORTED, true);
             sf.dir_set(end, DIR_FALLBACK);
             cur.push(Finding::OptionsMissing);
