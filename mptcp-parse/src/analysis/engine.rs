@@ -458,6 +458,7 @@ impl Subflow {
 
     /// Whether payload from `end` must come with a mapping: MPTCP established, not fallen
     /// back, and payload without one not reported yet (once is enough).
+    #[inline]
     fn expects_mappings(&self, end: usize) -> bool {
         self.established_mptcp() && !self.dir_has(end, DIR_FALLBACK) && !self.has(OPTIONS_MISSING_REPORTED)
     }
@@ -802,6 +803,7 @@ impl Engine {
     /// MPTCP options (to display them, say): `options` are those of the segment's options that
     /// decoded, in order, each decoded with the segment's [`Context`] and this engine's
     /// FAULT_ANNOUNCE subtype. The engine then does not decode them again.
+    #[inline]
     pub fn process_decoded(&mut self, packet: &Packet<'_>, options: &[MptcpOption<'_>]) -> FrameReport<'_> {
         self.process_with(packet, Some(options))
     }
@@ -822,10 +824,16 @@ impl Engine {
 
     /// Adds what only the end of the capture tells: fastcloses never answered, subflows an
     /// option-R fastclose did not reset, the last frames of faulty subflows. Idempotent.
+    #[inline]
     pub fn finish(&mut self) {
-        if self.finished {
-            return;
+        // A caller that shows frames seen again calls this for each of them: the test in line.
+        if !self.finished {
+            self.finish_now();
         }
+    }
+
+    #[inline(never)]
+    fn finish_now(&mut self) {
         self.finished = true;
         for c in 0..self.connections.len() {
             for host in [CLIENT, SERVER] {
