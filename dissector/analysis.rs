@@ -111,12 +111,16 @@ pub(crate) unsafe extern "C" fn on_segment(
     let count = usize::try_from(segment.option_count).unwrap_or(0).min(options.capacity());
     if count > 0 {
         let seg = dissect::segment_of(bytes, usize::try_from(segment.reported).unwrap_or(0));
-        let each = if view.wants_protocol() { dissect::show_in_segment } else { dissect::decode_in_segment };
-        for &offset in &segment.option_offsets[..count] {
-            if let Some(option) = each(&view, bytes, usize::from(offset), seg, segment.fault_announce_subtype) {
-                // Outside any catch_unwind: try_push, which cannot panic.
-                let _ = options.try_push(option);
+        let (offsets, pref) = (&segment.option_offsets[..count], segment.fault_announce_subtype);
+        if view.wants_protocol() {
+            for &offset in offsets {
+                if let Some(option) = dissect::show_in_segment(&view, bytes, usize::from(offset), seg, pref) {
+                    // Outside any catch_unwind: try_push, which cannot panic.
+                    let _ = options.try_push(option);
+                }
             }
+        } else {
+            dissect::decode_in_segment(&view, bytes, offsets, seg, pref, &mut options);
         }
     }
     if segment.analyse == 0 {

@@ -8,6 +8,7 @@ use std::ptr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 
+use arrayvec::ArrayVec;
 use mptcp_parse::{
     parse_mptcp_option_lenient, subtype, AddAddr, AddAddrVersion, CapableForm, Context, Decoded, Dss, Error,
     FaultAnnounce, JoinForm, MpCapable, MpJoin, MptcpOption, Opaque, Segment, Warning,
@@ -48,21 +49,44 @@ pub(crate) fn show_in_segment<'b>(
 }
 
 /// What [`show_in_segment`] does where nothing looks at the options' items
-/// ([`TreeView::wants_protocol`] false: `tshark -Y mptcp`, `-q`): the option decoded alone. One
-/// with an expert item or an Info note to give, or whose decoding panicked, takes
-/// [`show_in_segment`]'s path instead. This runs for most options of a capture.
-pub(crate) fn decode_in_segment<'b>(
+/// ([`TreeView::wants_protocol`] false: `tshark -Y mptcp`, `-q`), for each option of the segment
+/// at `offsets`: the option decoded alone, into `options`. One with an expert item or an Info
+/// note to give, or whose decoding panicked, takes [`show_in_segment`]'s path instead. This runs
+/// for most options of a capture: the context is made once for the segment, and no subtype
+/// names are synchronised, since nothing is displayed.
+pub(crate) fn decode_in_segment<'b, const N: usize>(
     view: &TreeView,
     bytes: &'b [u8],
-    offset: usize,
+    offsets: &[u8],
     seg: Option<Segment>,
     pref: u32,
-) -> Option<MptcpOption<'b>> {
-    let (option, _) = option_at(bytes, offset);
-    match catch_unwind(|| decode(option, seg, pref)) {
-        Ok((Decoded { option: Ok(option), warnings }, _)) if warnings.is_empty() && quiet_kind(&option).is_some() => Some(option),
-        _ => show_in_segment(view, bytes, offset, seg, pref),
+    options: &mut ArrayVec<MptcpOption<'b>, N>,
+) {
+    let ctx = context(seg, pref);
+    for &offset in offsets {
+        let offset = usize::from(offset);
+        let (option, _) = option_at(bytes, offset);
+        let quiet = catch_unwind(|| match parse_mptcp_option_lenient(option, &ctx).1 {
+            Decoded { option: Ok(option), warnings } if warnings.is_empty() && quiet_kind(&option).is_some() => Some(option),
+            _ => None,
+        });
+        let option = match quiet {
+            Ok(Some(option)) => Some(option),
+            _ => show_instead(view, bytes, offset, seg, pref),
+        };
+        if let Some(option) = option {
+            // Outside any catch_unwind: try_push, which cannot panic.
+            let _ = options.try_push(option);
+        }
     }
+}
+
+/// [`show_in_segment`] for an option that [`decode_in_segment`] leaves to it: cold, so that its
+/// call sits apart from the lines the other options run through.
+#[cold]
+#[inline(never)]
+fn show_instead<'b>(view: &TreeView, bytes: &'b [u8], offset: usize, seg: Option<Segment>, pref: u32) -> Option<MptcpOption<'b>> {
+    show_in_segment(view, bytes, offset, seg, pref)
 }
 
 /// The captured bytes of the option at `offset`, and its length on the wire.
@@ -103,13 +127,13 @@ fn show_option<'b>(
 /// the subtype it was decoded with.
 fn decode(bytes: &[u8], seg: Option<Segment>, pref: u32) -> (Decoded<'_>, Option<u8>) {
     sync_subtype_names(pref);
-    let fault_subtype = u8::try_from(pref).ok().filter(|s| *s != 0);
-    let ctx = match seg {
-        Some(s) => Context::on(s),
-        None => Context::UNKNOWN_SEGMENT,
-    }
-    .with_fault_announce_subtype(fault_subtype);
-    (parse_mptcp_option_lenient(bytes, &ctx).1, fault_subtype)
+    let ctx = context(seg, pref);
+    (parse_mptcp_option_lenient(bytes, &ctx).1, ctx.fault_announce_subtype)
+}
+
+/// The decoding context of an option on `seg`, with `pref`, the FAULT_ANNOUNCE preference.
+fn context(seg: Option<Segment>, pref: u32) -> Context {
+    Context { segment: seg, fault_announce_subtype: u8::try_from(pref).ok().filter(|s| *s != 0) }
 }
 
 /// Shows what someone looks at of a decoded option; returns its item, if added.
