@@ -166,12 +166,9 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, tcp: &[u8], op
         });
         return false;
     }
-    let (src, dst) = match segment.family {
-        4 => {
-            let (s, d) = (&segment.src, &segment.dst);
-            (IpAddr::V4(Ipv4Addr::new(s[0], s[1], s[2], s[3])), IpAddr::V4(Ipv4Addr::new(d[0], d[1], d[2], d[3])))
-        }
-        16 => (IpAddr::V6(Ipv6Addr::from(segment.src)), IpAddr::V6(Ipv6Addr::from(segment.dst))),
+    let (src, dst) = match segment.src.port_family as u8 {
+        4 => (IpAddr::V4(ipv4_of(&segment.src)), IpAddr::V4(ipv4_of(&segment.dst))),
+        16 => (IpAddr::V6(ipv6_of(&segment.src)), IpAddr::V6(ipv6_of(&segment.dst))),
         _ => return false,
     };
     let packet = Packet { frame, time: segment.time_ns, src, dst, stream, tcp };
@@ -180,6 +177,21 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, tcp: &[u8], op
         show(view, frame, report);
         options.is_empty() && stream.is_some_and(|s| engine.is_plain_tcp(s))
     })
+}
+
+/// The address of an IPv4 end: its first 4 bytes, in memory order.
+fn ipv4_of(end: &ffi::mptcpx_end) -> Ipv4Addr {
+    let [a, b, c, d, ..] = end.addr[0].to_ne_bytes();
+    Ipv4Addr::new(a, b, c, d)
+}
+
+/// The address of an IPv6 end: its 16 bytes, in memory order.
+fn ipv6_of(end: &ffi::mptcpx_end) -> Ipv6Addr {
+    let [hi, lo] = end.addr.map(u64::to_ne_bytes);
+    let mut bytes = [0; 16];
+    bytes[..8].copy_from_slice(&hi);
+    bytes[8..].copy_from_slice(&lo);
+    Ipv6Addr::from(bytes)
 }
 
 /// Adds the analysis tree of one frame; nothing when the frame belongs to no MPTCP connection

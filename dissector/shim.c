@@ -310,11 +310,9 @@ int mptcpx_shim_stream_of_conversation(packet_info *pinfo)
  */
 #define MPTCPX_STREAM_SLOTS 1024 /* a power of two */
 
-/* One end of a pair: its address (IPv4 in the first 4 bytes, zeros after), port and family. */
-typedef struct {
-    uint64_t addr[2];
-    uint32_t port_family; /* port << 8 | 4 or 16; 0 in an empty slot */
-} pair_end;
+/* One end of a pair, as handed over with the segment (shim.h); port_family 0 in an empty
+ * slot. */
+typedef mptcpx_end pair_end;
 
 typedef struct {
     pair_end a, b; /* the pair's ends, in the order they were filed */
@@ -339,10 +337,11 @@ static int end_of(const address *addr, uint32_t port, pair_end *end)
     return 0;
 }
 
+/* Without branches: it runs twice a segment. */
 static int same_end(const pair_end *x, const pair_end *y)
 {
-    return x->addr[0] == y->addr[0] && x->addr[1] == y->addr[1] &&
-           x->port_family == y->port_family;
+    return ((x->addr[0] ^ y->addr[0]) | (x->addr[1] ^ y->addr[1]) |
+            (x->port_family ^ y->port_family)) == 0;
 }
 
 static uint32_t end_hash(const pair_end *end)
@@ -451,24 +450,18 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * is not over IP. */
     seg.analyse = outermost && pref_analyze && !pinfo->flags.in_error_pkt && b != NULL;
     seg.stream = -1;
-    seg.family = 0;
     seg.time_ns = 0;
     if (G_LIKELY(seg.analyse && !seg.visited)) {
-        pair_end src, dst;
-
-        if (G_UNLIKELY(!ends_of(pinfo, &src, &dst))) {
+        if (G_UNLIKELY(!ends_of(pinfo, &seg.src, &seg.dst))) {
             seg.analyse = 0;
         } else {
-            seg.stream = stream_of_pair(pinfo, &src, &dst, (flags & 0x02) != 0);
+            seg.stream = stream_of_pair(pinfo, &seg.src, &seg.dst, (flags & 0x02) != 0);
             if (seg.option_count == 0) {
                 if ((flags & 0x06) == 0 && is_plain_stream(seg.stream))
                     return; /* plain TCP: nothing to show, nothing for the analysis */
             } else if (G_UNLIKELY(plain_streams_bytes != 0)) {
                 clear_plain_stream(seg.stream);
             }
-            seg.family = (int)(src.port_family & 0xff);
-            memcpy(seg.src, src.addr, sizeof seg.src);
-            memcpy(seg.dst, dst.addr, sizeof seg.dst);
             seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
         }
     } else if (seg.analyse) {

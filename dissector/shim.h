@@ -23,6 +23,13 @@
  * 2 each. */
 #define MPTCPX_MAX_OPTIONS 20
 
+/* One end of a segment: its address (IPv4 in the first 4 bytes, zeros after), and its port
+ * and family as port << 8 | 4 (IPv4) or 16 (IPv6); 0 when unset. */
+typedef struct mptcpx_end {
+    uint64_t addr[2];
+    uint32_t port_family;
+} mptcpx_end;
+
 /*
  * One TCP segment once TCP has dissected it: where its MPTCP options are, to show, and the
  * segment for the analysis unless it is a header quoted in an ICMP error or a segment inside
@@ -50,10 +57,8 @@ typedef struct mptcpx_segment {
     int stream;              /* tcp.stream, -1 when unknown; MPTCPX_STREAM_ASK in a frame
                                 seen before, whose stream would cost a look-up: then
                                 mptcpx_shim_stream_of_conversation gives it */
-    int family;              /* 4 (IPv4) or 16 (IPv6): the length of src and dst */
     int64_t time_ns;         /* capture time, nanoseconds since the epoch */
-    uint8_t src[16];
-    uint8_t dst[16];
+    mptcpx_end src, dst;     /* both of the same family */
 } mptcpx_segment;
 
 /* mptcpx_segment.stream of a frame seen before: ask for it where it is needed. */
