@@ -54,10 +54,12 @@ fn config() -> Config {
 fn with_engine<T>(f: impl FnOnce(&mut Engine) -> T) -> T {
     // A poisoned lock only means an earlier panic was caught: the engine is still usable.
     let mut guard = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
-    match guard.as_mut() {
-        Some(engine) => f(engine),
-        None => f(first_engine(&mut guard)),
-    }
+    // One call of `f`, which is then in line.
+    let engine = match &mut *guard {
+        Some(engine) => engine,
+        slot => first_engine(slot),
+    };
+    f(engine)
 }
 
 /// The engine made on first use, if Wireshark's init routine has not made one. Out of line: it
@@ -145,27 +147,12 @@ pub(crate) unsafe extern "C" fn on_segment(
 /// # Safety
 /// `segment` as [`on_segment`]'s.
 unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, tcp: &[u8], options: &[MptcpOption<'_>]) -> bool {
-    let frame = segment.frame;
-    let stream = u32::try_from(segment.stream).ok();
     if segment.visited != 0 {
-        with_engine(|engine| {
-            engine.finish();
-            let findings = engine.findings(frame);
-            // Its connection is looked up only where it would be shown.
-            let connection = if worth_showing(view, &findings, true) {
-                let stream = match segment.stream {
-                    // SAFETY: `pinfo` is Wireshark's, for the segment being dissected.
-                    ffi::MPTCPX_STREAM_ASK => u32::try_from(unsafe { ffi::mptcpx_shim_stream_of_conversation(view.pinfo()) }).ok(),
-                    _ => stream,
-                };
-                stream.and_then(|s| engine.connection_of_stream(s))
-            } else {
-                None
-            };
-            show(view, frame, FrameReport { connection, findings })
-        });
+        show_seen_frame(view, segment);
         return false;
     }
+    let frame = segment.frame;
+    let stream = u32::try_from(segment.stream).ok();
     let (src, dst) = match segment.src.port_family as u8 {
         4 => (IpAddr::V4(ipv4_of(&segment.src)), IpAddr::V4(ipv4_of(&segment.dst))),
         16 => (IpAddr::V6(ipv6_of(&segment.src)), IpAddr::V6(ipv6_of(&segment.dst))),
@@ -192,6 +179,30 @@ fn ipv6_of(end: &ffi::mptcpx_end) -> Ipv6Addr {
     bytes[..8].copy_from_slice(&hi);
     bytes[8..].copy_from_slice(&lo);
     Ipv6Addr::from(bytes)
+}
+
+/// A frame seen before (the second pass, a click in the GUI): its stored findings, and its
+/// connection where it would be shown. Apart from the first pass's code, which runs for every
+/// segment.
+#[inline(never)]
+fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
+    let frame = segment.frame;
+    with_engine(|engine| {
+        engine.finish();
+        let findings = engine.findings(frame);
+        // Its connection is looked up only where it would be shown.
+        let connection = if worth_showing(view, &findings, true) {
+            let stream = match segment.stream {
+                // SAFETY: `pinfo` is Wireshark's, for the segment being dissected.
+                ffi::MPTCPX_STREAM_ASK => u32::try_from(unsafe { ffi::mptcpx_shim_stream_of_conversation(view.pinfo()) }).ok(),
+                stream => u32::try_from(stream).ok(),
+            };
+            stream.and_then(|s| engine.connection_of_stream(s))
+        } else {
+            None
+        };
+        show(view, frame, FrameReport { connection, findings })
+    });
 }
 
 /// Adds the analysis tree of one frame; nothing when the frame belongs to no MPTCP connection
