@@ -106,7 +106,7 @@ fn run(opts: &Options) -> Result<()> {
     let dest = dest_dir.join(PLUGIN_FILE);
     if opts.system && !root {
         return Err(format!(
-            "the global plugin folder {} needs root: run `sudo -E env PATH=$PATH cargo run --release -p plugin-install -- --system`, \
+            "the global plugin folder {} needs root: run `sudo -E env PATH=$PATH sh plugin-install/install.sh --system`, \
              or install for yourself without --system",
             dest_dir.display()
         ));
@@ -116,7 +116,7 @@ fn run(opts: &Options) -> Result<()> {
             return Err(format!(
                 "this would install into root's personal folder ({}), but Wireshark ignores personal plugins \
                  when it runs as root.\nInstall for the user who runs Wireshark, or system-wide:\n    \
-                 cargo run --release -p plugin-install -- --user NAME\n    cargo run --release -p plugin-install -- --system",
+                 sh plugin-install/install.sh --user NAME\n    sh plugin-install/install.sh --system",
                 dest_dir.display()
             ));
         }
