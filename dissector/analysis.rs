@@ -16,7 +16,8 @@
 //! again, only where its report is shown).
 //!
 //! The segment comes with where its MPTCP options are in its header. Each is decoded once,
-//! shown (`dissect::show_in_segment`), and handed to the engine decoded
+//! shown (`dissect::show_in_segment`) or, where nothing looks at its items, only decoded
+//! (`dissect::decode_in_segment`), and handed to the engine decoded
 //! (`Engine::process_decoded`); TCP has called Wireshark's own MPTCP dissector for each of
 //! them on the way, as without the plugin.
 //!

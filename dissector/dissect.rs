@@ -66,9 +66,12 @@ pub(crate) fn decode_in_segment<'b, const N: usize>(
     for &offset in offsets {
         let offset = usize::from(offset);
         let (option, _) = option_at(bytes, offset);
-        let quiet = catch_unwind(|| match parse_mptcp_option_lenient(option, &ctx).1 {
-            Decoded { option: Ok(option), warnings } if warnings.is_empty() && quiet_kind(&option).is_some() => Some(option),
-            _ => None,
+        let quiet = catch_unwind(|| {
+            let decoded = parse_mptcp_option_lenient(option, &ctx).1;
+            match decoded.option {
+                Ok(option) if quiet_kind_fields(&decoded).is_some() => Some(option),
+                _ => None,
+            }
         });
         let option = match quiet {
             Ok(Some(option)) => Some(option),
@@ -192,10 +195,16 @@ fn add_option(view: &mut TreeView, bytes: &[u8], on_wire: usize, decoded: &Decod
 /// that someone looks at needs it): the fields its subtree shows, those of every option and
 /// those of its kind (shown by [`add_option`]).
 fn quiet_option_fields(decoded: &Decoded<'_>) -> Option<[RangeInclusive<Hf>; 2]> {
+    Some([option_fields::EVERY, quiet_kind_fields(decoded)?])
+}
+
+/// When the option, well formed, gives no expert item and no Info column note: the fields of
+/// its kind.
+fn quiet_kind_fields(decoded: &Decoded<'_>) -> Option<RangeInclusive<Hf>> {
     if !decoded.warnings.is_empty() {
         return None;
     }
-    Some([option_fields::EVERY, quiet_kind(decoded.option.as_ref().ok()?)?])
+    quiet_kind(decoded.option.as_ref().ok()?)
 }
 
 /// The fields of the option's kind, when a well-formed option of that kind gives no expert
