@@ -537,8 +537,9 @@ pub struct Engine {
     /// Tests only: every segment takes the general path (the steady path is checked against it).
     #[cfg(test)]
     general_only: bool,
+    /// Tests only: the segments each copy of the steady path took (without checks, with).
     #[cfg(test)]
-    steady_taken: usize,
+    steady_taken: [usize; 2],
 }
 
 /// A check that passed (see [`Engine::findings`] for the findings).
@@ -748,7 +749,7 @@ impl Engine {
             #[cfg(test)]
             general_only: false,
             #[cfg(test)]
-            steady_taken: 0,
+            steady_taken: [0; 2],
         }
     }
 
@@ -1154,7 +1155,7 @@ impl Engine {
         }
         #[cfg(test)]
         {
-            self.steady_taken += 1;
+            self.steady_taken[usize::from(CHECKS)] += 1;
         }
         let sf = &mut self.subflows[s];
         sf.last_frame = frame;
@@ -1870,7 +1871,7 @@ mod tests {
         files.extend(support::captures_in("crafted"));
         let generated = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/captures");
         files.extend(std::fs::read_dir(generated).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "pcap")));
-        let (mut steady, mut segments) = (0, 0);
+        let (mut steady, mut checked, mut segments) = (0, 0, 0);
         for path in &files {
             let frames = support::read_frames(path);
             for verify_crypto in [true, false] {
@@ -1889,14 +1890,17 @@ mod tests {
                     (seen, at_end, engine.steady_taken)
                 };
                 let (general, with_steady) = (run(true), run(false));
-                assert_eq!(general.2, 0);
+                assert_eq!(general.2, [0, 0]);
                 assert_eq!((&with_steady.0, &with_steady.1), (&general.0, &general.1), "{} (verify_crypto {verify_crypto})", path.display());
-                steady += with_steady.2;
+                steady += with_steady.2[0] + with_steady.2[1];
+                checked += with_steady.2[1];
                 segments += general.0.len();
             }
         }
         // Most segments of these captures are data and acknowledgements on established subflows.
         assert!(steady * 2 > segments, "the steady path took {steady} of {segments} segments");
+        // Segments with a DSS checksum to verify reach the copy with checks.
+        assert!(checked > 0, "the steady path with checks took no segment");
     }
 
     /// What every subflow and connection costs, whatever happens on it: rare state (fastclose,
