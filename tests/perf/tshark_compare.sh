@@ -83,14 +83,26 @@ round_ratio() { paste "$work/t.$1" "$work/t.$2" | awk '{ print $1 / $3 }'; }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# A 95 % interval of the median, free of any assumption on the distribution: the order
+# statistics of ranks (n - 1.96 sqrt(n)) / 2 and 1 + (n + 1.96 sqrt(n)) / 2. With few rounds it
+# is wide: that is what the rounds can tell.
+median_interval() {
+    sort -g | awk '{ v[NR] = $1 }
+        END {
+            h = 1.96 * sqrt(NR); lo = int((NR - h) / 2); hi = int(1 + (NR + h) / 2 + 0.999999)
+            if (lo < 1) lo = 1; if (hi > NR) hi = NR
+            printf "%.3f to %.3f\n", v[lo], v[hi]
+        }'
+}
+
 echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty)${PLUGIN_OPTS:+ with $PLUGIN_OPTS}${OLD_PLUGIN:+, old build $OLD_PLUGIN}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS rounds per mode"
 echo
 if [ ${#variants[@]} -eq 3 ]; then
-    printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | peak RSS without (MB) | peak RSS with (MB) | old (s) | old: median of pair ratios | with over old: median of round ratios |\n'
-    printf '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+    printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | its 95 %% interval | peak RSS without (MB) | peak RSS with (MB) | old (s) | old: median of pair ratios | with over old: median of round ratios | its 95 %% interval |\n'
+    printf '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 else
-    printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | peak RSS without (MB) | peak RSS with (MB) |\n'
-    printf '|---|---:|---|---:|---:|---:|---:|---:|---:|\n'
+    printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | its 95 %% interval | peak RSS without (MB) | peak RSS with (MB) |\n'
+    printf '|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n'
 fi
 for capture in "${captures[@]}"; do
     file=$capture
@@ -133,12 +145,14 @@ for capture in "${captures[@]}"; do
         m0=$(cut -d' ' -f2 "$work/without.txt" | sort -n | tail -1)
         m1=$(cut -d' ' -f2 "$work/with.txt" | sort -n | tail -1)
         pr=$(median <"$work/ratios.txt")
-        row=$(printf '| %s | %s | %s | %.2f | %.2f | %.3f | %.3f | %.0f | %.0f |' \
+        row=$(printf '| %s | %s | %s | %.2f | %.2f | %.3f | %.3f | %s | %.0f | %.0f |' \
             "$(basename "$capture")" "$packets" "$mode" "$t0" "$t1" "$(echo "$t1 $t0" | awk '{ print $1 / $2 }')" "$pr" \
+            "$(median_interval <"$work/ratios.txt")" \
             "$(echo "$m0" | awk '{ print $1 / 1024 }')" "$(echo "$m1" | awk '{ print $1 / 1024 }')")
         if [ ${#variants[@]} -eq 3 ]; then
-            row+=$(printf ' %.2f | %.3f | %.4f |' "$(cut -d' ' -f1 "$work/old.txt" | median)" \
-                "$(median <"$work/old_ratios.txt")" "$(median <"$work/over_old.txt")")
+            row+=$(printf ' %.2f | %.3f | %.4f | %s |' "$(cut -d' ' -f1 "$work/old.txt" | median)" \
+                "$(median <"$work/old_ratios.txt")" "$(median <"$work/over_old.txt")" \
+                "$(median_interval <"$work/over_old.txt")")
         fi
         echo "$row"
     done
