@@ -115,15 +115,14 @@ pub(crate) unsafe extern "C" fn on_segment(
     if count > 0 {
         let seg = dissect::segment_of(bytes, usize::try_from(segment.reported).unwrap_or(0));
         let (offsets, pref) = (&segment.option_offsets[..count], segment.fault_announce_subtype);
-        if view.wants_protocol() {
-            for &offset in offsets {
-                if let Some(option) = dissect::show_in_segment(&view, bytes, usize::from(offset), seg, pref) {
-                    // Outside any catch_unwind: try_push, which cannot panic.
-                    let _ = options.try_push(option);
-                }
-            }
+        if !view.wants_protocol() {
+            // Nothing looks at the items (tshark -Y mptcp, -q): the common case, tested first.
+            dissect::decode_in_segment::<false, _>(&view, bytes, offsets, seg, pref, &mut options);
+        } else if view.places_items() {
+            dissect::show_all_in_segment(&view, bytes, offsets, seg, pref, &mut options);
         } else {
-            dissect::decode_in_segment(&view, bytes, offsets, seg, pref, &mut options);
+            // Named by a filter, a column or an output, in a tree not shown (tshark -Y mptcpx).
+            dissect::decode_in_segment_named(&view, bytes, offsets, seg, pref, &mut options);
         }
     }
     if segment.analyse == 0 {

@@ -48,13 +48,38 @@ pub(crate) fn show_in_segment<'b>(
     show_option(view.part(offset, option.len(), parent), option, on_wire, seg, pref, after)
 }
 
-/// What [`show_in_segment`] does where nothing looks at the options' items
-/// ([`TreeView::wants_protocol`] false: `tshark -Y mptcp`, `-q`), for each option of the segment
-/// at `offsets`: the option decoded alone, into `options`. One with an expert item or an Info
-/// note to give, or whose decoding panicked, takes [`show_in_segment`]'s path instead. This runs
-/// for most options of a capture: the context is made once for the segment, and no subtype
-/// names are synchronised, since nothing is displayed.
-pub(crate) fn decode_in_segment<'b, const N: usize>(
+/// [`show_in_segment`] for each option of the segment at `offsets`, the options that decoded
+/// pushed into `options`: where the tree is shown, or keeps its protocol items. Out of line,
+/// like [`decode_in_segment_named`], to keep the common case's lines together.
+#[cold]
+#[inline(never)]
+pub(crate) fn show_all_in_segment<'b, const N: usize>(
+    view: &TreeView,
+    bytes: &'b [u8],
+    offsets: &[u8],
+    seg: Option<Segment>,
+    pref: u32,
+    options: &mut ArrayVec<MptcpOption<'b>, N>,
+) {
+    for &offset in offsets {
+        if let Some(option) = show_in_segment(view, bytes, usize::from(offset), seg, pref) {
+            // Outside any catch_unwind: try_push, which cannot panic.
+            let _ = options.try_push(option);
+        }
+    }
+}
+
+/// What [`show_in_segment`] does where no option item needs its place or its text
+/// ([`TreeView::places_items`] false), for each option of the segment at `offsets`: the option
+/// decoded, into `options`, and where the protocol is named (`tshark -Y mptcpx`) its `mptcpx`
+/// item alone; where it is not (`tshark -Y mptcp`, `-q`), nothing else. One with an expert item
+/// or an Info note to give, one with a field named (`-Y mptcpx.dss.dsn`, `-e ...`), or one whose
+/// decoding panicked, takes [`show_in_segment`]'s path instead. This runs for most options of a
+/// capture: the context is made once for the segment, and no subtype names are synchronised,
+/// since nothing is displayed. `NAMED`: whether the protocol is named
+/// ([`TreeView::wants_protocol`]), a constant so that the common case, not named, has a copy
+/// without that branch.
+pub(crate) fn decode_in_segment<'b, const NAMED: bool, const N: usize>(
     view: &TreeView,
     bytes: &'b [u8],
     offsets: &[u8],
@@ -65,16 +90,21 @@ pub(crate) fn decode_in_segment<'b, const N: usize>(
     let ctx = context(seg, pref);
     for &offset in offsets {
         let offset = usize::from(offset);
-        let (option, _) = option_at(bytes, offset);
+        let (raw, _) = option_at(bytes, offset);
         let quiet = catch_unwind(|| {
-            let decoded = parse_mptcp_option_lenient(option, &ctx).1;
+            let decoded = parse_mptcp_option_lenient(raw, &ctx).1;
             match decoded.option {
                 Ok(option) if quiet_kind_fields(&decoded).is_some() => Some(option),
                 _ => None,
             }
         });
         let option = match quiet {
-            Ok(Some(option)) => Some(option),
+            Ok(Some(option)) if !NAMED => Some(option),
+            Ok(Some(option)) if !quiet_kind(&option).is_some_and(|fields| view.wants_any(&[option_fields::EVERY, fields])) => {
+                // Only the protocol is named: its item, over the option, without fields.
+                view.part(offset, raw.len(), view.tree()).add_protocol(PROTO.load(Relaxed), Ett::Option);
+                Some(option)
+            }
             _ => show_instead(view, bytes, offset, seg, pref),
         };
         if let Some(option) = option {
@@ -82,6 +112,21 @@ pub(crate) fn decode_in_segment<'b, const N: usize>(
             let _ = options.try_push(option);
         }
     }
+}
+
+/// [`decode_in_segment`] where the protocol is named: a function of its own, so that its code
+/// stays out of the common case's lines.
+#[cold]
+#[inline(never)]
+pub(crate) fn decode_in_segment_named<'b, const N: usize>(
+    view: &TreeView,
+    bytes: &'b [u8],
+    offsets: &[u8],
+    seg: Option<Segment>,
+    pref: u32,
+    options: &mut ArrayVec<MptcpOption<'b>, N>,
+) {
+    decode_in_segment::<true, N>(view, bytes, offsets, seg, pref, options);
 }
 
 /// [`show_in_segment`] for an option that [`decode_in_segment`] leaves to it: cold, so that its
