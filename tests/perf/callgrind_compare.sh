@@ -10,7 +10,10 @@
 #   2pass  tshark -r F -2 -Y mptcpx   (without the plugin -Y mptcp)
 # with the plugin, without it, and with the plugin and -o mptcpx.analyze:FALSE. MODES selects
 # (default "tree 2pass"); CACHE=1 also simulates the caches and branch predictor and adds
-# first-level instruction-cache misses per packet (slower).
+# first-level instruction-cache misses per packet and estimated cycles (slower): callgrind's
+# usual estimate, instructions + 10 x (first-level misses + mispredicted branches) + 100 x
+# last-level misses, a figure that weighs the misses a plugin causes as wall time would, but
+# does not move with the machine's load.
 #
 # Personal plugin folders as in tshark_compare.sh: two private HOMEs, tshark as uid 65534 when
 # run as root.
@@ -41,16 +44,20 @@ chmod -R a+rX "$work"
 HOME=$work/with "${as_user[@]}" tshark -G plugins 2>/dev/null | grep -q mptcpx.so || { echo "the plugin did not load" >&2; exit 1; }
 
 sim=()
-[ "${CACHE:-0}" = 1 ] && sim=(--cache-sim=yes)
+[ "${CACHE:-0}" = 1 ] && sim=(--cache-sim=yes --branch-sim=yes)
 
-# Prints "instructions I1-misses" of one run (misses 0 without CACHE=1).
+# Prints "instructions I1-misses estimated-cycles" of one run (the last two 0 without CACHE=1).
 count() { # HOME FILE -- tshark args...
     local home=$1 file=$2 out
     shift 2
     out=$work/out/$RANDOM.$RANDOM
     HOME=$home "${as_user[@]}" valgrind --tool=callgrind "${sim[@]}" --callgrind-out-file=/dev/null \
         tshark -r "$file" "$@" >/dev/null 2>"$out"
-    awk '/Collected :/ { print $4, ($7 == "" ? 0 : $7) }' "$out"
+    # Collected: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw Bc Bcm Bi Bim (from $4)
+    awk '/Collected :/ {
+        if ($7 == "") { print $4, 0, 0; next }
+        print $4, $7, $4 + 10 * ($7 + $8 + $9 + $14 + $16) + 100 * ($10 + $11 + $12)
+    }' "$out"
 }
 
 # Per packet over the slice, start-up subtracted.
@@ -59,25 +66,31 @@ per_packet() { # HOME -- tshark args...
     shift
     whole=$(count "$home" "$work/slice.pcap" "$@")
     one=$(count "$home" "$work/one.pcap" "$@")
-    echo "$whole $one" | awk -v n="$packets" '{ printf "%.0f %.1f\n", ($1 - $3) / (n - 1), ($2 - $4) / (n - 1) }'
+    echo "$whole $one" | awk -v n="$packets" '{ printf "%.0f %.1f %.0f\n", ($1 - $4) / (n - 1), ($2 - $5) / (n - 1), ($3 - $6) / (n - 1) }'
 }
 
 echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty), $(basename "$capture") packets $first-$last"
 echo
-echo '| mode | without: instructions a packet | with | overhead | analysis off | overhead |'
-echo '|---|---:|---:|---:|---:|---:|'
+if [ "${CACHE:-0}" = 1 ]; then
+    echo '| mode | without: instructions a packet | with | overhead | analysis off | overhead | without: estimated cycles a packet | with | overhead | analysis off | overhead |'
+    echo '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+else
+    echo '| mode | without: instructions a packet | with | overhead | analysis off | overhead |'
+    echo '|---|---:|---:|---:|---:|---:|'
+fi
 for mode in $MODES; do
     case $mode in
         tree) with_args=(-Y mptcp); without_args=(-Y mptcp) ;;
         2pass) with_args=(-2 -Y mptcpx); without_args=(-2 -Y mptcp) ;;
         *) echo "unknown mode $mode" >&2; exit 1 ;;
     esac
-    read -r i0 m0 < <(per_packet "$work/without" "${without_args[@]}")
-    read -r i1 m1 < <(per_packet "$work/with" "${with_args[@]}")
-    read -r i2 m2 < <(per_packet "$work/with" "${with_args[@]}" -o mptcpx.analyze:FALSE)
+    read -r i0 m0 c0 < <(per_packet "$work/without" "${without_args[@]}")
+    read -r i1 m1 c1 < <(per_packet "$work/with" "${with_args[@]}")
+    read -r i2 m2 c2 < <(per_packet "$work/with" "${with_args[@]}" -o mptcpx.analyze:FALSE)
     pct() { echo "$1 $2" | awk '{ printf "%+.1f %%", ($2 - $1) / $1 * 100 }'; }
     if [ "${CACHE:-0}" = 1 ]; then
-        printf '| %s | %s (%s I1 misses) | %s (%s) | %s | %s (%s) | %s |\n' "$mode" "$i0" "$m0" "$i1" "$m1" "$(pct "$i0" "$i1")" "$i2" "$m2" "$(pct "$i0" "$i2")"
+        printf '| %s | %s (%s I1 misses) | %s (%s) | %s | %s (%s) | %s | %s | %s | %s | %s | %s |\n' "$mode" "$i0" "$m0" "$i1" "$m1" "$(pct "$i0" "$i1")" "$i2" "$m2" "$(pct "$i0" "$i2")" \
+            "$c0" "$c1" "$(pct "$c0" "$c1")" "$c2" "$(pct "$c0" "$c2")"
     else
         printf '| %s | %s | %s | %s | %s | %s |\n' "$mode" "$i0" "$i1" "$(pct "$i0" "$i1")" "$i2" "$(pct "$i0" "$i2")"
     fi
