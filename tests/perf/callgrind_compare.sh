@@ -12,8 +12,8 @@
 # (default "tree 2pass"); CACHE=1 also simulates the caches and branch predictor and adds
 # first-level instruction-cache misses per packet and estimated cycles (slower): callgrind's
 # usual estimate, instructions + 10 x (first-level misses + mispredicted branches) + 100 x
-# last-level misses, a figure that weighs the misses a plugin causes as wall time would, but
-# does not move with the machine's load.
+# last-level misses, a figure that counts the misses a plugin causes and does not move with the
+# machine's load (it tells the direction of a change; its costs a miss are not this processor's).
 #
 # Personal plugin folders as in tshark_compare.sh: two private HOMEs, tshark as uid 65534 when
 # run as root.
