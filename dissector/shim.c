@@ -140,10 +140,37 @@ static void remember_error(const char *what, unsigned long code, const char *mes
                message ? ": " : "", message ? message : "");
 }
 
-/* Catches any exception of `TRY { ... }`, remembering it under `what`. */
-#define MPTCPX_CATCH(what) \
-    CATCH_ALL { remember_error((what), EXCEPT_CODE, GET_MESSAGE); } \
-    ENDTRY
+/* Every exception of Wireshark's: what CATCH_ALL catches. */
+static const except_id_t catch_all[] = { { XCEPT_GROUP_WIRESHARK, XCEPT_CODE_ANY } };
+
+/*
+ * The catcher of the calls below that add to the tree or the columns: what TRY { ... }
+ * CATCH_ALL { ... } ENDTRY does, written out as in dissect_tcp_segment, without the volatile
+ * state TRY keeps for clauses these do not have (one runs for each item added: under
+ * `tshark -Y mptcpx`, twice a packet). MPTCPX_GUARD(what, on_error) sets it up in the calling
+ * function: after an exception, remembered under `what`, `on_error` runs and must leave the
+ * function (what was set after the guard is not to be read there unless volatile).
+ * MPTCPX_UNGUARD() takes it down on the way out.
+ */
+#define MPTCPX_GUARD(what, on_error) \
+    struct except_stacknode guard_node; \
+    struct except_catch guard_catcher; \
+    except_setup_try(&guard_node, &guard_catcher, catch_all, 1); \
+    if (G_UNLIKELY(setjmp(guard_catcher.except_jmp) != 0)) { \
+        caught((what), &guard_catcher.except_obj); \
+        on_error; \
+    }
+/* Nothing was caught: no exception data to free. */
+#define MPTCPX_UNGUARD() except_pop()
+
+/* An exception caught by MPTCPX_GUARD, its catcher still on top: remembered, then freed as
+ * ENDTRY would, and the catcher popped. */
+static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, except_t *exc)
+{
+    remember_error(what, exc->except_id.except_code, except_message(exc));
+    except_free(exc->except_dyndata);
+    except_pop();
+}
 
 const char *mptcpx_shim_last_error(void)
 {
@@ -502,7 +529,6 @@ static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
      * catcher and the same calls, without the volatile state TRY keeps for clauses this one
      * does not have. This runs for every segment.
      */
-    static const except_id_t catch_all[] = { { XCEPT_GROUP_WIRESHARK, XCEPT_CODE_ANY } };
     struct except_stacknode node;
     struct except_catch catcher;
     /* Read after a longjmp: volatile, so that no register holds them across it. */
@@ -579,36 +605,35 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
 proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
                                      int length, int ett, proto_tree **subtree)
 {
+    /* Read after a longjmp: the item may be in the tree when its subtree is not. */
     proto_item *volatile item = NULL;
-    proto_tree *volatile sub = NULL;
+    proto_tree *sub;
 
-    TRY {
-        item = proto_tree_add_item(tree, proto, tvb, start, length, ENC_NA);
-        sub = proto_item_add_subtree(item, ett);
-    }
-    MPTCPX_CATCH("adding the protocol item");
+    *subtree = NULL;
+    MPTCPX_GUARD("adding the protocol item", return item);
+    item = proto_tree_add_item(tree, proto, tvb, start, length, ENC_NA);
+    sub = proto_item_add_subtree(item, ett);
+    MPTCPX_UNGUARD();
     *subtree = sub;
     return item;
 }
 
 proto_tree *mptcpx_shim_add_subtree(proto_item *item, int ett)
 {
-    proto_tree *volatile sub = NULL;
+    proto_tree *sub;
 
-    TRY {
-        sub = proto_item_add_subtree(item, ett);
-    }
-    MPTCPX_CATCH("adding a subtree");
+    MPTCPX_GUARD("adding a subtree", return NULL);
+    sub = proto_item_add_subtree(item, ett);
+    MPTCPX_UNGUARD();
     return sub;
 }
 
-/* Body of the item adders: `call` runs inside TRY. */
+/* Body of the item adders: `call` runs guarded; NULL when it threw. */
 #define MPTCPX_ADD(what, call) \
-    proto_item *volatile item = NULL; \
-    TRY { \
-        item = (call); \
-    } \
-    MPTCPX_CATCH(what); \
+    proto_item *item; \
+    MPTCPX_GUARD(what, return NULL); \
+    item = (call); \
+    MPTCPX_UNGUARD(); \
     return item
 
 proto_item *mptcpx_shim_add_uint(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
@@ -693,42 +718,38 @@ void mptcpx_shim_item_append_text(proto_item *item, const char *text)
 {
     if (item == NULL || text == NULL)
         return;
-    TRY {
-        proto_item_append_text(item, "%s", text);
-    }
-    MPTCPX_CATCH("appending text");
+    MPTCPX_GUARD("appending text", return);
+    proto_item_append_text(item, "%s", text);
+    MPTCPX_UNGUARD();
 }
 
 void mptcpx_shim_move_item_after(proto_tree *tree, proto_item *fixed, proto_item *item)
 {
     if (tree == NULL || fixed == NULL || item == NULL || fixed == item)
         return;
-    TRY {
-        proto_tree_move_item(tree, fixed, item);
-    }
-    MPTCPX_CATCH("placing an item");
+    MPTCPX_GUARD("placing an item", return);
+    proto_tree_move_item(tree, fixed, item);
+    MPTCPX_UNGUARD();
 }
 
 void mptcpx_shim_expert(packet_info *pinfo, proto_item *item, expert_field *ei,
                         const char *message)
 {
-    TRY {
-        if (message != NULL)
-            expert_add_info_format(pinfo, item, ei, "%s", message);
-        else
-            expert_add_info(pinfo, item, ei);
-    }
-    MPTCPX_CATCH("adding an expert item");
+    MPTCPX_GUARD("adding an expert item", return);
+    if (message != NULL)
+        expert_add_info_format(pinfo, item, ei, "%s", message);
+    else
+        expert_add_info(pinfo, item, ei);
+    MPTCPX_UNGUARD();
 }
 
 void mptcpx_shim_col_append_info(packet_info *pinfo, const char *text)
 {
     if (text == NULL)
         return;
-    TRY {
-        col_append_sep_str(pinfo->cinfo, COL_INFO, " ", text);
-    }
-    MPTCPX_CATCH("writing the Info column");
+    MPTCPX_GUARD("writing the Info column", return);
+    col_append_sep_str(pinfo->cinfo, COL_INFO, " ", text);
+    MPTCPX_UNGUARD();
 }
 
 uint32_t mptcpx_shim_frame_number(packet_info *pinfo)

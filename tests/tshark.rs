@@ -537,3 +537,30 @@ fn displayed_items_summarise_options_and_findings() {
         assert!(out.lines().any(|l| l.trim() == text), "no line {text:?} in:\n{out}");
     }
 }
+
+/// Wireshark throws when a frame's tree would pass its limit of items (`gui.max_tree_items`):
+/// the plugin's item adders catch that in the shim, so the frame loses only the plugin's
+/// items that did not fit, and every frame after it is dissected. The limits swept put the
+/// limit inside the plugin's subtree of some frame (checked: some option goes without its
+/// subtree), and inside Wireshark's own items of others.
+#[test]
+fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
+    let env = env();
+    let capture = env.readable(&shared().join("captures/kernel/01_v4_join_addaddr_datafin.pcap"));
+    // The handshakes and the joins: the frames with the most options.
+    let frames = "12";
+    let subtrees = |out: &str| out.lines().filter(|l| l.trim_start().starts_with("MPTCP extended analysis: ")).count();
+    let full = subtrees(&env.tshark(&["-r", capture.to_str().unwrap(), "-c", frames, "-V"]).ok());
+    assert!(full > 0);
+    let mut cut_in_ours = Vec::new();
+    for limit in (100..=200).step_by(2) {
+        let limit_pref = format!("gui.max_tree_items:{limit}");
+        let out = env.tshark(&["-r", capture.to_str().unwrap(), "-c", frames, "-o", &limit_pref, "-V"]).ok();
+        assert_eq!(out.lines().filter(|l| l.starts_with("Frame ")).count(), 12, "limit {limit}");
+        if subtrees(&out) < full {
+            cut_in_ours.push(limit);
+        }
+    }
+    assert!(!cut_in_ours.is_empty(), "no limit fell inside the plugin's items");
+    eprintln!("limits that cut the plugin's items: {cut_in_ours:?}");
+}
