@@ -21,6 +21,13 @@
     (WIRESHARK_VERSION_MAJOR > (maj) || \
      (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
+/*
+ * On the functions that run for every segment: each from the start of a cache line, so that it
+ * spans the fewest lines its size allows (-Os does not align functions at all; BENCHMARKS.md,
+ * item 16).
+ */
+#define MPTCPX_PER_SEGMENT __attribute__((aligned(64)))
+
 /* TCP option kind of Multipath TCP (RFC 8684). */
 #define MPTCPX_TCPOPT_MPTCP 30
 
@@ -365,7 +372,7 @@ static int end_of(const address *addr, uint32_t port, pair_end *end)
 }
 
 /* Without branches: it runs twice a segment. */
-static int same_end(const pair_end *x, const pair_end *y)
+static MPTCPX_PER_SEGMENT int same_end(const pair_end *x, const pair_end *y)
 {
     return ((x->addr[0] ^ y->addr[0]) | (x->addr[1] ^ y->addr[1]) |
             (x->port_family ^ y->port_family)) == 0;
@@ -462,7 +469,7 @@ static G_GNUC_NO_INLINE __attribute__((cold)) void clear_plain_stream(int stream
 
 /* Hands the segment TCP has just dissected over: its MPTCP options to show, and the segment
  * itself to the analysis when `outermost`. `b` and `n` are its captured bytes. */
-static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+static MPTCPX_PER_SEGMENT void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                            const uint8_t *b, int n, int outermost)
 {
     mptcpx_segment seg;
@@ -522,7 +529,7 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
  * then hands the segment over, whatever TCP's own subdissectors did: its MPTCP options are
  * decoded once, for their subtrees and for the analysis.
  */
-static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static MPTCPX_PER_SEGMENT int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     /*
      * What TRY { ... } CATCH_ALL { ...; RETHROW; } ENDTRY does here, written out: the same
@@ -602,7 +609,7 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
 
 /* ---- Per packet ------------------------------------------------------------------ */
 
-proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
+MPTCPX_PER_SEGMENT proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
                                      int length, int ett, proto_tree **subtree)
 {
     /* Read after a longjmp: the item may be in the tree when its subtree is not. */
