@@ -542,7 +542,10 @@ fn displayed_items_summarise_options_and_findings() {
 /// the plugin's item adders catch that in the shim, so the frame loses only the plugin's
 /// items that did not fit, and every frame after it is dissected. The limits swept put the
 /// limit inside the plugin's subtree of some frame (checked: some option goes without its
-/// subtree), and inside Wireshark's own items of others.
+/// subtree), and inside Wireshark's own items of others. Wireshark 4.6 adds an item to the
+/// frame after every dissector, outside any catcher, and aborts when that one passes the
+/// limit, with the plugin or without it (at other limits, the plugin's items being counted):
+/// such a limit is left out.
 #[test]
 fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
     let env = env();
@@ -555,7 +558,13 @@ fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
     let mut cut_in_ours = Vec::new();
     for limit in (100..=200).step_by(2) {
         let limit_pref = format!("gui.max_tree_items:{limit}");
-        let out = env.tshark(&["-r", capture.to_str().unwrap(), "-c", frames, "-o", &limit_pref, "-V"]).ok();
+        let args = ["-r", capture.to_str().unwrap(), "-c", frames, "-o", &limit_pref, "-V"];
+        let run = env.tshark(&args);
+        let stderr = run.stderr();
+        if !run.output.status.success() && stderr.contains("Unhandled exception (\"Adding frame.") {
+            continue;
+        }
+        let out = run.ok();
         assert_eq!(out.lines().filter(|l| l.starts_with("Frame ")).count(), 12, "limit {limit}");
         if subtrees(&out) < full {
             cut_in_ours.push(limit);
