@@ -1,8 +1,9 @@
 /*
  * shim.c: what the Rust side of the plugin must not do itself (see shim.h).
  *
- * - Wireshark's TRY/CATCH (setjmp/longjmp) around every call that can throw while a packet
- *   is dissected, including the call into TCP (and through it the built-in MPTCP dissector);
+ * - a catcher of Wireshark's exceptions (setjmp/longjmp) around every call that can throw
+ *   while a packet is dissected, including the call into TCP (and through it the built-in
+ *   MPTCP dissector);
  * - the HFILL/EXPFILL initialisers and other macros;
  * - API differences between Wireshark releases (gboolean vs bool preferences, ...).
  */
@@ -22,8 +23,9 @@
      (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
 /*
- * On the functions that run for every segment: each from the start of a cache line, so that it
- * spans the fewest lines its size allows (-Os does not align functions at all; BENCHMARKS.md,
+ * On the functions that run for every segment, and the protocol item's adder, which runs for
+ * every option under tshark -Y mptcpx: each from the start of a cache line, so that it spans
+ * the fewest lines its size allows (-Os does not align functions at all; BENCHMARKS.md,
  * item 16).
  */
 #define MPTCPX_PER_SEGMENT __attribute__((aligned(64)))

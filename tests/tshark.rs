@@ -551,7 +551,9 @@ fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
     let env = env();
     let capture = env.readable(&shared().join("captures/kernel/01_v4_join_addaddr_datafin.pcap"));
     // The handshakes and the joins: the frames with the most options.
-    let frames = "12";
+    const FRAMES: usize = 12;
+    let frames = FRAMES.to_string();
+    let frames = frames.as_str();
     let subtrees = |out: &str| out.lines().filter(|l| l.trim_start().starts_with("MPTCP extended analysis: ")).count();
     let full = subtrees(&env.tshark(&["-r", capture.to_str().unwrap(), "-c", frames, "-V"]).ok());
     assert!(full > 0);
@@ -560,12 +562,11 @@ fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
         let limit_pref = format!("gui.max_tree_items:{limit}");
         let args = ["-r", capture.to_str().unwrap(), "-c", frames, "-o", &limit_pref, "-V"];
         let run = env.tshark(&args);
-        let stderr = run.stderr();
-        if !run.output.status.success() && stderr.contains("Unhandled exception (\"Adding frame.") {
+        if !run.output.status.success() && run.stderr().contains("Unhandled exception (\"Adding frame.") {
             continue;
         }
         let out = run.ok();
-        assert_eq!(out.lines().filter(|l| l.starts_with("Frame ")).count(), 12, "limit {limit}");
+        assert_eq!(out.lines().filter(|l| l.starts_with("Frame ")).count(), FRAMES, "limit {limit}");
         if subtrees(&out) < full {
             cut_in_ours.push(limit);
         }
