@@ -41,7 +41,7 @@ use mptcp_parse::MptcpOption;
 
 use crate::{dissect, ffi};
 use crate::fields::{Ei, Ett, Hf, PROTO};
-use crate::tree::{report_panic, Item, TreeView};
+use crate::tree::{report_error, report_panic, Item, TreeView};
 
 /// The engine of the open capture file.
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
@@ -139,6 +139,33 @@ pub(crate) unsafe extern "C" fn on_segment(
             0
         }
     }
+}
+
+/// Called by the shim after [`on_segment`] when one of its item adders caught an exception of
+/// Wireshark's (the tree's limit of items, say): the items it was adding are missing, and
+/// `mptcpx.plugin_error` says which and why.
+///
+/// # Safety
+/// Called by the shim with pointers Wireshark gave it for the segment, and `message` a
+/// NUL-terminated string valid during the call.
+#[cold]
+pub(crate) unsafe extern "C" fn on_caught(
+    tvb: *mut ffi::tvbuff_t,
+    pinfo: *mut ffi::packet_info,
+    tree: *mut ffi::proto_tree,
+    tree_flags: c_int,
+    message: *const std::ffi::c_char,
+) {
+    let _ = catch_unwind(|| {
+        if message.is_null() {
+            return;
+        }
+        // SAFETY: the shim's promise above.
+        let message = unsafe { std::ffi::CStr::from_ptr(message) }.to_string_lossy();
+        // SAFETY: pointers from Wireshark, valid during this call.
+        let mut view = unsafe { TreeView::with_flags(tvb, pinfo, tree, tree_flags) };
+        report_error(&mut view, false, Ett::Analysis, "items left out", &format!("MPTCPX items left out, {message}"));
+    });
 }
 
 /// Returns whether the segment, first seen and without MPTCP options, is on a stream of plain

@@ -116,7 +116,12 @@ extern "C" fn register_handoff() {
         }
         // SAFETY: called once at handoff; the callbacks have the signatures shim.h declares.
         let analysis = unsafe {
-            ffi::mptcpx_shim_register_analysis(Some(analysis::on_segment), Some(analysis::on_init), Some(analysis::on_cleanup))
+            ffi::mptcpx_shim_register_analysis(
+                Some(analysis::on_segment),
+                Some(analysis::on_caught),
+                Some(analysis::on_init),
+                Some(analysis::on_cleanup),
+            )
         };
         if analysis != 0 {
             eprintln!("mptcpx: Wireshark's TCP dissector was not found in \"ip.proto\"; the plugin is inactive");

@@ -110,6 +110,10 @@ static struct {
     /* Our protocol_t, to ask on every segment whether it is enabled. */
     protocol_t *protocol;
     mptcpx_segment_cb segment_cb;
+    /* Non-zero when an item adder caught an exception during the segment's callback: its
+     * message is in caught_message, for caught_cb. */
+    int caught;
+    mptcpx_caught_cb caught_cb;
     /*
      * The TCP dissector. Our handle in "ip.proto" has no protocol of its own: Wireshark then
      * adds no layer for it, and TCP's layer, its enabled state and its name in Decode As stay
@@ -125,7 +129,8 @@ static struct {
     int tcp_depth;
 } hot = { .proto_tcp = -1, .hf_tcp_options = -1, .builtin_proto = -1 };
 
-static char last_error[256] = "";
+/* The exception caught last by an item adder: what the adder was doing, then the exception. */
+static char caught_message[256] = "";
 
 static const char *exception_name(unsigned long code)
 {
@@ -145,8 +150,14 @@ static const char *exception_name(unsigned long code)
 
 static void remember_error(const char *what, unsigned long code, const char *message)
 {
-    g_snprintf(last_error, sizeof last_error, "%s: %s%s%s", what, exception_name(code),
-               message ? ": " : "", message ? message : "");
+    /* A DissectorError's message says what it is (the tree's limit: "Adding mptcpx.subtype
+     * would put more than N items in the tree ..."); other exceptions are named. */
+    if (code == DissectorError && message != NULL)
+        g_snprintf(caught_message, sizeof caught_message, "%s: %s", what, message);
+    else
+        g_snprintf(caught_message, sizeof caught_message, "%s: %s%s%s", what,
+                   exception_name(code), message ? ": " : "", message ? message : "");
+    hot.caught = 1;
 }
 
 /* Every exception of Wireshark's: what CATCH_ALL catches. */
@@ -172,8 +183,8 @@ static const except_id_t catch_all[] = { { XCEPT_GROUP_WIRESHARK, XCEPT_CODE_ANY
 /* Nothing was caught: no exception data to free. */
 #define MPTCPX_UNGUARD() except_pop()
 
-/* An exception caught by MPTCPX_GUARD, its catcher still on top: remembered, then freed as
- * ENDTRY would, and the catcher popped. */
+/* An exception caught by MPTCPX_GUARD, its catcher still on top: remembered (finish_segment
+ * reports it), then freed as ENDTRY would, and the catcher popped. */
 static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, except_t *exc)
 {
     remember_error(what, exc->except_id.except_code, except_message(exc));
@@ -181,9 +192,19 @@ static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, exce
     except_pop();
 }
 
-const char *mptcpx_shim_last_error(void)
+/*
+ * Shows the exception an item adder caught during the segment's callback (the items it was
+ * adding are missing; Wireshark reset its count of items before throwing, so the report
+ * fits). Exceptions caught while reporting are not reported again.
+ */
+static G_GNUC_NO_INLINE __attribute__((cold)) void report_caught(tvbuff_t *tvb, packet_info *pinfo,
+                                                                 proto_tree *tree, int tree_flags)
 {
-    return last_error;
+    char message[sizeof caught_message];
+
+    g_strlcpy(message, caught_message, sizeof message);
+    hot.caught_cb(tvb, pinfo, tree, tree_flags, message);
+    hot.caught = 0;
 }
 
 /*
@@ -517,6 +538,8 @@ static MPTCPX_PER_SEGMENT void finish_segment(tvbuff_t *tvb, packet_info *pinfo,
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
     plain = hot.segment_cb(tvb, &seg, pinfo, tree);
+    if (G_UNLIKELY(hot.caught))
+        report_caught(tvb, pinfo, tree, seg.tree_flags);
     pinfo->current_proto = saved_proto;
     if (plain && seg.analyse && !seg.visited && seg.option_count == 0)
         set_plain_stream(seg.stream);
@@ -598,10 +621,11 @@ static void forget_file_state(void)
     plain_streams_bytes = 0;
 }
 
-int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_void_cb init_cb,
-                                  mptcpx_void_cb cleanup_cb)
+int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_caught_cb caught_cb,
+                                  mptcpx_void_cb init_cb, mptcpx_void_cb cleanup_cb)
 {
     hot.segment_cb = cb;
+    hot.caught_cb = caught_cb;
     register_init_routine(forget_file_state);
     register_init_routine(init_cb);
     register_cleanup_routine(forget_file_state);

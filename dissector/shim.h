@@ -74,6 +74,14 @@ typedef struct mptcpx_segment {
 typedef int (*mptcpx_segment_cb)(tvbuff_t *tvb, const mptcpx_segment *segment,
                                  packet_info *pinfo, proto_tree *tree);
 
+/*
+ * Called after mptcpx_segment_cb when an item adder below caught an exception of
+ * Wireshark's during it (the tree's limit of items, say): `message` says what the adder was
+ * doing and what was thrown. Implemented in Rust; it must not unwind.
+ */
+typedef void (*mptcpx_caught_cb)(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                                 int tree_flags, const char *message);
+
 /* A callback without arguments (capture file opened or closed). */
 typedef void (*mptcpx_void_cb)(void);
 
@@ -108,13 +116,17 @@ int mptcpx_shim_handoff(int proto);
 
 /*
  * Registers the plugin's handle, which takes TCP's place in "ip.proto", calls the TCP
- * dissector, then `segment_cb` for the segment; `init_cb` and `cleanup_cb` run when a capture
- * file is opened and closed. Call at handoff. Returns 0, or -1 when TCP is not found there.
+ * dissector, then `segment_cb` for the segment (and `caught_cb` after it when an item could not
+ * be added); `init_cb` and `cleanup_cb` run when a capture file is opened and closed. Call at
+ * handoff. Returns 0, or -1 when TCP is not found there.
  */
-int mptcpx_shim_register_analysis(mptcpx_segment_cb segment_cb,
+int mptcpx_shim_register_analysis(mptcpx_segment_cb segment_cb, mptcpx_caught_cb caught_cb,
                                   mptcpx_void_cb init_cb, mptcpx_void_cb cleanup_cb);
 
 /* ---- Per packet: all exception-safe ----------------------------------------------- */
+
+/* The functions below that add to the tree or the columns catch Wireshark's exceptions; one
+ * caught during mptcpx_segment_cb is handed to mptcpx_caught_cb after it. */
 
 /* The tcp.stream of the segment being dissected, from TCP's conversation; -1 when unknown. */
 int mptcpx_shim_stream_of_conversation(packet_info *pinfo);
@@ -182,8 +194,5 @@ void mptcpx_shim_col_append_info(packet_info *pinfo, const char *text);
 
 /* Frame number of the packet being dissected. */
 uint32_t mptcpx_shim_frame_number(packet_info *pinfo);
-
-/* Message of the last exception that a shim function caught (never NULL), for reports. */
-const char *mptcpx_shim_last_error(void);
 
 #endif /* MPTCPX_SHIM_H */

@@ -339,19 +339,26 @@ fn under_mask(hf: Hf, value: u64) -> u64 {
     }
 }
 
-/// Shows a caught panic as `mptcpx.plugin_error` on a fresh MPTCPX item at `view` (an expert
-/// item needs a tree item to be shown and filtered on): over the option's bytes when
-/// `over_bytes`, over none otherwise. Reporting must not panic across the C boundary either.
+/// Shows a caught panic as `mptcpx.plugin_error` on a fresh MPTCPX item at `view`: over the
+/// option's bytes when `over_bytes`, over none otherwise.
 pub(crate) fn report_panic(view: &mut TreeView, over_bytes: bool, ett: Ett, what: &str, panic: Box<dyn std::any::Any + Send>) {
     let msg = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
+    report_error(view, over_bytes, ett, "internal error", &format!("{what}: {msg}"));
+}
+
+/// Shows an error of the plugin's as `mptcpx.plugin_error` with `message` on a fresh MPTCPX
+/// item at `view` whose text ends in `headline` (an expert item needs a tree item to be shown
+/// and filtered on): over the option's bytes when `over_bytes`, over none otherwise.
+/// Reporting must not panic across the C boundary either.
+pub(crate) fn report_error(view: &mut TreeView, over_bytes: bool, ett: Ett, headline: &str, message: &str) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let proto = crate::fields::PROTO.load(std::sync::atomic::Ordering::Relaxed);
         let item = if over_bytes { view.add_protocol(proto, ett) } else { view.add_protocol_at(proto, ett).generated() };
-        view.append_text(item, format_args!(": internal error"));
-        view.expert(item, Ei::PluginError, Some(&format!("{what}: {msg}")));
+        view.append_text(item, format_args!(": {headline}"));
+        view.expert(item, Ei::PluginError, Some(message));
     }));
 }

@@ -540,9 +540,10 @@ fn displayed_items_summarise_options_and_findings() {
 
 /// Wireshark throws when a frame's tree would pass its limit of items (`gui.max_tree_items`):
 /// the plugin's item adders catch that in the shim, so the frame loses only the plugin's
-/// items that did not fit, and every frame after it is dissected. The limits swept put the
-/// limit inside the plugin's subtree of some frame (checked: some option goes without its
-/// subtree), and inside Wireshark's own items of others. Wireshark 4.6 adds an item to the
+/// items that did not fit, says so (`mptcpx.plugin_error`, naming the limit), and every frame
+/// after it is dissected. The limits swept put the limit inside the plugin's subtree of some
+/// frame (checked: some option goes without its subtree), and inside Wireshark's own items of
+/// others. Wireshark 4.6 adds an item to the
 /// frame after every dissector, outside any catcher, and aborts when that one passes the
 /// limit, with the plugin or without it (at other limits, the plugin's items being counted):
 /// such a limit is left out.
@@ -555,8 +556,14 @@ fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
     let frames = FRAMES.to_string();
     let frames = frames.as_str();
     let subtrees = |out: &str| out.lines().filter(|l| l.trim_start().starts_with("MPTCP extended analysis: ")).count();
-    let full = subtrees(&env.tshark(&["-r", capture.to_str().unwrap(), "-c", frames, "-V"]).ok());
+    // The expert item's message, one line for each frame that lost items of the plugin's.
+    let reports = |out: &str| {
+        out.lines().filter(|l| l.trim_start().starts_with("[MPTCPX items left out, ")).map(str::to_owned).collect::<Vec<_>>()
+    };
+    let full_run = env.tshark(&["-r", capture.to_str().unwrap(), "-c", frames, "-V"]).ok();
+    let full = subtrees(&full_run);
     assert!(full > 0);
+    assert_eq!(reports(&full_run), Vec::<String>::new());
     let mut cut_in_ours = Vec::new();
     for limit in (100..=200).step_by(2) {
         let limit_pref = format!("gui.max_tree_items:{limit}");
@@ -567,8 +574,16 @@ fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
         }
         let out = run.ok();
         assert_eq!(out.lines().filter(|l| l.starts_with("Frame ")).count(), FRAMES, "limit {limit}");
+        let reported = reports(&out);
+        for report in &reported {
+            assert!(report.contains(&format!(" {limit} items")), "limit {limit}: {report}");
+        }
         if subtrees(&out) < full {
+            assert!(!reported.is_empty(), "limit {limit}: the plugin's items were cut without a report");
             cut_in_ours.push(limit);
+            // The report is an expert item to filter on: it picks the frames that carry it.
+            let filtered = env.tshark(&[&args[..], &["-Y", "mptcpx.plugin_error"]].concat()).ok();
+            assert_eq!(reports(&filtered), reported, "limit {limit}");
         }
     }
     assert!(!cut_in_ours.is_empty(), "no limit fell inside the plugin's items");
