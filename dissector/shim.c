@@ -193,21 +193,6 @@ static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, exce
 }
 
 /*
- * Shows the exception an item adder caught during the segment's callback (the items it was
- * adding are missing; Wireshark reset its count of items before throwing, so the report
- * fits). Exceptions caught while reporting are not reported again.
- */
-static G_GNUC_NO_INLINE __attribute__((cold)) void report_caught(tvbuff_t *tvb, packet_info *pinfo,
-                                                                 proto_tree *tree, int tree_flags)
-{
-    char message[sizeof caught_message];
-
-    g_strlcpy(message, caught_message, sizeof message);
-    hot.caught_cb(tvb, pinfo, tree, tree_flags, message);
-    hot.caught = 0;
-}
-
-/*
  * The captured bytes of `tvb`, in place: a subset of the frame's buffer (a copy in packet
  * memory for a composite tvb). No TRY: at offset 0 with the captured length,
  * tvb_get_ptr cannot throw.
@@ -490,6 +475,28 @@ static G_GNUC_NO_INLINE __attribute__((cold)) void clear_plain_stream(int stream
         plain_streams[stream / 8] &= (uint8_t)~(1u << (stream % 8));
 }
 
+/*
+ * What follows the segment's callback now and then, out of line (most segments need
+ * neither): an exception an item adder caught during the callback is shown (the items it
+ * was adding are missing; Wireshark reset its count of items before throwing, so the report
+ * fits; exceptions caught while reporting are not reported again), and a stream found to be
+ * plain TCP so far is marked.
+ */
+static G_GNUC_NO_INLINE __attribute__((cold)) void after_callback(tvbuff_t *tvb, packet_info *pinfo,
+                                                                  proto_tree *tree,
+                                                                  const mptcpx_segment *seg, int plain)
+{
+    if (hot.caught) {
+        char message[sizeof caught_message];
+
+        g_strlcpy(message, caught_message, sizeof message);
+        hot.caught_cb(tvb, pinfo, tree, seg->tree_flags, message);
+        hot.caught = 0;
+    }
+    if (plain && seg->analyse && !seg->visited && seg->option_count == 0)
+        set_plain_stream(seg->stream);
+}
+
 /* Hands the segment TCP has just dissected over: its MPTCP options to show, and the segment
  * itself to the analysis when `outermost`. `b` and `n` are its captured bytes. */
 static MPTCPX_PER_SEGMENT void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -538,11 +545,9 @@ static MPTCPX_PER_SEGMENT void finish_segment(tvbuff_t *tvb, packet_info *pinfo,
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
     plain = hot.segment_cb(tvb, &seg, pinfo, tree);
-    if (G_UNLIKELY(hot.caught))
-        report_caught(tvb, pinfo, tree, seg.tree_flags);
+    if (G_UNLIKELY(plain | hot.caught))
+        after_callback(tvb, pinfo, tree, &seg, plain);
     pinfo->current_proto = saved_proto;
-    if (plain && seg.analyse && !seg.visited && seg.option_count == 0)
-        set_plain_stream(seg.stream);
 }
 
 /*
