@@ -581,9 +581,11 @@ fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
         if subtrees(&out) < full {
             assert!(!reported.is_empty(), "limit {limit}: the plugin's items were cut without a report");
             cut_in_ours.push(limit);
-            // The report is an expert item to filter on: it picks the frames that carry it.
+            // The report is an expert item to filter on: it picks frames that carry it (not
+            // always the same ones: a filter can change which items the limit falls on).
             let filtered = env.tshark(&[&args[..], &["-Y", "mptcpx.plugin_error"]].concat()).ok();
-            assert_eq!(reports(&filtered), reported, "limit {limit}");
+            let picked: Vec<&str> = filtered.split("\nFrame ").collect();
+            assert!(filtered.starts_with("Frame ") && picked.iter().all(|frame| !reports(frame).is_empty()), "limit {limit}:\n{filtered}");
         }
     }
     assert!(!cut_in_ours.is_empty(), "no limit fell inside the plugin's items");
