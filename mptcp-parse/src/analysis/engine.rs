@@ -568,7 +568,8 @@ impl Verified {
 /// checks, a block starts: its byte offset and the frame of the check before it, for a
 /// binary search and then at most a block to decode. Frames are mostly looked up in order
 /// (the frame just analysed, a second pass): where the last look-up stopped is kept, and the
-/// next one starts there when it can.
+/// next one starts there when it can; the frames of the checks either side of it are kept
+/// too, so that a frame between them (most frames) is answered without decoding.
 #[derive(Default)]
 struct Passed {
     bytes: Vec<u8>,
@@ -580,6 +581,9 @@ struct Passed {
     /// none). Atomic so that look-ups take `&self` and the engine stays `Sync`; one value, so a
     /// look-up always sees an offset with its own frame.
     cursor: AtomicU64,
+    /// `after << 32 | before`: no check is in a frame strictly between the two (0: none
+    /// known). Whatever look-up stored it, it stays true until the next push, which clears it.
+    gap: AtomicU64,
 }
 
 const PASSED_BLOCK: usize = 32;
@@ -610,6 +614,8 @@ impl Passed {
         }
         self.len += 1;
         self.last = frame;
+        // The last gap may have ended at "no check after": no longer true.
+        *self.gap.get_mut() = 0;
     }
 
     /// The checks passed in `frame`.
@@ -618,18 +624,15 @@ impl Passed {
         if frame > self.last || frame == 0 {
             return none;
         }
+        // Looked up in order (the frame just analysed, a second pass), most frames have no
+        // check: when `frame` is in the gap where the last look-up stopped, there is none,
+        // without the search.
+        let gap = self.gap.load(Relaxed);
+        if ((gap >> 32) as u32) < frame && frame < gap as u32 {
+            return none;
+        }
         let cursor = self.cursor.load(Relaxed);
         let (cursor_at, cursor_previous) = ((cursor >> 32) as u32, cursor as u32);
-        // Looked up in order (the frame just analysed, a second pass), most frames have no
-        // check: when the first check after where the last look-up stopped comes after
-        // `frame`, there is none, without the search.
-        if cursor_previous < frame {
-            let mut at = cursor_at as usize;
-            let next = cursor_previous.wrapping_add((get_leb128(&self.bytes, &mut at) >> 3) as u32);
-            if next > frame {
-                return none;
-            }
-        }
         // The last block whose previous check is before `frame`: the checks of `frame` start
         // there or later (every check before it is before `frame`).
         let b = self.blocks.partition_point(|(previous, _)| *previous < frame);
@@ -638,7 +641,7 @@ impl Passed {
         if cursor_previous < frame && cursor_at > at {
             (at, previous) = (cursor_at, cursor_previous);
         }
-        PassedIn { bytes: &self.bytes, at: at as usize, previous, frame, cursor: Some(&self.cursor) }
+        PassedIn { bytes: &self.bytes, at: at as usize, previous, frame, cursor: Some((&self.cursor, &self.gap)) }
     }
 }
 
@@ -676,19 +679,23 @@ struct PassedIn<'p> {
     at: usize,
     previous: Frame,
     frame: Frame,
-    /// Where to leave the offset of the first check after `frame` (`None`: done).
-    cursor: Option<&'p AtomicU64>,
+    /// Where to leave the offset of the first check after `frame`, and the gap it ends
+    /// ([`Passed`]'s `cursor` and `gap`; `None`: done).
+    cursor: Option<(&'p AtomicU64, &'p AtomicU64)>,
 }
 
 impl Iterator for PassedIn<'_> {
     type Item = Verified;
     fn next(&mut self) -> Option<Verified> {
-        let cursor = self.cursor?;
+        let (cursor, gap) = self.cursor?;
+        // The frame of the first check after `frame`, if any.
+        let mut next = Frame::MAX;
         while self.at < self.bytes.len() {
             let mut at = self.at;
             let head = get_leb128(self.bytes, &mut at);
             let frame = self.previous.wrapping_add((head >> 3) as u32);
             if frame > self.frame {
+                next = frame;
                 break;
             }
             self.at = at;
@@ -704,8 +711,10 @@ impl Iterator for PassedIn<'_> {
                 return Some(verified);
             }
         }
-        // At the first check after the frame (or the end): the next look-up may start here.
+        // At the first check after the frame (or the end): the next look-up may start here,
+        // and needs nothing for a frame before that check.
         cursor.store((self.at as u64) << 32 | u64::from(self.previous), Relaxed);
+        gap.store(u64::from(self.previous) << 32 | u64::from(next), Relaxed);
         self.cursor = None;
         None
     }
@@ -1957,5 +1966,29 @@ mod tests {
             assert_eq!(passed.of(f).collect::<Vec<_>>(), expected, "frame {f}");
         }
         assert_eq!(Passed::default().of(1).count(), 0);
+    }
+
+    /// The first pass looks frames up as it pushes their checks: a frame asked for before its
+    /// checks were pushed (the gap after the last check then reaches past it) still gets them
+    /// once they are.
+    #[test]
+    fn passed_checks_come_back_while_pushed() {
+        let mut passed = Passed::default();
+        let mut pushed: Vec<(Frame, Verified)> = Vec::new();
+        let of = |pushed: &[(Frame, Verified)], f: Frame| -> Vec<Verified> {
+            pushed.iter().filter(|(g, _)| *g == f).map(|(_, v)| *v).collect()
+        };
+        for frame in 1..400 {
+            // Asked for before anything is pushed for it: nothing yet, and the gap is stored.
+            assert_eq!(passed.of(frame).count(), 0, "frame {frame}");
+            for _ in 0..(frame * 7 % 5).saturating_sub(2) {
+                passed.push(frame, Verified::DssChecksum(frame));
+                pushed.push((frame, Verified::DssChecksum(frame)));
+            }
+            for f in [frame - 1, frame, frame + 1] {
+                assert_eq!(passed.of(f).collect::<Vec<_>>(), of(&pushed, f), "frame {f} after frame {frame}");
+            }
+        }
+        assert!(pushed.len() > 100);
     }
 }
