@@ -183,8 +183,9 @@ static const except_id_t catch_all[] = { { XCEPT_GROUP_WIRESHARK, XCEPT_CODE_ANY
 /* Nothing was caught: no exception data to free. */
 #define MPTCPX_UNGUARD() except_pop()
 
-/* An exception caught by MPTCPX_GUARD, its catcher still on top: remembered (finish_segment
- * reports it), then freed as ENDTRY would, and the catcher popped. */
+/* An exception caught by MPTCPX_GUARD, its catcher still on top: remembered (shown once the
+ * segment's callback has returned: after_callback), then freed as ENDTRY would, and the
+ * catcher popped. */
 static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, except_t *exc)
 {
     remember_error(what, exc->except_id.except_code, except_message(exc));

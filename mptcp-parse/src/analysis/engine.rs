@@ -1979,7 +1979,7 @@ mod tests {
             pushed.iter().filter(|(g, _)| *g == f).map(|(_, v)| *v).collect()
         };
         for frame in 1..400 {
-            // Asked for before anything is pushed for it: nothing yet, and the gap is stored.
+            // Asked for before anything is pushed for it: nothing yet.
             assert_eq!(passed.of(frame).count(), 0, "frame {frame}");
             for _ in 0..(frame * 7 % 5).saturating_sub(2) {
                 passed.push(frame, Verified::DssChecksum(frame));
