@@ -430,7 +430,7 @@ experts! {
     FaultPaddingNonzero = c"mptcpx.fault.padding_nonzero", PI_NOTE, PI_PROTOCOL,
         c"FAULT_ANNOUNCE padding is not zero";
     PluginError = c"mptcpx.plugin_error", PI_ERROR, PI_MALFORMED,
-        c"MPTCPX could not display this option";
+        c"MPTCPX could not show all of its items";
     FastcloseMisuse = c"mptcpx.fastclose.misuse", PI_WARN, PI_MALFORMED,
         c"MP_FASTCLOSE on a SYN or without ACK";
     DssChecksumPresence = c"mptcpx.dss.checksum_presence", PI_WARN, PI_PROTOCOL,

@@ -20,10 +20,12 @@
 //! - `build.rs` derives everything version-dependent from the installed Wireshark: bindings
 //!   (bindgen), the version the plugin announces, cfg flags for API differences.
 //! - Wireshark throws exceptions with `longjmp`. No Rust frame may be crossed by one, so the
-//!   C shim (`shim.c`) wraps every call that can throw in TRY/CATCH, including the call into
+//!   C shim (`shim.c`) wraps every call that can throw in a catcher, including the call into
 //!   TCP; when TCP (or the built-in MPTCP dissector under it) throws, the segment's subtrees
 //!   and analysis are still added and the shim re-raises the exception afterwards, from C, as
-//!   Wireshark would have seen it.
+//!   Wireshark would have seen it. When adding one of the plugin's own items throws (the
+//!   tree's limit of items), that item, with what would have gone under it, is left out, and
+//!   the expert item `mptcpx.plugin_error` says so once the segment's callback has returned.
 //! - Every function Wireshark calls into Rust catches panics: a panic becomes the expert
 //!   item `mptcpx.plugin_error` and never crosses `extern "C"`.
 //! - Only the captured bytes of an option are read; the decoder never sees past them.
