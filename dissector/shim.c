@@ -148,18 +148,6 @@ static const char *exception_name(unsigned long code)
     }
 }
 
-static void remember_error(const char *what, unsigned long code, const char *message)
-{
-    /* A DissectorError's message says what it is (the tree's limit: "Adding mptcpx.subtype
-     * would put more than N items in the tree ..."); other exceptions are named. */
-    if (code == DissectorError && message != NULL)
-        g_snprintf(caught_message, sizeof caught_message, "%s: %s", what, message);
-    else
-        g_snprintf(caught_message, sizeof caught_message, "%s: %s%s%s", what,
-                   exception_name(code), message ? ": " : "", message ? message : "");
-    hot.caught = 1;
-}
-
 /* Every exception of Wireshark's: what CATCH_ALL catches. */
 static const except_id_t catch_all[] = { { XCEPT_GROUP_WIRESHARK, XCEPT_CODE_ANY } };
 
@@ -188,7 +176,17 @@ static const except_id_t catch_all[] = { { XCEPT_GROUP_WIRESHARK, XCEPT_CODE_ANY
  * catcher popped. */
 static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, except_t *exc)
 {
-    remember_error(what, exc->except_id.except_code, except_message(exc));
+    unsigned long code = exc->except_id.except_code;
+    const char *message = except_message(exc);
+
+    /* A DissectorError's message says what it is (the tree's limit: "Adding mptcpx.subtype
+     * would put more than N items in the tree ..."); other exceptions are named. */
+    if (code == DissectorError && message != NULL)
+        g_snprintf(caught_message, sizeof caught_message, "%s: %s", what, message);
+    else
+        g_snprintf(caught_message, sizeof caught_message, "%s: %s%s%s", what,
+                   exception_name(code), message ? ": " : "", message ? message : "");
+    hot.caught = 1;
     except_free(exc->except_dyndata);
     except_pop();
 }

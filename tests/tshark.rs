@@ -543,10 +543,9 @@ fn displayed_items_summarise_options_and_findings() {
 /// items that did not fit, says so (`mptcpx.plugin_error`, naming the limit), and every frame
 /// after it is dissected. The limits swept put the limit inside the plugin's subtree of some
 /// frame (checked: some option goes without its subtree), and inside Wireshark's own items of
-/// others. Wireshark 4.6 adds an item to the
-/// frame after every dissector, outside any catcher, and aborts when that one passes the
-/// limit, with the plugin or without it (at other limits, the plugin's items being counted):
-/// such a limit is left out.
+/// others. Wireshark 4.6 adds an item to the frame after every dissector, outside any
+/// catcher, and aborts when that one passes the limit, with the plugin or without it (at
+/// other limits, the plugin's items being counted): such a limit is left out.
 #[test]
 fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
     let env = env();
