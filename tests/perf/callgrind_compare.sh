@@ -31,7 +31,7 @@ version=$(pkg-config --modversion wireshark | cut -d. -f1,2)
 work=$(mktemp -d /tmp/mptcpx-callgrind.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/with/.local/lib/wireshark/plugins/$version/epan" "$work/without" "$work/out"
-cp "$ROOT/target/release/libmptcpx.so" "$work/with/.local/lib/wireshark/plugins/$version/epan/mptcpx.so"
+cp "${CARGO_TARGET_DIR:-$ROOT/target}/release/libmptcpx.so" "$work/with/.local/lib/wireshark/plugins/$version/epan/mptcpx.so"
 editcap -r "$capture" "$work/slice.pcap" "$first-$last"
 editcap -r "$capture" "$work/one.pcap" "$first"
 packets=$((last - first + 1))

@@ -41,7 +41,7 @@ version=$(pkg-config --modversion wireshark | cut -d. -f1,2)
 work=$(mktemp -d /tmp/mptcpx-compare.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/with/.local/lib/wireshark/plugins/$version/epan" "$work/without"
-cp "$ROOT/target/release/libmptcpx.so" "$work/with/.local/lib/wireshark/plugins/$version/epan/mptcpx.so"
+cp "${CARGO_TARGET_DIR:-$ROOT/target}/release/libmptcpx.so" "$work/with/.local/lib/wireshark/plugins/$version/epan/mptcpx.so"
 variants=(without with)
 if [ -n "${OLD_PLUGIN:-}" ]; then
     [ -r "$OLD_PLUGIN" ] || { echo "no plugin build $OLD_PLUGIN" >&2; exit 1; }
