@@ -18,6 +18,14 @@
 # times are wall-clock (bash's EPOCHREALTIME, in microseconds), peak memory is the maximum
 # resident set size (GNU time).
 #
+# TOGETHER=1: each round starts all its runs at once, on one CPU (CPU, default the first this
+# script may use), and compares their CPU times (user and system, the kernel's account of each
+# run) instead of wall times. A virtual CPU of a shared host slows down by up to half for a
+# second or two at a time; runs that take turns on one CPU every few milliseconds go through
+# the same slow and fast spells, so their ratio does not follow them. The runs share the
+# CPU's caches, which a run alone does not: this measures the same work under other
+# conditions, not a user's wall time.
+#
 # tshark reads personal plugins from $HOME/.local/lib/wireshark/plugins/<major.minor>/epan:
 # both runs use a private HOME, one with the release build of the plugin there, one empty.
 # As root, tshark runs as uid/gid 65534 (Wireshark ignores personal plugins for root).
@@ -25,6 +33,7 @@ set -euo pipefail
 export LC_ALL=C # a decimal point in EPOCHREALTIME and awk
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-5}
+TOGETHER=${TOGETHER:-0}
 MODES=${MODES:-tree quiet 2pass}
 read -r -a plugin_opts <<<"${PLUGIN_OPTS:-}"
 captures=("$@")
@@ -34,6 +43,10 @@ for c in "${captures[@]}"; do
     [ -r "$c" ] || { echo "no capture $c (make one with tests/perf/gen_bulk.sh)" >&2; exit 1; }
 done
 command -v tshark >/dev/null || { echo "tshark is not installed" >&2; exit 1; }
+if [ "$TOGETHER" = 1 ]; then
+    command -v python3 >/dev/null || { echo "TOGETHER=1 needs python3 (CPU times of each run)" >&2; exit 1; }
+    cpu=${CPU:-$(python3 -c 'import os; print(min(os.sched_getaffinity(0)))')}
+fi
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time, package time) is not installed" >&2; exit 1; }
 
 (cd "$ROOT" && cargo build --release -q -p mptcp-dissector)
@@ -71,6 +84,32 @@ run_tshark() { # HOME_DIR OUT_TIME -- tshark args...
     echo "$end $start $(cat "$out.rss")" | awk '{ printf "%.6f %s\n", $1 - $2, $3 }' >"$out"
 }
 
+# TOGETHER=1: the same, started in the background on CPU $cpu, timed by its CPU time (wait4's
+# rusage, in microseconds) and its peak memory; wait_tshark collects it.
+start_tshark() { # HOME_DIR OUT_TIME -- tshark args...
+    local home=$1 out=$2
+    shift 2
+    HOME=$home taskset -c "$cpu" python3 -c '
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write("%.6f %d\n" % (usage.ru_utime + usage.ru_stime, usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+' "$out" "${as_user[@]}" tshark "$@" >/dev/null 2>"$out.stderr" &
+    echo $! >"$out.pid"
+}
+
+wait_tshark() { # OUT_TIME
+    wait "$(cat "$1.pid")" || {
+        echo "tshark failed" >&2
+        cat "$1.stderr" >&2
+        exit 1
+    }
+}
+
 # Whether the plugin is loaded: it must be, in the "with" runs only.
 for v in "${variants[@]}"; do
     [ "$v" = without ] && continue
@@ -96,6 +135,11 @@ median_interval() {
 }
 
 echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty)${PLUGIN_OPTS:+ with $PLUGIN_OPTS}${OLD_PLUGIN:+, old build $OLD_PLUGIN}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS rounds per mode"
+if [ "$TOGETHER" = 1 ]; then
+    echo "times: CPU time (user and system) of the runs of a round, started together on CPU $cpu"
+else
+    echo "times: wall-clock, one run after the other"
+fi
 echo
 if [ ${#variants[@]} -eq 3 ]; then
     printf '| capture | packets | mode | without (s) | with (s) | ratio of medians | median of pair ratios | its 95 %% interval | peak RSS without (MB) | peak RSS with (MB) | old (s) | old: median of pair ratios | with over old: median of round ratios | its 95 %% interval |\n'
@@ -125,14 +169,20 @@ for capture in "${captures[@]}"; do
         : >"$work/over_old.txt"
         for i in $(seq "$RUNS"); do
             # Rotate which goes first, so that none always runs on a warmer cache.
+            # (Together, the order they start in.)
             for k in $(seq 0 $((${#variants[@]} - 1))); do
                 v=${variants[$(((i + k) % ${#variants[@]}))]}
-                if [ "$v" = without ]; then
-                    run_tshark "$work/$v" "$work/t.$v" "${without_args[@]}"
+                args=("${with_args[@]}")
+                [ "$v" = without ] && args=("${without_args[@]}")
+                if [ "$TOGETHER" = 1 ]; then
+                    start_tshark "$work/$v" "$work/t.$v" "${args[@]}"
                 else
-                    run_tshark "$work/$v" "$work/t.$v" "${with_args[@]}"
+                    run_tshark "$work/$v" "$work/t.$v" "${args[@]}"
                 fi
             done
+            if [ "$TOGETHER" = 1 ]; then
+                for v in "${variants[@]}"; do wait_tshark "$work/t.$v"; done
+            fi
             for v in "${variants[@]}"; do cat "$work/t.$v" >>"$work/$v.txt"; done
             round_ratio with without >>"$work/ratios.txt"
             if [ ${#variants[@]} -eq 3 ]; then
