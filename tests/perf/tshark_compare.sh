@@ -46,8 +46,9 @@ command -v tshark >/dev/null || { echo "tshark is not installed" >&2; exit 1; }
 if [ "$TOGETHER" = 1 ]; then
     command -v python3 >/dev/null || { echo "TOGETHER=1 needs python3 (CPU times of each run)" >&2; exit 1; }
     cpu=${CPU:-$(python3 -c 'import os; print(min(os.sched_getaffinity(0)))')}
+else
+    [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time, package time) is not installed" >&2; exit 1; }
 fi
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time, package time) is not installed" >&2; exit 1; }
 
 (cd "$ROOT" && cargo build --release -q -p mptcp-dissector)
 version=$(pkg-config --modversion wireshark | cut -d. -f1,2)
@@ -90,6 +91,7 @@ run_tshark() { # HOME_DIR OUT_TIME -- tshark args...
 start_tshark() { # HOME_DIR OUT_TIME -- tshark args...
     local home=$1 out=$2
     shift 2
+    echo "$*" >"$out.args"
     HOME=$home taskset -c "$cpu" python3 -c '
 import os, sys
 pid = os.fork()
@@ -105,7 +107,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 wait_tshark() { # OUT_TIME
     wait "$(cat "$1.pid")" || {
-        echo "tshark failed" >&2
+        echo "tshark failed: $(cat "$1.args")" >&2
         cat "$1.stderr" >&2
         exit 1
     }
