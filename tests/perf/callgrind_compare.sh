@@ -16,7 +16,8 @@
 # machine's load (it tells the direction of a change; its costs a miss are not this processor's).
 #
 # Personal plugin folders as in tshark_compare.sh: two private HOMEs, tshark as uid 65534 when
-# run as root.
+# run as root. Every run has the same seeds for Wireshark's hash maps (fixed_seed.c, preloaded):
+# unpinned, they make identical runs differ by up to 0.8 % of the instructions.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 capture=${1:-$ROOT/target/perf/bulk.pcap}
@@ -40,6 +41,7 @@ if [ "$(id -u)" -eq 0 ]; then
     chown -R 65534:65534 "$work"
     as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 fi
+cc -O2 -shared -fPIC -o "$work/fixed_seed.so" "$ROOT/tests/perf/fixed_seed.c"
 chmod -R a+rX "$work"
 HOME=$work/with "${as_user[@]}" tshark -G plugins 2>/dev/null | grep -q mptcpx.so || { echo "the plugin did not load" >&2; exit 1; }
 
@@ -51,7 +53,7 @@ count() { # HOME FILE -- tshark args...
     local home=$1 file=$2 out
     shift 2
     out=$work/out/$RANDOM.$RANDOM
-    HOME=$home "${as_user[@]}" valgrind --tool=callgrind "${sim[@]}" --callgrind-out-file=/dev/null \
+    LD_PRELOAD=$work/fixed_seed.so HOME=$home "${as_user[@]}" valgrind --tool=callgrind "${sim[@]}" --callgrind-out-file=/dev/null \
         tshark -r "$file" "$@" >/dev/null 2>"$out"
     # Collected: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw Bc Bcm Bi Bim (from $4)
     awk '/Collected :/ {

@@ -26,6 +26,10 @@
 # CPU's caches, which a run alone does not: this measures the same work under other
 # conditions, not a user's wall time.
 #
+# FIXED_SEED=1: every run gets the same seeds for Wireshark's hash maps (fixed_seed.c,
+# preloaded), as callgrind_compare.sh does; otherwise each run draws its own, which moves
+# tshark's instructions a packet by up to 0.8 %, with the plugin or without it.
+#
 # tshark reads personal plugins from $HOME/.local/lib/wireshark/plugins/<major.minor>/epan:
 # both runs use a private HOME, one with the release build of the plugin there, one empty.
 # As root, tshark runs as uid/gid 65534 (Wireshark ignores personal plugins for root).
@@ -70,6 +74,12 @@ if [ "$(id -u)" -eq 0 ]; then
     as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 fi
 chmod 755 "$work"
+preload=()
+if [ "${FIXED_SEED:-0}" = 1 ]; then
+    cc -O2 -shared -fPIC -o "$work/fixed_seed.so" "$ROOT/tests/perf/fixed_seed.c"
+    chmod 755 "$work/fixed_seed.so"
+    preload=(env "LD_PRELOAD=$work/fixed_seed.so")
+fi
 
 run_tshark() { # HOME_DIR OUT_TIME -- tshark args...
     local home=$1 out=$2 start end
@@ -77,7 +87,7 @@ run_tshark() { # HOME_DIR OUT_TIME -- tshark args...
     # Wall time from bash's microsecond clock: GNU time's %e has 10 ms steps, half a percent
     # of a two-second run. GNU time still gives the peak memory.
     start=$EPOCHREALTIME
-    HOME=$home /usr/bin/time -o "$out.rss" -f "%M" "${as_user[@]}" tshark "$@" >/dev/null 2>"$work/stderr" || {
+    HOME=$home /usr/bin/time -o "$out.rss" -f "%M" "${as_user[@]}" "${preload[@]}" tshark "$@" >/dev/null 2>"$work/stderr" || {
         echo "tshark failed: $*" >&2
         cat "$work/stderr" >&2
         exit 1
@@ -101,7 +111,7 @@ _, status, usage = os.wait4(pid, 0)
 with open(sys.argv[1], "w") as out:
     out.write("%.6f %d\n" % (usage.ru_utime + usage.ru_stime, usage.ru_maxrss))
 sys.exit(os.waitstatus_to_exitcode(status))
-' "$out" "${as_user[@]}" tshark "$@" >/dev/null 2>"$out.stderr" &
+' "$out" "${as_user[@]}" "${preload[@]}" tshark "$@" >/dev/null 2>"$out.stderr" &
     echo $! >"$out.pid"
 }
 
@@ -137,7 +147,7 @@ median_interval() {
         }'
 }
 
-echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty)${PLUGIN_OPTS:+ with $PLUGIN_OPTS}${OLD_PLUGIN:+, old build $OLD_PLUGIN}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS rounds per mode"
+echo "tshark $(tshark --version | head -1 | awk '{print $3}'), plugin $(cd "$ROOT" && git describe --always --dirty)${PLUGIN_OPTS:+ with $PLUGIN_OPTS}${OLD_PLUGIN:+, old build $OLD_PLUGIN}${preload:+, fixed seeds}, $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $RUNS rounds per mode"
 if [ "$TOGETHER" = 1 ]; then
     echo "times: CPU time (user and system) of the runs of a round, started together on CPU $cpu"
 else
