@@ -248,7 +248,9 @@ fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
 /// output naming mptcpx.connection). The protocol item costs Wireshark as much as a small
 /// dissector, and `mptcpx` is already on every frame with an MPTCP option.
 fn worth_showing(view: &TreeView, findings: &[Finding], in_connection: bool) -> bool {
-    !findings.is_empty() || (in_connection && view.wants(Hf::Connection))
+    // A field named marks its protocol too: where the protocol is not (tshark -Y mptcp), the
+    // field's own mark, on a line of its own, is not read.
+    !findings.is_empty() || (in_connection && view.wants_protocol() && view.wants(Hf::Connection))
 }
 
 /// The analysis item and its subtree. Apart from [`show`]: most frames need none of it, and
