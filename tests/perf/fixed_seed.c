@@ -1,5 +1,6 @@
 /*
- * Preloaded into tshark by callgrind_compare.sh: glib's g_random_int from a fixed sequence.
+ * Preloaded into tshark by callgrind_compare.sh (always) and tshark_compare.sh (FIXED_SEED=1):
+ * glib's g_random_int from a fixed sequence.
  *
  * Wireshark seeds its hash maps once a process (wmem_init_hashing: three g_random_int), and
  * the per-packet map of protocol layers, which every heuristic dissector TCP tries goes
