@@ -3,7 +3,7 @@
 
 mod support;
 
-use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, FaultTarget, Finding, HandshakeStep, Packet};
+use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, FaultTarget, Finding, FrameOutcome, HandshakeStep, Packet};
 use mptcp_parse::crypto::LegacyAddAddrHmac;
 use mptcp_parse::{mptcp_options_lenient, Context, FaultCause, MptcpOption, RstReason, TcpSegment};
 use std::path::Path;
@@ -248,11 +248,12 @@ impl SinceFirst for Finding {
 #[test]
 fn options_decoded_by_the_caller_give_the_same_reports() {
     // The Wireshark plugin decodes each option once, to display it, and hands the engine the
-    // result: every frame of every shared capture must come out as when the engine decodes.
+    // result: every frame of every shared capture must come out as when the engine decodes,
+    // and so must the outcome the plugin asks for instead of the findings.
     let mut compared = 0;
     for sub in ["kernel", "public", "crafted"] {
         for path in support::captures_in(sub) {
-            let (mut own, mut given) = (Engine::new(Config::default()), Engine::new(Config::default()));
+            let (mut own, mut given, mut outcomes) = (Engine::new(Config::default()), Engine::new(Config::default()), Engine::new(Config::default()));
             let frames = support::read_frames(&path);
             for p in frames.iter().flatten() {
                 let packet = Packet { frame: p.frame as u32, time: (p.time * 1e9) as i64, src: p.src, dst: p.dst, stream: None, tcp: &p.tcp };
@@ -267,14 +268,33 @@ fn options_decoded_by_the_caller_give_the_same_reports() {
                 let (connection, findings) = (a.connection, a.findings.into_owned());
                 let b = given.process_decoded(&packet, &options);
                 assert_eq!((connection, &findings[..]), (b.connection, &b.findings[..]), "{} frame {}", path.display(), p.frame);
+                let outcome = outcomes.process_decoded_outcome(&packet, &options);
+                let gathered = outcomes.findings(packet.frame);
+                assert_eq!(gathered, findings, "{} frame {}", path.display(), p.frame);
+                assert_eq!(outcome, outcome_of(connection, &gathered), "{} frame {}", path.display(), p.frame);
                 compared += 1;
             }
             own.finish();
             given.finish();
+            outcomes.finish();
             for p in frames.iter().flatten() {
-                assert_eq!(own.findings(p.frame as u32), given.findings(p.frame as u32), "{} frame {} after finish", path.display(), p.frame);
+                let findings = own.findings(p.frame as u32);
+                assert_eq!(findings, given.findings(p.frame as u32), "{} frame {} after finish", path.display(), p.frame);
+                // A frame seen again: what the end of the capture added counts too.
+                let packet = Packet { frame: p.frame as u32, time: 0, src: p.src, dst: p.dst, stream: None, tcp: &p.tcp };
+                let (seen, want) = (outcomes.process_decoded_outcome(&packet, &[]), outcome_of(None, &findings));
+                assert_eq!((seen.findings, seen.passed_checks), (want.findings, want.passed_checks), "{} frame {} seen again", path.display(), p.frame);
             }
         }
     }
     assert!(compared > 3000, "only {compared} segments compared");
+}
+
+/// What `process_decoded_outcome` must say of a frame with these findings.
+fn outcome_of(connection: Option<u32>, findings: &[Finding]) -> FrameOutcome {
+    FrameOutcome {
+        connection,
+        findings: findings.iter().any(|f| !f.is_passed_check()),
+        passed_checks: findings.iter().any(Finding::is_passed_check),
+    }
 }

@@ -66,6 +66,19 @@ pub struct FrameReport<'e> {
     pub findings: Cow<'e, [Finding]>,
 }
 
+/// Whether a frame has findings, without them: what [`Engine::process_decoded_outcome`]
+/// returns, for a caller that shows findings only where someone looks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FrameOutcome {
+    /// As [`FrameReport::connection`].
+    pub connection: Option<u32>,
+    /// The frame has findings other than checks that passed.
+    pub findings: bool,
+    /// Checks passed in the frame (a DSS checksum, a join or ADD_ADDR HMAC), which
+    /// [`Engine::findings`] gives as findings too ([`Finding::is_passed_check`]).
+    pub passed_checks: bool,
+}
+
 type Endpoint = (IpAddr, u16);
 
 type ConnId = usize;
@@ -818,18 +831,32 @@ impl Engine {
         self.process_with(packet, Some(options))
     }
 
+    /// As [`process_decoded`](Engine::process_decoded), for a caller that shows a frame's
+    /// findings only where someone looks at them: says whether the frame has any, and
+    /// [`findings`](Engine::findings) gathers them when wanted. Checks that pass are on most
+    /// frames of a connection with DSS checksums, and gathering them takes an allocation.
+    #[inline]
+    pub fn process_decoded_outcome(&mut self, packet: &Packet<'_>, options: &[MptcpOption<'_>]) -> FrameOutcome {
+        self.outcome_with(packet, Some(options))
+    }
+
     fn process_with(&mut self, packet: &Packet<'_>, options: Option<&[MptcpOption<'_>]>) -> FrameReport<'_> {
+        let outcome = self.outcome_with(packet, options);
+        // Most frames have no finding: no need to look them up.
+        let findings = if outcome.findings || outcome.passed_checks { self.findings(packet.frame) } else { Cow::Borrowed(&[][..]) };
+        FrameReport { connection: outcome.connection, findings }
+    }
+
+    fn outcome_with(&mut self, packet: &Packet<'_>, options: Option<&[MptcpOption<'_>]>) -> FrameOutcome {
         if packet.frame <= self.last_frame {
             let connection = packet.stream.and_then(|s| self.connection_of_stream(s));
-            return FrameReport { connection, findings: self.findings(packet.frame) };
+            let (findings, passed_checks) = (self.records.contains_key(&packet.frame), self.passed.of(packet.frame).next().is_some());
+            return FrameOutcome { connection, findings, passed_checks };
         }
         self.last_frame = packet.frame;
         let passed_before = self.passed.len;
-        let Some((s, any_finding)) = self.analyse(packet, options) else { return FrameReport { connection: None, findings: Cow::Borrowed(&[]) } };
-        let connection = self.subflows[s].connection().map(|c| c as u32);
-        // Most frames have no finding: no need to look them up.
-        let findings = if any_finding || self.passed.len > passed_before { self.findings(packet.frame) } else { Cow::Borrowed(&[][..]) };
-        FrameReport { connection, findings }
+        let Some((s, findings)) = self.analyse(packet, options) else { return FrameOutcome::default() };
+        FrameOutcome { connection: self.subflows[s].connection().map(|c| c as u32), findings, passed_checks: self.passed.len > passed_before }
     }
 
     /// Adds what only the end of the capture tells: fastcloses never answered, subflows an

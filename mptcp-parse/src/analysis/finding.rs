@@ -206,3 +206,14 @@ pub enum Finding {
         limit: u32,
     },
 }
+
+impl Finding {
+    /// Whether this is a check that passed: a DSS checksum that matches the payload, a join or
+    /// ADD_ADDR HMAC in its RFC 8684 form. Nothing is wrong on such a frame.
+    pub fn is_passed_check(&self) -> bool {
+        matches!(
+            self,
+            Finding::DssChecksum { valid: true, .. } | Finding::JoinHmac { valid: true, .. } | Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }
+        )
+    }
+}

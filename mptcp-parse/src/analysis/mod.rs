@@ -17,5 +17,5 @@
 mod engine;
 mod finding;
 
-pub use engine::{Config, Engine, FrameReport, Packet, MAX_SYN_ATTEMPTS};
+pub use engine::{Config, Engine, FrameOutcome, FrameReport, Packet, MAX_SYN_ATTEMPTS};
 pub use finding::{AddAddrVerdict, FaultTarget, Finding, Frame, HandshakeStep, JoinRefusal, Nanos};
