@@ -18,7 +18,8 @@
 //! The segment comes with where its MPTCP options are in its header. Each is decoded once,
 //! shown (`dissect::show_in_segment`) or, where nothing looks at its items, only decoded
 //! (`dissect::decode_in_segment`), and handed to the engine decoded
-//! (`Engine::process_decoded`); TCP has called Wireshark's own MPTCP dissector for each of
+//! (`Engine::process_decoded_outcome`, which says whether the frame has findings: they are
+//! gathered only to be shown); TCP has called Wireshark's own MPTCP dissector for each of
 //! them on the way, as without the plugin.
 //!
 //! ## State
@@ -29,6 +30,7 @@
 //! once with what only the end of the capture tells (`Engine::finish`), and its connection is
 //! found from its tcp.stream. The engine keeps nothing per frame but findings.
 
+use std::borrow::Cow;
 use std::ffi::c_int;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -36,7 +38,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Mutex;
 
 use arrayvec::ArrayVec;
-use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, Finding, FrameReport, HandshakeStep, JoinRefusal, Packet};
+use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, Finding, FrameOutcome, FrameReport, HandshakeStep, JoinRefusal, Packet};
 use mptcp_parse::MptcpOption;
 
 use crate::{dissect, ffi};
@@ -187,8 +189,8 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, tcp: &[u8], op
     };
     let packet = Packet { frame, time: segment.time_ns, src, dst, stream, tcp };
     with_engine(|engine| {
-        let report = engine.process_decoded(&packet, options);
-        show(view, frame, report);
+        let outcome = engine.process_decoded_outcome(&packet, options);
+        show(view, frame, outcome, || engine.findings(frame));
         options.is_empty() && stream.is_some_and(|s| engine.is_plain_tcp(s))
     })
 }
@@ -217,8 +219,14 @@ fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
     with_engine(|engine| {
         engine.finish();
         let findings = engine.findings(frame);
+        let outcome = FrameOutcome {
+            connection: None,
+            findings: findings.iter().any(|f| !f.is_passed_check()),
+            passed_checks: findings.iter().any(Finding::is_passed_check),
+        };
         // Its connection is looked up only where it would be shown.
-        let connection = if worth_showing(view, &findings, true) {
+        let in_connection = FrameOutcome { connection: Some(0), ..outcome };
+        let connection = if worth_showing(view, in_connection) {
             let stream = match segment.stream {
                 // SAFETY: `pinfo` is Wireshark's, for the segment being dissected.
                 ffi::MPTCPX_STREAM_ASK => u32::try_from(unsafe { ffi::mptcpx_shim_stream_of_conversation(view.pinfo()) }).ok(),
@@ -228,30 +236,35 @@ fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
         } else {
             None
         };
-        show(view, frame, FrameReport { connection, findings })
+        show(view, frame, FrameOutcome { connection, ..outcome }, || findings);
     });
 }
 
 /// Adds the analysis tree of one frame; nothing when the frame belongs to no MPTCP connection
 /// and has no finding. In line: most frames need nothing, and the test is a few instructions.
 #[inline(always)]
-fn show(view: &TreeView, frame: u32, report: FrameReport<'_>) {
+fn show<'e>(view: &TreeView, frame: u32, outcome: FrameOutcome, findings: impl FnOnce() -> Cow<'e, [Finding]>) {
     // Test builds only: a panic after the engine took the frame in, with its lock held.
     #[cfg(feature = "fault-injection")]
     crate::inject::maybe_panic("analysis", frame);
-    if worth_showing(view, &report.findings, report.connection.is_some()) {
-        add_report(view, frame, &report);
+    if worth_showing(view, outcome) {
+        add_report(view, frame, &FrameReport { connection: outcome.connection, findings: findings() });
     }
 }
 
-/// Whether a frame's analysis item is worth adding. Without findings the item only shows the
-/// connection: worth it where someone looks at that (a tree shown, or a filter, column or
-/// output naming mptcpx.connection). The protocol item costs Wireshark as much as a small
-/// dissector, and `mptcpx` is already on every frame with an MPTCP option.
-fn worth_showing(view: &TreeView, findings: &[Finding], in_connection: bool) -> bool {
+/// Whether a frame's analysis item is worth adding. Findings other than checks that passed
+/// have expert items, seen wherever Wireshark looks. Checks that passed and the connection are
+/// fields only: worth adding where someone looks at `mptcpx` (a tree shown, or a filter,
+/// column or output naming it or, for the connection alone, mptcpx.connection). The protocol
+/// item costs Wireshark as much as a small dissector, and `mptcpx` is already on every frame
+/// with an MPTCP option.
+fn worth_showing(view: &TreeView, outcome: FrameOutcome) -> bool {
     // A field named marks its protocol too: where the protocol is not (tshark -Y mptcp), the
     // field's own mark, on a line of its own, is not read.
-    !findings.is_empty() || (in_connection && view.wants_protocol() && view.wants(Hf::Connection))
+    outcome.findings
+        || ((outcome.passed_checks || outcome.connection.is_some())
+            && view.wants_protocol()
+            && (outcome.passed_checks || view.wants(Hf::Connection)))
 }
 
 /// The analysis item and its subtree. Apart from [`show`]: most frames need none of it, and

@@ -33,6 +33,14 @@ fn frames_in(path: &std::path::Path, two_pass: bool, filter: &str, extra: &[&str
     out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
 }
 
+/// Frames matching `filter` in tshark's summary lines (one pass): no tree is shown, and only
+/// the filter looks at the plugin's items (`-T fields` shows the tree to find its fields).
+fn summary_frames(name: &str, filter: &str) -> Vec<u32> {
+    let path = capture(name);
+    let out = env().tshark(&["-r", path.to_str().unwrap(), "-Y", filter, "-o", "gui.column.format:\"No.\",\"%m\""]).ok();
+    out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
+}
+
 /// One field's values on one frame (two passes).
 fn field(name: &str, frame: u32, field: &str) -> Vec<String> {
     let path = capture(name);
@@ -138,6 +146,15 @@ fn every_hmac_and_checksum_of_healthy_traffic_verifies() {
     let verified = frames("kernel/09_v4_dss_checksum.pcap", false, "mptcpx.dss.checksum_valid == 1");
     assert_eq!(verified.len(), 45);
     assert_eq!(frames("kernel/09_v4_dss_checksum.pcap", true, "mptcpx.dss.checksum_valid == 1"), verified);
+    // A check that passed is a field only, added where someone looks at mptcpx: a filter that
+    // names it, with a tree shown (above) or not, or a tree shown without a filter.
+    assert_eq!(summary_frames("kernel/09_v4_dss_checksum.pcap", "mptcpx.dss.checksum_valid == 1"), verified);
+    let shown: Vec<u32> = (1..)
+        .zip(plugin_items(&capture("kernel/09_v4_dss_checksum.pcap"), false))
+        .filter(|(_, items)| items.analysis.iter().any(|i| i == "mptcpx.dss.checksum_valid: Checksum valid: True"))
+        .map(|(frame, _)| frame)
+        .collect();
+    assert_eq!(shown, verified);
     assert_eq!(frames("public/mptcp-aa-v1.pcap", false, "mptcpx.add_addr.hmac_legacy"), [13]);
     assert_eq!(frames("kernel/02_v4_addaddr_port.pcap", false, "mptcpx.add_addr.hmac_valid == 1"), [4, 10]);
 }
