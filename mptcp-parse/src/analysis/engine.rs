@@ -798,6 +798,12 @@ impl Engine {
         Cow::Owned(all)
     }
 
+    /// What [`findings`](Self::findings) has for `frame`, without gathering it (the connection
+    /// left out: see [`connection_of_stream`](Self::connection_of_stream)).
+    pub fn frame_outcome(&self, frame: Frame) -> FrameOutcome {
+        FrameOutcome { connection: None, findings: self.records.contains_key(&frame), passed_checks: self.passed.of(frame).next().is_some() }
+    }
+
     /// Whether the subflow given as `stream` in [`Packet`] is plain TCP so far: no MPTCP
     /// option, handshake or connection on it. Its segments without MPTCP options that neither
     /// open nor reset it (no SYN, no RST) change nothing the engine reports, so a caller that
@@ -850,8 +856,7 @@ impl Engine {
     fn outcome_with(&mut self, packet: &Packet<'_>, options: Option<&[MptcpOption<'_>]>) -> FrameOutcome {
         if packet.frame <= self.last_frame {
             let connection = packet.stream.and_then(|s| self.connection_of_stream(s));
-            let (findings, passed_checks) = (self.records.contains_key(&packet.frame), self.passed.of(packet.frame).next().is_some());
-            return FrameOutcome { connection, findings, passed_checks };
+            return FrameOutcome { connection, ..self.frame_outcome(packet.frame) };
         }
         self.last_frame = packet.frame;
         let passed_before = self.passed.len;
