@@ -32,6 +32,7 @@
 
 use std::borrow::Cow;
 use std::ffi::c_int;
+use std::ops::RangeInclusive;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
@@ -218,12 +219,7 @@ fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
     let frame = segment.frame;
     with_engine(|engine| {
         engine.finish();
-        let findings = engine.findings(frame);
-        let outcome = FrameOutcome {
-            connection: None,
-            findings: findings.iter().any(|f| !f.is_passed_check()),
-            passed_checks: findings.iter().any(Finding::is_passed_check),
-        };
+        let outcome = engine.frame_outcome(frame);
         // Its connection is looked up only where it would be shown.
         let in_connection = FrameOutcome { connection: Some(0), ..outcome };
         let connection = if worth_showing(view, in_connection) {
@@ -236,7 +232,7 @@ fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
         } else {
             None
         };
-        show(view, frame, FrameOutcome { connection, ..outcome }, || findings);
+        show(view, frame, FrameOutcome { connection, ..outcome }, || engine.findings(frame));
     });
 }
 
@@ -252,19 +248,26 @@ fn show<'e>(view: &TreeView, frame: u32, outcome: FrameOutcome, findings: impl F
     }
 }
 
+/// The fields of checks that passed ([`show_finding`]).
+const PASSED_CHECK_FIELDS: [RangeInclusive<Hf>; 4] = [
+    Hf::DssChecksumValid..=Hf::DssChecksumValid,
+    Hf::DssMappingFrame..=Hf::DssMappingFrame,
+    Hf::JoinHmacValid..=Hf::JoinHmacValid,
+    Hf::AddAddrHmacValid..=Hf::AddAddrHmacValid,
+];
+
 /// Whether a frame's analysis item is worth adding. Findings other than checks that passed
 /// have expert items, seen wherever Wireshark looks. Checks that passed and the connection are
-/// fields only: worth adding where someone looks at `mptcpx` (a tree shown, or a filter,
-/// column or output naming it or, for the connection alone, mptcpx.connection). The protocol
-/// item costs Wireshark as much as a small dissector, and `mptcpx` is already on every frame
-/// with an MPTCP option.
+/// fields only: worth adding where someone looks at them (a tree shown, or a filter, column or
+/// output naming one of them). The protocol item costs Wireshark as much as a small
+/// dissector, and `mptcpx` is already on every frame with an MPTCP option.
 fn worth_showing(view: &TreeView, outcome: FrameOutcome) -> bool {
     // A field named marks its protocol too: where the protocol is not (tshark -Y mptcp), the
-    // field's own mark, on a line of its own, is not read.
+    // fields' own marks, on lines of their own, are not read.
     outcome.findings
         || ((outcome.passed_checks || outcome.connection.is_some())
             && view.wants_protocol()
-            && (outcome.passed_checks || view.wants(Hf::Connection)))
+            && ((outcome.passed_checks && view.wants_any(&PASSED_CHECK_FIELDS)) || view.wants(Hf::Connection)))
 }
 
 /// The analysis item and its subtree. Apart from [`show`]: most frames need none of it, and
