@@ -151,7 +151,7 @@ fn every_hmac_and_checksum_of_healthy_traffic_verifies() {
     let verified = frames("kernel/09_v4_dss_checksum.pcap", false, "mptcpx.dss.checksum_valid == 1");
     assert_eq!(verified.len(), 45);
     assert_eq!(frames("kernel/09_v4_dss_checksum.pcap", true, "mptcpx.dss.checksum_valid == 1"), verified);
-    // A check that passed is a field only, added where someone looks at mptcpx: a filter that
+    // A check that passed is a field only, added where someone looks at it: a filter that
     // names it, with a tree shown (above) or not, or a tree shown without a filter.
     for two_pass in [false, true] {
         assert_eq!(summary_frames("kernel/09_v4_dss_checksum.pcap", two_pass, "mptcpx.dss.checksum_valid == 1"), verified);

@@ -208,8 +208,8 @@ pub enum Finding {
 }
 
 impl Finding {
-    /// Whether this is a check that passed: a DSS checksum that matches the payload, a join or
-    /// ADD_ADDR HMAC in its RFC 8684 form. Nothing is wrong on such a frame.
+    /// Whether this is a check that passed: a DSS checksum that matches the payload, a join
+    /// HMAC that matches, an ADD_ADDR HMAC in its RFC 8684 form. Nothing is wrong there.
     pub fn is_passed_check(&self) -> bool {
         matches!(
             self,
