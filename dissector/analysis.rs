@@ -32,8 +32,8 @@
 
 use std::borrow::Cow;
 use std::ffi::c_int;
-use std::ops::RangeInclusive;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::RangeInclusive;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Mutex;
@@ -236,8 +236,8 @@ fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
     });
 }
 
-/// Adds the analysis tree of one frame; nothing when the frame belongs to no MPTCP connection
-/// and has no finding. In line: most frames need nothing, and the test is a few instructions.
+/// Adds the analysis tree of one frame where [`worth_showing`] says so, and gathers its
+/// findings only then. In line: most frames need nothing, and the test is a few instructions.
 #[inline(always)]
 fn show<'e>(view: &TreeView, frame: u32, outcome: FrameOutcome, findings: impl FnOnce() -> Cow<'e, [Finding]>) {
     // Test builds only: a panic after the engine took the frame in, with its lock held.
@@ -265,9 +265,9 @@ fn worth_showing(view: &TreeView, outcome: FrameOutcome) -> bool {
     // A field named marks its protocol too: where the protocol is not (tshark -Y mptcp), the
     // fields' own marks, on lines of their own, are not read.
     outcome.findings
-        || ((outcome.passed_checks || outcome.connection.is_some())
-            && view.wants_protocol()
-            && ((outcome.passed_checks && view.wants_any(&PASSED_CHECK_FIELDS)) || view.wants(Hf::Connection)))
+        || (view.wants_protocol()
+            && ((outcome.passed_checks && view.wants_any(&PASSED_CHECK_FIELDS))
+                || (outcome.connection.is_some() && view.wants(Hf::Connection))))
 }
 
 /// The analysis item and its subtree. Apart from [`show`]: most frames need none of it, and
