@@ -285,7 +285,8 @@ fn add_report(view: &TreeView, frame: u32, report: &FrameReport<'_>) {
     }
 }
 
-/// "connection 3, 2 findings": the text of the analysis item.
+/// "connection 3, 2 findings, 1 check passed": the text of the analysis item. A check that
+/// passed is counted apart: it is no finding (no expert item, nothing in the Info column).
 struct Summary<'r, 'e>(&'r FrameReport<'e>);
 
 impl std::fmt::Display for Summary<'_, '_> {
@@ -294,10 +295,16 @@ impl std::fmt::Display for Summary<'_, '_> {
             Some(c) => write!(f, "connection {c}")?,
             None => f.write_str("no connection")?,
         }
-        match self.0.findings.len() {
+        let passed = self.0.findings.iter().filter(|finding| finding.is_passed_check()).count();
+        match self.0.findings.len() - passed {
+            0 => {}
+            1 => f.write_str(", 1 finding")?,
+            n => write!(f, ", {n} findings")?,
+        }
+        match passed {
             0 => Ok(()),
-            1 => f.write_str(", 1 finding"),
-            n => write!(f, ", {n} findings"),
+            1 => f.write_str(", 1 check passed"),
+            n => write!(f, ", {n} checks passed"),
         }
     }
 }
@@ -524,5 +531,27 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             let msg = format!("MP_JOIN token 0x{token:08x} matches no connection in the capture (handshake not captured, or a stray or forged join)");
             tree.expert(top, Ei::JoinUnknownToken, Some(&msg));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(connection: Option<u32>, findings: &[Finding]) -> String {
+        Summary(&FrameReport { connection, findings: Cow::Borrowed(findings) }).to_string()
+    }
+
+    #[test]
+    fn summary_counts_passed_checks_apart_from_findings() {
+        let passed = Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid };
+        let failed = Finding::AddAddrHmac { verdict: AddAddrVerdict::Invalid };
+        assert_eq!(summary(Some(3), &[]), "connection 3");
+        assert_eq!(summary(None, std::slice::from_ref(&failed)), "no connection, 1 finding");
+        assert_eq!(summary(Some(0), std::slice::from_ref(&passed)), "connection 0, 1 check passed");
+        assert_eq!(
+            summary(Some(1), &[failed, passed.clone(), Finding::OptionsMissing, passed]),
+            "connection 1, 2 findings, 2 checks passed"
+        );
     }
 }

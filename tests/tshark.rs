@@ -523,15 +523,18 @@ fn fields_are_found_when_the_filter_also_names_the_protocol() {
 }
 
 /// In a displayed tree, the option and analysis items say what they hold (the texts are
-/// formatted only there).
+/// formatted only there). A check that passed (frame 8, the join's HMAC) is counted apart
+/// from findings (frame 17, the reason an MP_TCPRST gives).
 #[test]
 fn displayed_items_summarise_options_and_findings() {
     let capture = env().readable(&shared().join("captures/crafted/c01_fastclose_ack_rst_lost_Aside.pcap"));
-    let out = env().tshark(&["-r", capture.to_str().unwrap(), "-2", "-V", "-Y", "frame.number == 1 || frame.number == 8"]).ok();
+    let filter = "frame.number == 1 || frame.number == 8 || frame.number == 17";
+    let out = env().tshark(&["-r", capture.to_str().unwrap(), "-2", "-V", "-Y", filter]).ok();
     for text in [
         "MPTCP extended analysis: MP_CAPABLE v1 (SYN)",
         "[MPTCP extended analysis: connection 0]",
         "MPTCP extended analysis: MP_JOIN (ACK)",
+        "[MPTCP extended analysis: connection 0, 1 check passed]",
         "[MPTCP extended analysis: connection 0, 1 finding]",
     ] {
         assert!(out.lines().any(|l| l.trim() == text), "no line {text:?} in:\n{out}");
