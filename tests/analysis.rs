@@ -30,6 +30,11 @@ fn frames_in(path: &std::path::Path, two_pass: bool, filter: &str, extra: &[&str
     }
     args.extend_from_slice(extra);
     let out = env().tshark(&args).ok();
+    frame_numbers(name, &out)
+}
+
+/// The frame numbers tshark printed, one a line, for the capture `name`.
+fn frame_numbers(name: impl std::fmt::Display, out: &str) -> Vec<u32> {
     out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
 }
 
@@ -43,7 +48,7 @@ fn summary_frames(name: &str, two_pass: bool, filter: &str) -> Vec<u32> {
         args.push("-2");
     }
     let out = env().tshark(&args).ok();
-    out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
+    frame_numbers(name, &out)
 }
 
 /// One field's values on one frame (two passes).
