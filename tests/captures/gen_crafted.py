@@ -11,6 +11,14 @@ NAME is one of:
     fastclose_unanswered  RFC 8684 (v1) connection closed by an option-A MP_FASTCLOSE that the
                           host retransmits 3 times (+0.2, +0.6, +1.4 s): no RST answers it and
                           the host never sends its final RST
+    fastclose_option_a_Aside, fastclose_option_a_Bside
+                          RFC 8684 option A: ACK + MP_FASTCLOSE on one subflow, RST +
+                          MP_TCPRST on the other; the peer's RSTs are lost, so the ACK +
+                          MP_FASTCLOSE is retransmitted 4 times (+0.2, +0.6, +1.4, +3.0 s), then
+                          a final RST + MP_FASTCLOSE. Aside: the initiator's view; Bside: the
+                          peer's, with its RSTs (the first with MP_TCPRST, later ones plain)
+    fault_announce        FAULT_ANNOUNCE (length 6, subtype 9) with causes 0x0A-0x0E naming the
+                          second subflow, one from each end, then its RST with MP_TCPRST reason 5
 
 Every field (keys, nonces, sequence numbers, times) is fixed, so the output is the same at each
 run. The files go beside this script (OUT=dir to write elsewhere), Ethernet link type, IPv4
@@ -212,7 +220,127 @@ def fastclose_unanswered():
     cap.close()
 
 
-CAPTURES = {"v0_connection": v0_connection, "fastclose_unanswered": fastclose_unanswered}
+# ---------------------------------------------------------------- fastclose_option_a
+
+def option_a_connection(cap, sport):
+    """An RFC 8684 (v1) connection of two subflows with data both ways: frames 1-15.
+    Returns (s1, s2, key_a, key_b, dsn_a, dsn_b)."""
+    v = 1
+    key_a, key_b = 0x5A5A0123456789A1, 0xA5A5FEDCBA987654
+    idsn_a, idsn_b = P.idsn(v, key_a), P.idsn(v, key_b)
+    flags = 0x01  # H: HMAC-SHA256, no checksum
+    rtt = 0.0002
+    s1 = Subflow(cap, "10.0.1.1", sport, "10.0.2.1", 5000, 0x0A0B0000, 0x0C0D0000, 3000000, 4000000)
+    s1.send(0, P.SYN, P.mp_capable(v, flags))
+    cap.at(rtt / 2)
+    s1.send(1, P.SYN | P.ACK, P.mp_capable(v, flags, key_b))
+    s1.send(0, P.ACK, P.mp_capable(v, flags, key_a, key_b))
+    cap.at(0.010)
+    data = payload(500, "hello option A")
+    s1.send(0, P.ACK | P.PSH, P.mp_capable(v, flags, key_a, key_b, data_len=len(data)), data)
+    dsn_a, dsn_b = idsn_a + 1 + len(data), idsn_b + 1
+    s1.send(1, P.ACK, P.dss(data_ack=dsn_a, ack64=True))
+    # Second subflow from 10.0.4.1 (address ID 2).
+    cap.at(0.001)
+    r_a, r_b = 0x1B2B3B4B, 0x5C6C7C8C
+    hmac_b = P.join_hmac(v, key_b, key_a, r_b, r_a)
+    hmac_a = P.join_hmac(v, key_a, key_b, r_a, r_b)
+    s2 = Subflow(cap, "10.0.4.1", sport + 1, "10.0.2.1", 5000, 0x0E0F0000, 0x01020000, 3500000, 4500000)
+    s2.send(0, P.SYN, P.mp_join_syn(2, P.token(v, key_b), r_a))
+    cap.at(rtt / 2)
+    s2.send(1, P.SYN | P.ACK, P.mp_join_syn_ack(0, int.from_bytes(hmac_b[:8], "big"), r_b))
+    s2.send(0, P.ACK, P.mp_join_ack(hmac_a[:20]))
+    s2.send(1, P.ACK, P.dss(data_ack=dsn_a, ack64=True))
+    return s1, s2, key_a, key_b, dsn_a, dsn_b
+
+
+def mapping(dsn, ssn, data, data_ack):
+    return P.dss(data_ack=data_ack, ack64=True, dsn=dsn, dsn64=True, ssn=ssn, data_len=len(data))
+
+
+def fastclose_option_a(side):
+    """A closes by option A (RFC 8684 3.5): ACK + MP_FASTCLOSE on subflow 1, RST + MP_TCPRST on
+    subflow 2; B's RSTs are lost behind a firewall: A retransmits its MP_FASTCLOSE 4 times, then
+    sends RST + MP_FASTCLOSE + MP_TCPRST. `side` "A": captured at A (no RST of B's arrives);
+    "B": captured at B (B answers the first with RST + MP_TCPRST, the others with plain RSTs)."""
+    cap = Capture("fastclose_option_a_%sside" % side)
+    s1, s2, key_a, key_b, dsn_a, dsn_b = option_a_connection(cap, 40501)
+    ssn = [[1 + 500, 1], [1, 1]]  # next relative SSN of [subflow][end]
+    cap.at(0.010)
+    for sf, i, end, n, tag in ((s1, 0, 1, 700, "reply"), (s2, 1, 0, 400, "more"), (s1, 0, 0, 300, "last")):
+        data = payload(n, tag)
+        if end == 0:
+            sf.send(0, P.ACK | P.PSH, mapping(dsn_a, ssn[i][0], data, dsn_b), data)
+            dsn_a += n
+            ssn[i][0] += n
+            sf.send(1, P.ACK, P.dss(data_ack=dsn_a, ack64=True))
+        else:
+            sf.send(1, P.ACK | P.PSH, mapping(dsn_b, ssn[i][1], data, dsn_a), data)
+            dsn_b += n
+            ssn[i][1] += n
+            sf.send(0, P.ACK, P.dss(data_ack=dsn_b, ack64=True))
+        cap.at(0.010)
+    cap.at(0.040)
+    first = cap.now
+    close = P.dss(data_ack=dsn_b, ack64=True) + P.mp_fastclose(key_b)
+    s1.send(0, P.ACK, close)
+    s2.send(0, P.RST | P.ACK, P.mp_tcprst(0))
+    if side == "B":
+        cap.now = first + 0.000150
+        s1.send(1, P.RST | P.ACK, P.mp_tcprst(0))
+    # RTO 200 ms, doubled each time.
+    for delay in (0.2, 0.6, 1.4, 3.0):
+        cap.now = first + delay
+        s1.send(0, P.ACK, close)
+        if side == "B":
+            cap.now = first + delay + 0.000100
+            s1.send(1, P.RST, ts=False, ack=0)
+    cap.now = first + 4.6
+    s1.send(0, P.RST | P.ACK, P.mp_fastclose(key_b) + P.mp_tcprst(0))
+    cap.close()
+
+
+# ---------------------------------------------------------------- fault_announce
+
+def fault_announce():
+    """FAULT_ANNOUNCE (kind 30, length 6, subtype 9: cause, destination and source address IDs)
+    naming subflow 2 (A's address ID 2 to B's ID 0): causes 0x0A-0x0E from A on DSS ACKs of
+    subflow 1, one alone (0x0B) from B; then A resets subflow 2 with MP_TCPRST reason 5
+    (unacceptable performance) and the connection closes with DATA_FIN and FINs."""
+    cap = Capture("fault_announce")
+    s1, s2, key_a, key_b, dsn_a, dsn_b = option_a_connection(cap, 40521)
+    cap.at(0.010)
+    data = payload(500, "on subflow 2")
+    s2.send(0, P.ACK | P.PSH, mapping(dsn_a, 1, data, dsn_b), data)
+    dsn_a += len(data)
+    s2.send(1, P.ACK, P.dss(data_ack=dsn_a, ack64=True))
+    for cause in (0x0A, 0x0B, 0x0C, 0x0D, 0x0E):
+        cap.at(0.050)
+        s1.send(0, P.ACK, P.dss(data_ack=dsn_b, ack64=True) + P.fault_announce(cause, 2, 0))
+    cap.at(0.050)
+    s1.send(1, P.ACK, P.fault_announce(0x0B, 2, 0))
+    cap.at(0.010)
+    data = payload(300, "on subflow 1")
+    s1.send(0, P.ACK | P.PSH, mapping(dsn_a, 501, data, dsn_b), data)
+    dsn_a += len(data)
+    s1.send(1, P.ACK, P.dss(data_ack=dsn_a, ack64=True))
+    cap.at(0.010)
+    s2.send(0, P.RST | P.ACK, P.mp_tcprst(5))
+    cap.at(0.010)
+    # DATA_FIN both ways (a mapping of length 1 without data), then FINs.
+    s1.send(0, P.ACK, P.dss(data_ack=dsn_b, ack64=True, dsn=dsn_a, dsn64=True, ssn=0, data_len=1, data_fin=True))
+    s1.send(1, P.ACK, P.dss(data_ack=dsn_a + 1, ack64=True, dsn=dsn_b, dsn64=True, ssn=0, data_len=1, data_fin=True))
+    s1.send(0, P.ACK, P.dss(data_ack=dsn_b + 1, ack64=True))
+    s1.send(0, P.ACK | P.FIN, P.dss(data_ack=dsn_b + 1, ack64=True))
+    s1.send(1, P.ACK | P.FIN, P.dss(data_ack=dsn_a + 1, ack64=True))
+    s1.send(0, P.ACK, P.dss(data_ack=dsn_b + 1, ack64=True))
+    cap.close()
+
+
+CAPTURES = {"v0_connection": v0_connection, "fastclose_unanswered": fastclose_unanswered,
+            "fastclose_option_a_Aside": lambda: fastclose_option_a("A"),
+            "fastclose_option_a_Bside": lambda: fastclose_option_a("B"),
+            "fault_announce": fault_announce}
 
 
 if __name__ == "__main__":

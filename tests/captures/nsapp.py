@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """The programs gen_kernel.sh runs inside its network namespaces (standard library only).
 
-    nsapp.py server ADDR PORT [--conns N]
-        MPTCP listener on ADDR:PORT; echoes what each connection sends, N connections, then exits.
-    nsapp.py client ADDR PORT [--count N] [--interval S] [--linger S] [--mptcp 0|1]
-        Connects (MPTCP unless --mptcp 0), sends N short lines S seconds apart, reads the echoes,
-        waits LINGER seconds, then closes cleanly (DATA_FIN / FIN).
+    nsapp.py server ADDR PORT [--conns N] [--tfo]
+        MPTCP listener on ADDR:PORT (IPv6 if ADDR has a colon); echoes what each connection
+        sends, N connections, then exits. --tfo: accepts TCP Fast Open (TCP_FASTOPEN).
+    nsapp.py client ADDR PORT [--count N] [--interval S] [--linger S] [--mptcp 0|1] [--size B]
+                    [--abort] [--tfo]
+        Connects (MPTCP unless --mptcp 0), sends N short lines S seconds apart (or, with --size,
+        N messages of B bytes, each in one write), reads the echoes, waits LINGER seconds, then
+        closes cleanly (DATA_FIN / FIN); with --abort it closes at once with SO_LINGER 0 (a
+        reset: Linux sends RST + MP_FASTCLOSE on every subflow). --tfo: connects by sendto with
+        MSG_FASTOPEN, the first message in the SYN when a cookie is cached.
     nsapp.py join-syn SRC SPORT DST DPORT TOKEN
         Sends one MP_JOIN SYN (token TOKEN, hex) from SRC:SPORT by a raw socket.
     nsapp.py no-offload IFACE
@@ -31,16 +36,25 @@ import pktlib as P
 IPPROTO_MPTCP = getattr(socket, "IPPROTO_MPTCP", 262)
 
 
+def family(addr):
+    return socket.AF_INET6 if ":" in addr else socket.AF_INET
+
+
 def server(args):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+    ls = socket.socket(family(args.addr), socket.SOCK_STREAM, IPPROTO_MPTCP)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if args.tfo:
+        ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
     ls.bind((args.addr, args.port))
     ls.listen(8)
     print("listening", flush=True)
     for _ in range(args.conns):
         c, _ = ls.accept()
         while True:
-            data = c.recv(4096)
+            try:
+                data = c.recv(4096)
+            except ConnectionResetError:
+                break
             if not data:
                 break
             c.sendall(data)
@@ -50,12 +64,22 @@ def server(args):
 
 def client(args):
     proto = IPPROTO_MPTCP if args.mptcp else socket.IPPROTO_TCP
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, proto)
+    s = socket.socket(family(args.addr), socket.SOCK_STREAM, proto)
     s.settimeout(60)
-    s.connect((args.addr, args.port))
+    if not args.tfo:
+        s.connect((args.addr, args.port))
     for i in range(args.count):
         line = b"line %d\n" % i
-        s.sendall(line)
+        if args.size:
+            line = (line * (args.size // len(line) + 1))[:args.size]
+        if args.tfo and i == 0:
+            # Blocking (a timeout makes the socket non-blocking: EINPROGRESS).
+            s.settimeout(None)
+            sent = s.sendto(line, socket.MSG_FASTOPEN, (args.addr, args.port))
+            s.settimeout(60)
+            s.sendall(line[sent:])
+        else:
+            s.sendall(line)
         got = b""
         while len(got) < len(line):
             chunk = s.recv(4096)
@@ -65,6 +89,11 @@ def client(args):
         if i + 1 < args.count:
             time.sleep(args.interval)
     time.sleep(args.linger)
+    if args.abort:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+        print("client reset", flush=True)
+        return
     s.shutdown(socket.SHUT_WR)
     while s.recv(4096):
         pass
@@ -184,6 +213,7 @@ def main():
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--conns", type=int, default=1)
+    p.add_argument("--tfo", action="store_true")
     p = sub.add_parser("client")
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -191,6 +221,9 @@ def main():
     p.add_argument("--interval", type=float, default=0.2)
     p.add_argument("--linger", type=float, default=0.2)
     p.add_argument("--mptcp", type=int, default=1)
+    p.add_argument("--size", type=int, default=0)
+    p.add_argument("--abort", action="store_true")
+    p.add_argument("--tfo", action="store_true")
     p = sub.add_parser("join-syn")
     p.add_argument("src")
     p.add_argument("sport", type=int)

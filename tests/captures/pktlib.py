@@ -144,6 +144,11 @@ def mp_tcprst(reason, transient=False):
     return _mptcp(8, int(transient), bytes([reason]))
 
 
+def fault_announce(cause, dst_addr_id, src_addr_id, flags=0):
+    """FAULT_ANNOUNCE as this project decodes it (subtype 9, length 6 without an address)."""
+    return _mptcp(9, flags, bytes([cause, dst_addr_id, src_addr_id]))
+
+
 # ---------------------------------------------------------------- crypto
 
 def _hash(version, data):
