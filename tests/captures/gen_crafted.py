@@ -304,8 +304,8 @@ def fastclose_option_a(side):
 
 def fault_announce():
     """FAULT_ANNOUNCE (kind 30, length 6, subtype 9: cause, destination and source address IDs)
-    naming subflow 2 (A's address ID 2 to B's ID 0): causes 0x0A-0x0E from A on DSS ACKs of
-    subflow 1, one alone (0x0B) from B; then A resets subflow 2 with MP_TCPRST reason 5
+    naming subflow 2 (A's address ID 2 to B's ID 0; each end names the other's ID as the
+    destination): causes 0x0A-0x0E from A on DSS ACKs of subflow 1, one alone (0x0B) from B; then A resets subflow 2 with MP_TCPRST reason 5
     (unacceptable performance) and the connection closes with DATA_FIN and FINs."""
     cap = Capture("fault_announce")
     s1, s2, key_a, key_b, dsn_a, dsn_b = option_a_connection(cap, 40521)
@@ -316,7 +316,7 @@ def fault_announce():
     s2.send(1, P.ACK, P.dss(data_ack=dsn_a, ack64=True))
     for cause in (0x0A, 0x0B, 0x0C, 0x0D, 0x0E):
         cap.at(0.050)
-        s1.send(0, P.ACK, P.dss(data_ack=dsn_b, ack64=True) + P.fault_announce(cause, 2, 0))
+        s1.send(0, P.ACK, P.dss(data_ack=dsn_b, ack64=True) + P.fault_announce(cause, 0, 2))
     cap.at(0.050)
     s1.send(1, P.ACK, P.fault_announce(0x0B, 2, 0))
     cap.at(0.010)
