@@ -46,6 +46,9 @@ use crate::{dissect, ffi};
 use crate::fields::{Ei, Ett, Hf, PROTO};
 use crate::tree::{report_error, report_panic, Item, TreeView};
 
+/// The most MPTCP options the shim hands over for one segment.
+const MAX_OPTIONS: usize = ffi::MPTCPX_MAX_OPTIONS as usize;
+
 /// The engine of the open capture file.
 static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
 
@@ -113,14 +116,14 @@ pub(crate) unsafe extern "C" fn on_segment(
     // SAFETY: pointers from Wireshark, valid during this call.
     let view = unsafe { TreeView::with_flags(tvb, pinfo, tree, segment.tree_flags) };
     // Each option decoded once: for its subtree, then for the analysis.
-    let mut options: ArrayVec<MptcpOption<'_>, { ffi::MPTCPX_MAX_OPTIONS as usize }> = ArrayVec::new();
+    let mut options: ArrayVec<MptcpOption<'_>, MAX_OPTIONS> = ArrayVec::new();
     let count = usize::try_from(segment.option_count).unwrap_or(0).min(options.capacity());
     if count > 0 {
         let seg = dissect::segment_of(bytes, usize::try_from(segment.reported).unwrap_or(0));
         let (offsets, pref) = (&segment.option_offsets[..count], segment.fault_announce_subtype);
         if !view.wants_protocol() {
             // Nothing looks at the items (tshark -Y mptcp, -q): the common case, tested first.
-            dissect::decode_in_segment::<false, _>(&view, bytes, offsets, seg, pref, &mut options);
+            dissect::decode_in_segment::<false, MAX_OPTIONS>(&view, bytes, offsets, seg, pref, &mut options);
         } else if view.places_items() {
             dissect::show_all_in_segment(&view, bytes, offsets, seg, pref, &mut options);
         } else {

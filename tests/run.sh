@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(gcc libc6-dev pkg-config libclang-dev tshark libwireshark-dev wireshark-dev)
+packages=(gcc libc6-dev pkg-config libclang-dev tshark libwireshark-dev wireshark-dev python3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
