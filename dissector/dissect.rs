@@ -310,8 +310,8 @@ fn show_error(
             let st = byte2 >> 4;
             view.uint(Hf::Subtype, 2, 1, u32::from(st));
             let name = match subtype::name(st) {
+                _ if fault_subtype == Some(st) => "FAULT_ANNOUNCE",
                 Some(name) => name,
-                None if fault_subtype == Some(st) => "FAULT_ANNOUNCE",
                 None => "unknown",
             };
             view.append_text(top, format_args!(": {name} (malformed)"));

@@ -492,6 +492,7 @@ static SUBTYPE_VALS_FOR: AtomicU32 = AtomicU32::new(u32::MAX);
 
 const FAULT_ANNOUNCE_NAME: &CStr = c"FAULT_ANNOUNCE";
 const UNASSIGNED_NAME: &CStr = c"Unassigned";
+const EXPERIMENTAL_NAME: &CStr = c"MP_EXPERIMENTAL";
 
 fn subtype_name(s: u8) -> *const c_char {
     match subtype::name(s) {
@@ -526,9 +527,12 @@ fn rename_subtypes(fault_announce_subtype: u32) {
     }
     for entry in vals.iter_mut().take(16) {
         let s = entry.value as u8;
-        if subtype::name(s).is_none() {
+        // 9 to 15 can hold FAULT_ANNOUNCE; 15 is MP_EXPERIMENTAL otherwise.
+        if s >= 9 {
             entry.strptr = if entry.value == fault_announce_subtype {
                 FAULT_ANNOUNCE_NAME.as_ptr()
+            } else if s == subtype::MP_EXPERIMENTAL {
+                EXPERIMENTAL_NAME.as_ptr()
             } else {
                 UNASSIGNED_NAME.as_ptr()
             };

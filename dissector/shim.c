@@ -13,6 +13,7 @@
 #include <ws_version.h>
 #include <epan/exceptions.h>
 #include <epan/prefs.h>
+#include <wsutil/report_message.h>
 #include <epan/column-utils.h>
 #include <epan/conversation.h>
 #include <epan/dissectors/packet-tcp.h>
@@ -59,6 +60,8 @@ void mptcpx_shim_init_ei(expert_field *ei)
 }
 
 static unsigned pref_fault_announce_subtype = 9;
+/* The value in force: the last one set that FAULT_ANNOUNCE can take. */
+static unsigned fault_announce_subtype_in_force = 9;
 #if MPTCPX_WS_GE(4, 2)
 static bool pref_verify_crypto = true;
 static bool pref_analyze = true;
@@ -67,15 +70,45 @@ static gboolean pref_verify_crypto = TRUE;
 static gboolean pref_analyze = TRUE;
 #endif
 
+static bool fault_announce_subtype_usable(unsigned s)
+{
+    return s == 0 || (s >= 9 && s <= 15);
+}
+
+/* The FAULT_ANNOUNCE subtype to decode at: the preference, unless it cannot be chosen. */
+static unsigned fault_announce_subtype(void)
+{
+    unsigned s = pref_fault_announce_subtype;
+    return fault_announce_subtype_usable(s) ? s : fault_announce_subtype_in_force;
+}
+
+/* A FAULT_ANNOUNCE subtype that RFC 8684 assigns, or past the 4 bits, is refused aloud (a
+ * dialog in Wireshark, a line on stderr in tshark) and the one in force kept. */
+static void prefs_applied(void)
+{
+    unsigned s = pref_fault_announce_subtype;
+    if (fault_announce_subtype_usable(s)) {
+        fault_announce_subtype_in_force = s;
+        return;
+    }
+    report_failure("mptcpx.fault_announce_subtype: %u cannot be chosen: %s. "
+        "FAULT_ANNOUNCE stays %s%u; choose 9 to 15, or 0 to turn it off.",
+        s, s <= 8 ? "RFC 8684 assigns subtypes 0 to 8" : "a subtype has 4 bits",
+        fault_announce_subtype_in_force == 0 ? "off, " : "at ", fault_announce_subtype_in_force);
+    pref_fault_announce_subtype = fault_announce_subtype_in_force;
+}
+
 void mptcpx_shim_register_prefs(int proto)
 {
-    module_t *module = prefs_register_protocol(proto, NULL);
+    module_t *module = prefs_register_protocol(proto, prefs_applied);
 
     prefs_register_uint_preference(module, "fault_announce_subtype",
         "FAULT_ANNOUNCE subtype",
         "MPTCP subtype at which the FAULT_ANNOUNCE option "
         "(draft-kang-tcpm-fault-management-in-mptcp-session) is decoded. "
-        "No value was ever assigned by IANA; 9 is the first unassigned one. "
+        "No value was ever assigned by IANA: 9 to 14 are unassigned, 9 the first of them; "
+        "15 is the private-use subtype (MP_EXPERIMENTAL), where FAULT_ANNOUNCE is decoded "
+        "in its place when chosen. The subtypes RFC 8684 assigns (1 to 8) cannot be chosen. "
         "0 turns FAULT_ANNOUNCE decoding off (the option is then shown as an unknown subtype).",
         10, &pref_fault_announce_subtype);
     prefs_register_bool_preference(module, "verify_crypto",
@@ -93,7 +126,7 @@ void mptcpx_shim_register_prefs(int proto)
 
 unsigned mptcpx_shim_pref_fault_announce_subtype(void)
 {
-    return pref_fault_announce_subtype;
+    return fault_announce_subtype();
 }
 
 int mptcpx_shim_pref_verify_crypto(void)
@@ -539,7 +572,7 @@ static MPTCPX_PER_SEGMENT void finish_segment(tvbuff_t *tvb, packet_info *pinfo,
     seg.reported = seg.option_count > 0 ? (int)tvb_reported_length(tvb) : n;
     /* One tree per frame: the options' subtrees are in the same one. */
     seg.tree_flags = tree_flags(tree);
-    seg.fault_announce_subtype = pref_fault_announce_subtype;
+    seg.fault_announce_subtype = fault_announce_subtype();
     seg.frame = pinfo->num;
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";

@@ -1,5 +1,8 @@
 //! What a decoder needs to know beyond the option's bytes.
 
+use crate::option::subtype;
+use core::fmt;
+
 /// The TCP segment an option was found on.
 ///
 /// MP_CAPABLE and MP_JOIN change form with the handshake step, and MP_TCPRST only means
@@ -46,14 +49,41 @@ pub struct Context {
     pub segment: Option<Segment>,
     /// Subtype at which FAULT_ANNOUNCE (draft-kang) is decoded; `None` turns it off.
     ///
-    /// No subtype was ever assigned to it. Only unassigned values (9 to 14) take effect: an
-    /// assigned subtype always decodes as itself. Default 9, as in the Wireshark plugin.
+    /// No subtype was ever assigned to it. It takes effect at an unassigned subtype (9 to 14)
+    /// or at the private-use one (15, otherwise MP_EXPERIMENTAL), the user's choice winning over
+    /// MP_EXPERIMENTAL; a subtype that RFC 8684 assigns (0 to 8) always decodes as itself, and
+    /// [`with_fault_announce_subtype`](Self::with_fault_announce_subtype) refuses it. Default
+    /// 9, as in the Wireshark plugin.
     pub fault_announce_subtype: Option<u8>,
 }
+
+/// A subtype at which FAULT_ANNOUNCE cannot be decoded: one that RFC 8684 assigns (0 to 8), or
+/// a value that does not fit the 4-bit subtype field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnusableSubtype(pub u8);
+
+impl fmt::Display for UnusableSubtype {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match subtype::name(self.0) {
+            Some(name) if self.0 < subtype::MP_EXPERIMENTAL => write!(
+                f,
+                "subtype {} is {name}, assigned by RFC 8684: FAULT_ANNOUNCE goes at 9 to 15",
+                self.0
+            ),
+            _ => write!(f, "{} is not an MPTCP subtype (4 bits): FAULT_ANNOUNCE goes at 9 to 15", self.0),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for UnusableSubtype {}
 
 impl Context {
     /// The default FAULT_ANNOUNCE subtype: 9, the first unassigned value.
     pub const DEFAULT_FAULT_ANNOUNCE_SUBTYPE: u8 = 9;
+
+    /// The subtypes FAULT_ANNOUNCE can be decoded at: the unassigned ones and private use.
+    pub const FAULT_ANNOUNCE_SUBTYPES: core::ops::RangeInclusive<u8> = 9..=subtype::MP_EXPERIMENTAL;
 
     /// Context for an option found on `segment`, FAULT_ANNOUNCE at its default subtype.
     pub const fn on(segment: Segment) -> Context {
@@ -66,20 +96,39 @@ impl Context {
         fault_announce_subtype: Some(Context::DEFAULT_FAULT_ANNOUNCE_SUBTYPE),
     };
 
-    /// This context with FAULT_ANNOUNCE at `subtype` (`None` or 0 turns it off).
-    pub const fn with_fault_announce_subtype(mut self, subtype: Option<u8>) -> Context {
+    /// This context with FAULT_ANNOUNCE at `subtype`, 9 to 15 (`None` or 0 turns it off); an
+    /// assigned subtype (1 to 8) or a value over 15 is refused.
+    ///
+    /// ```
+    /// use mptcp_parse::{Context, UnusableSubtype};
+    /// let private = Context::default().with_fault_announce_subtype(Some(15)).unwrap();
+    /// assert!(private.is_fault_announce(15));
+    /// assert_eq!(Context::default().with_fault_announce_subtype(Some(2)), Err(UnusableSubtype(2)));
+    /// ```
+    pub fn with_fault_announce_subtype(mut self, subtype: Option<u8>) -> Result<Context, UnusableSubtype> {
         self.fault_announce_subtype = match subtype {
-            Some(0) => None,
-            other => other,
+            None | Some(0) => None,
+            Some(s) if Context::FAULT_ANNOUNCE_SUBTYPES.contains(&s) => Some(s),
+            Some(s) => return Err(UnusableSubtype(s)),
         };
-        self
+        Ok(self)
     }
 
     /// Whether `subtype` is where FAULT_ANNOUNCE is decoded in this context: the configured
-    /// subtype, when it is one of the unassigned values 9 to 14.
+    /// subtype, when it is one of 9 to 15.
     #[inline]
     pub fn is_fault_announce(&self, subtype: u8) -> bool {
-        matches!(self.fault_announce_subtype, Some(s) if s == subtype && (9..=14).contains(&s))
+        matches!(self.fault_announce_subtype, Some(s) if s == subtype && (9..=subtype::MP_EXPERIMENTAL).contains(&s))
+    }
+
+    /// The name of `subtype` in this context: `"FAULT_ANNOUNCE"` where it is decoded, the
+    /// symbol of an assigned subtype, `None` for an unassigned one.
+    pub fn subtype_name(&self, subtype: u8) -> Option<&'static str> {
+        if self.is_fault_announce(subtype) {
+            Some("FAULT_ANNOUNCE")
+        } else {
+            subtype::name(subtype)
+        }
     }
 }
 

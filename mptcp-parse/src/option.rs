@@ -131,8 +131,9 @@ fn decode<'a>(header: Header, body: &'a [u8], ctx: &Context) -> Result<MptcpOpti
         subtype::MP_FAIL => MptcpOption::MpFail(fail::parse_fail(header, body)?),
         subtype::MP_FASTCLOSE => MptcpOption::MpFastclose(fail::parse_fastclose(header, body)?),
         subtype::MP_TCPRST => MptcpOption::MpTcpRst(tcprst::parse(header, body)?),
-        subtype::MP_EXPERIMENTAL => MptcpOption::MpExperimental(parse_opaque(header, body)?),
+        // Before MP_EXPERIMENTAL: at 15, FAULT_ANNOUNCE is the user's explicit choice.
         s if ctx.is_fault_announce(s) => MptcpOption::FaultAnnounce(fault::parse(header, body)?),
+        subtype::MP_EXPERIMENTAL => MptcpOption::MpExperimental(parse_opaque(header, body)?),
         _ => MptcpOption::Unknown(parse_opaque(header, body)?),
     })
 }
@@ -190,8 +191,8 @@ fn parse_other<'a>(input: &'a [u8], ctx: &Context) -> PResult<'a, MptcpOption<'a
         subtype::MP_FAIL => arm!(MpFail, fail::parse_fail(header, body)),
         subtype::MP_FASTCLOSE => arm!(MpFastclose, fail::parse_fastclose(header, body)),
         subtype::MP_TCPRST => arm!(MpTcpRst, tcprst::parse(header, body)),
-        subtype::MP_EXPERIMENTAL => arm!(MpExperimental, parse_opaque(header, body)),
         s if ctx.is_fault_announce(s) => arm!(FaultAnnounce, fault::parse(header, body)),
+        subtype::MP_EXPERIMENTAL => arm!(MpExperimental, parse_opaque(header, body)),
         _ => arm!(Unknown, parse_opaque(header, body)),
     }
 }

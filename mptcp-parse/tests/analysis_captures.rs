@@ -259,7 +259,7 @@ fn options_decoded_by_the_caller_give_the_same_reports() {
                 let packet = Packet { frame: p.frame as u32, time: (p.time * 1e9) as i64, src: p.src, dst: p.dst, stream: None, tcp: &p.tcp };
                 let options: Vec<MptcpOption<'_>> = match TcpSegment::parse(&p.tcp) {
                     Ok(seg) => {
-                        let ctx = Context::on(seg.segment()).with_fault_announce_subtype(Config::default().fault_announce_subtype);
+                        let ctx = Context::on(seg.segment()).with_fault_announce_subtype(Config::default().fault_announce_subtype).unwrap();
                         mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok()).collect()
                     }
                     Err(_) => Vec::new(),

@@ -221,7 +221,7 @@ fn arb_fault(subtype: u8) -> impl Strategy<Value = Gen> {
 }
 
 /// Any option the strict decoder produces in a context whose FAULT_ANNOUNCE subtype is `fault`
-/// (an effective one: 9 to 14, or none).
+/// (an effective one: 9 to 15, or none).
 fn arb_option(fault: Option<u8>) -> BoxedStrategy<Gen> {
     let unknown: Vec<u8> = (9..=14).filter(|s| Some(*s) != fault).collect();
     let mut options: Vec<(u32, BoxedStrategy<Gen>)> = vec![
@@ -234,17 +234,19 @@ fn arb_option(fault: Option<u8>) -> BoxedStrategy<Gen> {
         (3, arb_small().prop_map(Gen::Plain).boxed()),
         (
             1,
-            (0u8..16, vec(any::<u8>(), 0..=37))
-                .prop_map(|(nibble, body)| Gen::Opaque { subtype: 15, nibble, body })
-                .boxed(),
-        ),
-        (
-            1,
             (proptest::sample::select(unknown), 0u8..16, vec(any::<u8>(), 0..=37))
                 .prop_map(|(subtype, nibble, body)| Gen::Opaque { subtype, nibble, body })
                 .boxed(),
         ),
     ];
+    if fault != Some(15) {
+        options.push((
+            1,
+            (0u8..16, vec(any::<u8>(), 0..=37))
+                .prop_map(|(nibble, body)| Gen::Opaque { subtype: 15, nibble, body })
+                .boxed(),
+        ));
+    }
     if let Some(s) = fault {
         options.push((2, arb_fault(s).boxed()));
     }
@@ -260,23 +262,24 @@ fn arb_segment() -> impl Strategy<Value = Option<Segment>> {
     }))
 }
 
-/// Contexts with FAULT_ANNOUNCE off (None or 0), at each unassigned subtype, or at an assigned
-/// subtype (where it has no effect).
+/// Contexts with FAULT_ANNOUNCE off (None or 0), at each unassigned subtype, at the private-use
+/// one, or (set in the field directly) at an assigned subtype, where it has no effect.
 fn arb_ctx() -> impl Strategy<Value = Context> {
     let fault = prop_oneof![
         1 => Just(None),
         1 => Just(Some(0)),
-        4 => (9u8..=14).prop_map(Some),
+        5 => (9u8..=15).prop_map(Some),
         1 => Just(Some(5)),
-        1 => Just(Some(15)),
     ];
-    (arb_segment(), fault)
-        .prop_map(|(segment, fault)| Context { segment, ..Context::default().with_fault_announce_subtype(fault) })
+    (arb_segment(), fault).prop_map(|(segment, fault)| match Context::default().with_fault_announce_subtype(fault) {
+        Ok(ctx) => Context { segment, ..ctx },
+        Err(_) => Context { segment, fault_announce_subtype: fault },
+    })
 }
 
 /// The FAULT_ANNOUNCE subtype a context really decodes at.
 fn effective_fault(ctx: &Context) -> Option<u8> {
-    ctx.fault_announce_subtype.filter(|s| (9..=14).contains(s))
+    ctx.fault_announce_subtype.filter(|s| (9..=15).contains(s))
 }
 
 fn arb_case() -> impl Strategy<Value = (Context, Gen)> {

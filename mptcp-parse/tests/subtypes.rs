@@ -9,7 +9,7 @@ use mptcp_parse::{
     mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, raw_options, subtype, tcp_options, AddAddr,
     AddAddrVersion, CapableForm, Context, DataSeq, Dss, Error, FaultAnnounce, FaultCause, HandshakeForm, JoinForm,
     LengthSet, Mapping, MpCapable, MpFail, MpFastclose, MpJoin, MpPrio, MpTcpRst, MptcpOption, Opaque, RawOption,
-    RemoveAddr, ReservedField, RstReason, Segment, SegmentKind, TcpOption, TcpSegment, Warning,
+    RemoveAddr, ReservedField, RstReason, Segment, SegmentKind, TcpOption, TcpSegment, UnusableSubtype, Warning,
 };
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -390,7 +390,7 @@ fn all_valid_forms() -> Vec<Form> {
     for nibble in [0x0, 0x2, 0x8, 0xa, 0xc, 0xe] {
         for padding in 0..=2 {
             forms.push(fault_form(9, nibble, padding));
-            let at_12 = Context::default().with_fault_announce_subtype(Some(12));
+            let at_12 = Context::default().with_fault_announce_subtype(Some(12)).unwrap();
             forms.push(fault_form(12, nibble, padding).with_ctx(at_12));
         }
     }
@@ -615,7 +615,7 @@ fn fault_announce_wrong_lengths_per_flags() {
         check_lengths("FAULT_ANNOUNCE", &[0x90 | t_r], &[6, 7, 8], all_lengths(), &any_ctx());
         check_lengths("FAULT_ANNOUNCE (IPv4 middlebox)", &[0x98 | t_r], &[10, 11, 12], all_lengths(), &any_ctx());
         check_lengths("FAULT_ANNOUNCE (IPv6 middlebox)", &[0x9c | t_r], &[22, 23, 24], all_lengths(), &any_ctx());
-        let at_13 = Context::default().with_fault_announce_subtype(Some(13));
+        let at_13 = Context::default().with_fault_announce_subtype(Some(13)).unwrap();
         check_lengths("FAULT_ANNOUNCE (IPv4 middlebox)", &[0xd8 | t_r], &[10, 11, 12], all_lengths(), &at_13);
     }
 }
@@ -627,7 +627,7 @@ fn opaque_subtypes_take_any_length_from_3() {
         check_lengths("unused", &[byte2], &every, 3..=40, &any_ctx());
     }
     // With FAULT_ANNOUNCE off, subtype 9 is one of them.
-    let off = Context::default().with_fault_announce_subtype(None);
+    let off = Context::default().with_fault_announce_subtype(None).unwrap();
     check_lengths("unused", &[0x9c], &every, 3..=40, &off);
 }
 
@@ -1319,9 +1319,9 @@ fn unassigned_subtypes_are_unknown_with_raw_bytes() {
     }
     // 9 too, when FAULT_ANNOUNCE is elsewhere or off.
     for ctx in [
-        Context::default().with_fault_announce_subtype(None),
-        Context::default().with_fault_announce_subtype(Some(0)),
-        Context::default().with_fault_announce_subtype(Some(11)),
+        Context::default().with_fault_announce_subtype(None).unwrap(),
+        Context::default().with_fault_announce_subtype(Some(0)).unwrap(),
+        Context::default().with_fault_announce_subtype(Some(11)).unwrap(),
     ] {
         let bytes = [30, 6, 0x90, 0x0a, 2, 1];
         let option = decode_in(&bytes, &ctx);
@@ -1421,7 +1421,7 @@ fn fault_announce_at_the_default_subtype() {
 
 #[test]
 fn fault_announce_at_a_configured_subtype() {
-    let at_12 = Context::default().with_fault_announce_subtype(Some(12));
+    let at_12 = Context::default().with_fault_announce_subtype(Some(12)).unwrap();
     assert_eq!(at_12.fault_announce_subtype, Some(12));
     let bytes = [30, 6, 0xc0, 0x0d, 0x02, 0x01];
     let MptcpOption::FaultAnnounce(f) = decode_in(&bytes, &at_12) else { panic!() };
@@ -1430,9 +1430,9 @@ fn fault_announce_at_a_configured_subtype() {
     assert!(matches!(decode(&bytes), MptcpOption::Unknown(Opaque { subtype: 12, .. })));
     // And subtype 9 is unknown at 12.
     assert!(matches!(decode_in(&[30, 6, 0x90, 0, 0, 0], &at_12), MptcpOption::Unknown(_)));
-    // Every unassigned subtype can host it.
-    for s in 9..=14u8 {
-        let ctx = Context::on(ACK).with_fault_announce_subtype(Some(s));
+    // Every unassigned subtype can host it, and the private-use one.
+    for s in 9..=15u8 {
+        let ctx = Context::on(ACK).with_fault_announce_subtype(Some(s)).unwrap();
         let bytes = [30, 6, s << 4, 0x0a, 2, 1];
         let option = decode_in(&bytes, &ctx);
         assert!(matches!(option, MptcpOption::FaultAnnounce(FaultAnnounce { subtype, .. }) if subtype == s));
@@ -1442,17 +1442,42 @@ fn fault_announce_at_a_configured_subtype() {
 
 #[test]
 fn fault_announce_off_or_at_an_assigned_subtype() {
-    let off = Context::default().with_fault_announce_subtype(Some(0));
+    let off = Context::default().with_fault_announce_subtype(Some(0)).unwrap();
     assert_eq!(off.fault_announce_subtype, None);
-    assert_eq!(Context::default().with_fault_announce_subtype(None).fault_announce_subtype, None);
+    assert_eq!(Context::default().with_fault_announce_subtype(None).unwrap().fault_announce_subtype, None);
     let bytes = [30, 6, 0x90, 0x0a, 2, 1];
     assert_eq!(decode_in(&bytes, &off), MptcpOption::Unknown(Opaque { subtype: 9, nibble: 0, body: &[0x0a, 2, 1] }));
-    // An assigned subtype always decodes as itself.
-    let at_prio = Context::default().with_fault_announce_subtype(Some(5));
+    // An assigned subtype cannot be chosen, and says why.
+    for s in 1..=8u8 {
+        let refused = Context::default().with_fault_announce_subtype(Some(s));
+        assert_eq!(refused, Err(UnusableSubtype(s)));
+        let text = refused.unwrap_err().to_string();
+        assert!(text.contains(subtype::name(s).unwrap()) && text.contains("RFC 8684"), "{text}");
+    }
+    assert!(Context::default().with_fault_announce_subtype(Some(16)).unwrap_err().to_string().contains("4 bits"));
+    // Set in the field directly, it has no effect: an assigned subtype decodes as itself.
+    let at_prio = Context { fault_announce_subtype: Some(5), ..Context::default() };
     assert!(matches!(decode_in(&[30, 3, 0x51], &at_prio), MptcpOption::MpPrio(_)));
     assert!(matches!(decode_in(&bytes, &at_prio), MptcpOption::Unknown(_)));
-    let at_exp = Context::default().with_fault_announce_subtype(Some(15));
-    assert!(matches!(decode_in(&[30, 6, 0xf0, 0x0a, 2, 1], &at_exp), MptcpOption::MpExperimental(_)));
+    assert_eq!(at_prio.subtype_name(5), Some("MP_PRIO"));
+}
+
+#[test]
+fn fault_announce_at_the_private_use_subtype_wins_over_mp_experimental() {
+    let bytes = [30, 6, 0xf0, 0x0a, 2, 1];
+    assert!(matches!(decode(&bytes), MptcpOption::MpExperimental(_)), "MP_EXPERIMENTAL by default");
+    let at_15 = Context::on(ACK).with_fault_announce_subtype(Some(15)).unwrap();
+    let option = decode_in(&bytes, &at_15);
+    let MptcpOption::FaultAnnounce(f) = option else { panic!("{option:?}") };
+    assert_eq!((f.subtype, f.cause, f.dst_addr_id, f.src_addr_id), (15, FaultCause(0x0a), 2, 1));
+    assert_eq!((option.name(), at_15.subtype_name(15)), ("FAULT_ANNOUNCE", Some("FAULT_ANNOUNCE")));
+    assert_eq!(Context::default().subtype_name(15), Some("MP_EXPERIMENTAL"));
+    // Strict and lenient decoders agree, and it writes back as it came.
+    let (_, strict) = parse_mptcp_option(&bytes, &at_15).unwrap();
+    assert_eq!(strict, option);
+    let mut out = [0u8; 6];
+    assert_eq!(option.emit(&mut out), Ok(6));
+    assert_eq!(out, bytes);
 }
 
 #[test]

@@ -9,13 +9,13 @@ use mptcp_parse::{Context, Decoded, EmitError, MptcpOption, Segment};
 /// |------|---------|
 /// | 0..3 | SYN, ACK, RST, payload |
 /// | 4    | the segment is known (else `segment: None`) |
-/// | 5..7 | FAULT_ANNOUNCE subtype: 0 off, n = 8 + n (1 = 9, the default; 7 = 15, an assigned subtype, must be ignored) |
+/// | 5..7 | FAULT_ANNOUNCE subtype: 0 off, n = 8 + n (1 = 9, the default; 7 = 15, private use) |
 pub fn context(byte: u8) -> Context {
     let segment = Segment { syn: byte & 1 != 0, ack: byte & 2 != 0, rst: byte & 4 != 0, payload: byte & 8 != 0 };
     let code = byte >> 5;
     let fault = if code == 0 { Some(0) } else { Some(8 + code) };
     let ctx = if byte & 0x10 != 0 { Context::on(segment) } else { Context::UNKNOWN_SEGMENT };
-    ctx.with_fault_announce_subtype(fault)
+    ctx.with_fault_announce_subtype(fault).expect("9 to 15, or off")
 }
 
 /// Everything one can ask of a decoded option must not panic, and what it says must agree
