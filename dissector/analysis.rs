@@ -252,11 +252,12 @@ fn show<'e>(view: &TreeView, frame: u32, outcome: FrameOutcome, findings: impl F
 }
 
 /// The fields of checks that passed ([`show_finding`]).
-const PASSED_CHECK_FIELDS: [RangeInclusive<Hf>; 4] = [
+const PASSED_CHECK_FIELDS: [RangeInclusive<Hf>; 5] = [
     Hf::DssChecksumValid..=Hf::DssChecksumValid,
-    Hf::DssMappingFrame..=Hf::DssMappingFrame,
+    Hf::DssMappingFrame..=Hf::DssCompletedIn,
     Hf::JoinHmacValid..=Hf::JoinHmacValid,
     Hf::AddAddrHmacValid..=Hf::AddAddrHmacValid,
+    Hf::FastcloseKeyValid..=Hf::FastcloseKeyValid,
 ];
 
 /// Whether a frame's analysis item is worth adding. Findings other than checks that passed
@@ -470,10 +471,13 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             };
             tree.expert(item, Ei::JoinRefused, Some(msg));
         }
-        Finding::DssChecksum { valid, mapping_frame, followed_by } => {
+        Finding::DssChecksum { valid, mapping_frame, completed_in, followed_by } => {
             let item = g(tree.boolean(Hf::DssChecksumValid, 0, 0, *valid));
             if *mapping_frame != frame {
                 g(tree.uint(Hf::DssMappingFrame, 0, 0, *mapping_frame));
+            }
+            if *completed_in != frame {
+                g(tree.uint(Hf::DssCompletedIn, 0, 0, *completed_in));
             }
             if let Some(f) = followed_by {
                 g(tree.uint(Hf::DssFollowedBy, 0, 0, *f));

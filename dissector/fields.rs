@@ -265,6 +265,8 @@ fields! {
         c"tcp.stream of a subflow that uses a removed address";
     DssMappingFrame = c"mptcpx.dss.mapping_frame", c"Mapping in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
         c"Frame that carried the mapping whose checksum this frame completes";
+    DssCompletedIn = c"mptcpx.dss.completed_in", c"Mapping completed in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
+        c"Frame whose payload completed the mapping this frame carries, where its checksum was verified";
     DssFollowedBy = c"mptcpx.dss.followed_by", c"Followed by MP_FAIL or fallback in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,
         c"Later MP_FAIL or infinite mapping on the connection";
     FailMappingFrame = c"mptcpx.fail.mapping_frame", c"Failed mapping in", FT_FRAMENUM, BASE_NONE, Framenum(ffi::FT_FRAMENUM_NONE), 0,

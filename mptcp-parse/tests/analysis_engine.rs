@@ -237,7 +237,11 @@ fn unanswered_fastclose_shows_at_the_end() {
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
     let (first, found) = sim.send(a, b, ACK, 1001, &[fastclose(KEY_B)], b"");
-    assert_eq!(found, [Finding::FastcloseKey { valid: true }, Finding::FastcloseInitiated { answered_in: None, answer_delay: None }]);
+    // The valid key is a check that passed: after the findings.
+    assert_eq!(found, [Finding::FastcloseInitiated { answered_in: None, answer_delay: None }, Finding::FastcloseKey { valid: true }]);
+    assert!(found[1].is_passed_check() && !found[0].is_passed_check());
+    let outcome = sim.engine.frame_outcome(first);
+    assert!(outcome.findings && outcome.passed_checks, "{outcome:?}");
     sim.send(a, b, ACK, 1001, &[fastclose(KEY_B)], b"");
     let (last, _) = sim.send(a, b, ACK, 1001, &[fastclose(KEY_B)], b"");
     // One pass: nothing says it stays unanswered yet.
@@ -258,7 +262,7 @@ fn answered_fastclose_links_forward() {
     let (first, _) = sim.send(a, b, ACK, 1001, &[fastclose(KEY_B)], b"");
     let (rst, _) = sim.send(b, a, RST, 5001, &[], b"");
     sim.engine.finish();
-    assert_eq!(sim.findings(first)[1], Finding::FastcloseInitiated { answered_in: Some(rst), answer_delay: Some(10_000_000) });
+    assert_eq!(sim.findings(first)[0], Finding::FastcloseInitiated { answered_in: Some(rst), answer_delay: Some(10_000_000) });
     assert!(!sim.all().iter().any(|(_, f)| matches!(f, Finding::FastcloseUnanswered { .. })));
 }
 
@@ -356,8 +360,14 @@ fn checksum_over_a_mapping_spanning_three_segments() {
         assert_eq!(found, []);
         let (_, found) = sim.send(a, b, ACK, 2401, &[dss(None, None)], &payload[1400..2800]);
         assert_eq!(found, []);
-        let (_, found) = sim.send(a, b, ACK, 3801, &[dss(None, None)], &payload[2800..]);
-        assert_eq!(found, [Finding::DssChecksum { valid, mapping_frame: map_frame, followed_by: None }]);
+        let (last, found) = sim.send(a, b, ACK, 3801, &[dss(None, None)], &payload[2800..]);
+        assert_eq!(found, [Finding::DssChecksum { valid, mapping_frame: map_frame, completed_in: last, followed_by: None }]);
+        // The frame that carried the DSS shows the verdict too, once known; the one between,
+        // without the DSS, does not.
+        assert_eq!(sim.findings(map_frame), [Finding::DssChecksum { valid, mapping_frame: map_frame, completed_in: last, followed_by: None }]);
+        assert_eq!(sim.findings(map_frame + 1), []);
+        let outcome = sim.engine.frame_outcome(map_frame);
+        assert_eq!((outcome.findings, outcome.passed_checks), (!valid, valid));
     }
 }
 

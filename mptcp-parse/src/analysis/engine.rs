@@ -1,5 +1,6 @@
 //! The engine: connection and subflow state, fed one segment at a time.
 
+use super::carriers::Carriers;
 use super::finding::{AddAddrVerdict, FaultTarget, Finding, Frame, HandshakeStep, JoinRefusal, Nanos};
 use crate::crypto::{self, AddAddrHmacCheck, DssChecksum, Version};
 use crate::{
@@ -266,6 +267,10 @@ struct MappingCheck {
     next: u32,
     end: u32,
     sum: DssChecksum,
+    /// The last frame whose DSS carried this mapping.
+    seen_in: Frame,
+    /// Its earlier frames that did not complete it, in [`Carriers`] (0: none).
+    carriers: u32,
 }
 
 impl MappingCheck {
@@ -275,7 +280,8 @@ impl MappingCheck {
     fn new(frame: Frame, dsn: u64, ssn: u32, data_len: u16, checksum: u16, data_fin: bool, start: u32) -> MappingCheck {
         // DATA_FIN takes one data sequence number and no byte.
         let bytes = u32::from(data_len) - u32::from(data_fin && data_len > 0);
-        MappingCheck { frame, dsn, ssn, data_len, checksum, next: start, end: start.wrapping_add(bytes), sum: DssChecksum::new(dsn, ssn, data_len) }
+        let sum = DssChecksum::new(dsn, ssn, data_len);
+        MappingCheck { frame, dsn, ssn, data_len, checksum, next: start, end: start.wrapping_add(bytes), sum, seen_in: frame, carriers: 0 }
     }
 
     /// Whether this is the check of that mapping (a mapping is repeated on the segments it
@@ -541,6 +547,8 @@ pub struct Engine {
     /// Checks that passed, in frame order: one for every mapping of a connection with
     /// checksums, two for every join. A byte or two each rather than a record of findings.
     passed: Passed,
+    /// The earlier frames of mappings that span segments, to show their checksum's verdict.
+    carriers: Carriers,
     /// The last frame analysed: frames come in capture order, and one seen again is not
     /// analysed again.
     last_frame: Frame,
@@ -562,14 +570,20 @@ enum Verified {
     DssChecksum(Frame),
     JoinHmac(HandshakeStep),
     AddAddrHmac,
+    /// The MP_FASTCLOSE key matches the receiver's.
+    FastcloseKey,
 }
 
 impl Verified {
-    fn finding(self) -> Finding {
+    /// The finding of a check passed in `frame`.
+    fn finding(self, frame: Frame) -> Finding {
         match self {
-            Verified::DssChecksum(mapping_frame) => Finding::DssChecksum { valid: true, mapping_frame, followed_by: None },
+            Verified::DssChecksum(mapping_frame) => {
+                Finding::DssChecksum { valid: true, mapping_frame, completed_in: frame, followed_by: None }
+            }
             Verified::JoinHmac(step) => Finding::JoinHmac { step, valid: true },
             Verified::AddAddrHmac => Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid },
+            Verified::FastcloseKey => Finding::FastcloseKey { valid: true },
         }
     }
 }
@@ -617,6 +631,7 @@ impl Passed {
             Verified::JoinHmac(HandshakeStep::SynAck) => (2, None),
             Verified::JoinHmac(HandshakeStep::Ack) => (3, None),
             Verified::AddAddrHmac => (4, None),
+            Verified::FastcloseKey => (5, None),
         };
         if self.bytes.len() + 16 > self.bytes.capacity() {
             self.bytes.reserve_exact((self.bytes.len() / 2).max(64));
@@ -718,7 +733,8 @@ impl Iterator for PassedIn<'_> {
                 1 => Verified::DssChecksum(frame.wrapping_sub(get_leb128(self.bytes, &mut self.at) as u32)),
                 2 => Verified::JoinHmac(HandshakeStep::SynAck),
                 3 => Verified::JoinHmac(HandshakeStep::Ack),
-                _ => Verified::AddAddrHmac,
+                4 => Verified::AddAddrHmac,
+                _ => Verified::FastcloseKey,
             };
             if frame == self.frame {
                 return Some(verified);
@@ -765,6 +781,7 @@ impl Engine {
             syn_limit_reported: false,
             records: HashMap::default(),
             passed: Passed::default(),
+            carriers: Carriers::default(),
             last_frame: 0,
             fault_targets: Vec::new(),
             finished: false,
@@ -790,18 +807,35 @@ impl Engine {
     /// checksum, a join or ADD_ADDR HMAC) come after the frame's other findings.
     pub fn findings(&self, frame: Frame) -> Cow<'_, [Finding]> {
         let recorded = self.records.get(&frame).map_or(&[][..], |v| &v[..]);
-        let mut passed = self.passed.of(frame);
-        let Some(first) = passed.next() else { return Cow::Borrowed(recorded) };
+        let mut passed = self.passed.of(frame).peekable();
+        let mut carried = self.carriers.of(frame).peekable();
+        if passed.peek().is_none() && carried.peek().is_none() {
+            return Cow::Borrowed(recorded);
+        }
         let mut all = recorded.to_vec();
-        all.push(first.finding());
-        all.extend(passed.map(Verified::finding));
+        all.extend(passed.map(|v| v.finding(frame)));
+        all.extend(carried.map(|v| Finding::DssChecksum {
+            valid: v.valid,
+            mapping_frame: frame,
+            completed_in: v.completed_in,
+            followed_by: None,
+        }));
         Cow::Owned(all)
     }
 
     /// What [`findings`](Self::findings) has for `frame`, without gathering it (the connection
     /// left out: see [`connection_of_stream`](Self::connection_of_stream)).
     pub fn frame_outcome(&self, frame: Frame) -> FrameOutcome {
-        FrameOutcome { connection: None, findings: self.records.contains_key(&frame), passed_checks: self.passed.of(frame).next().is_some() }
+        let (mut carried_bad, mut carried_good) = (false, false);
+        for verdict in self.carriers.of(frame) {
+            carried_bad |= !verdict.valid;
+            carried_good |= verdict.valid;
+        }
+        FrameOutcome {
+            connection: None,
+            findings: carried_bad || self.records.contains_key(&frame),
+            passed_checks: carried_good || self.passed.of(frame).next().is_some(),
+        }
     }
 
     /// Whether the subflow given as `stream` in [`Packet`] is plain TCP so far: no MPTCP
@@ -1148,6 +1182,8 @@ impl Engine {
         // The mapping being checked in that direction before the payload: the one under way, or
         // the one this segment's mapping starts.
         let mut started = None;
+        // This segment's DSS repeats the mapping under way.
+        let mut repeated = false;
         let coverage = match mapping {
             None => sf.coverage(end),
             Some(m) => {
@@ -1165,8 +1201,9 @@ impl Engine {
                     }
                     // A 32-bit DSN is expanded with the keys: the general path's.
                     let crate::DataSeq::U64(dsn) = m.dsn else { return false };
-                    if !sf.checks[end].as_deref().is_some_and(|k| k.is_of(dsn, m.ssn, m.data_len)) {
-                        started = Some(MappingCheck::new(frame, dsn, m.ssn, m.data_len, checksum, data_fin, m.ssn));
+                    match sf.checks[end].as_deref() {
+                        Some(k) if k.is_of(dsn, m.ssn, m.data_len) => repeated = true,
+                        _ => started = Some(MappingCheck::new(frame, dsn, m.ssn, m.data_len, checksum, data_fin, m.ssn)),
                     }
                 }
                 Some((m.ssn, u32::from(m.data_len)))
@@ -1182,7 +1219,7 @@ impl Engine {
                     if !fed.sum.verify(fed.checksum) {
                         return false;
                     }
-                    (None, Some(fed.frame))
+                    (None, Some((fed.frame, fed.carriers)))
                 }
                 fed => (fed, None),
             },
@@ -1204,14 +1241,20 @@ impl Engine {
             sf.set_coverage(end, (m.ssn, u32::from(m.data_len)));
         }
         if CHECKS {
+            let mut check = check;
+            if let Some(check) = check.as_mut().filter(|_| repeated || started.is_some()) {
+                // This frame carried the mapping and did not complete it.
+                check.carriers = self.carriers.push(frame, check.carriers);
+            }
             match (&mut sf.checks[end], check) {
                 (slot, None) => *slot = None,
                 // Its allocation kept for the next mapping's check.
                 (Some(slot), Some(check)) => **slot = check,
                 (slot @ None, Some(check)) => *slot = Some(Box::new(check)),
             }
-            if let Some(mapping_frame) = verified {
+            if let Some((mapping_frame, carriers)) = verified {
                 self.passed.push(frame, Verified::DssChecksum(mapping_frame));
+                self.carriers.resolve(carriers, true, frame);
             }
         }
         true
@@ -1611,8 +1654,12 @@ impl Engine {
             MptcpOption::MpFastclose(f) => {
                 let conn = &mut self.connections[c];
                 let key_valid = conn.hosts[peer].key().map(|key| key == f.receiver_key);
-                if let (true, Some(valid)) = (self.config.verify_crypto, key_valid) {
-                    cur.push(Finding::FastcloseKey { valid });
+                match (self.config.verify_crypto, key_valid) {
+                    (true, Some(true)) => self.passed.push(cur.frame, Verified::FastcloseKey),
+                    (true, Some(false)) => {
+                        cur.push(Finding::FastcloseKey { valid: false });
+                    }
+                    _ => {}
                 }
                 if segment.syn || !segment.ack {
                     cur.push(Finding::FastcloseMisuse);
@@ -1808,8 +1855,9 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     fn start_check(&mut self, s: SubflowId, end: usize, frame: Frame, dsn: u64, ssn: u32, data_len: u16, checksum: u16, data_fin: bool, start: u32) {
         let slot = &mut self.subflows[s].checks[end];
-        if !slot.as_deref().is_some_and(|check| check.is_of(dsn, ssn, data_len)) {
-            *slot = Some(Box::new(MappingCheck::new(frame, dsn, ssn, data_len, checksum, data_fin, start)));
+        match slot.as_deref_mut() {
+            Some(check) if check.is_of(dsn, ssn, data_len) => check.seen_in = frame,
+            _ => *slot = Some(Box::new(MappingCheck::new(frame, dsn, ssn, data_len, checksum, data_fin, start))),
         }
     }
 
@@ -1836,7 +1884,7 @@ impl Engine {
     #[cold]
     #[inline(never)]
     fn checksum_failed(&mut self, c: Option<ConnId>, check: &MappingCheck, cur: &mut Current) {
-        let index = cur.push(Finding::DssChecksum { valid: false, mapping_frame: check.frame, followed_by: None });
+        let index = cur.push(Finding::DssChecksum { valid: false, mapping_frame: check.frame, completed_in: cur.frame, followed_by: None });
         if let Some(c) = c {
             let conn = &mut self.connections[c];
             // Bounded: a connection that keeps failing keeps its latest failures.
@@ -1871,11 +1919,15 @@ impl Engine {
         }
         if let Some(check) = slot.take_if(|k| k.complete()) {
             let valid = check.sum.verify(check.checksum);
+            self.carriers.resolve(check.carriers, valid, cur.frame);
             if valid {
                 self.passed.push(cur.frame, Verified::DssChecksum(check.frame));
             } else {
                 self.checksum_failed(c, &check, cur);
             }
+        } else if let Some(check) = slot.as_deref_mut().filter(|k| k.seen_in == cur.frame) {
+            // This frame carried the mapping and did not complete it.
+            check.carriers = self.carriers.push(cur.frame, check.carriers);
         }
 
         let sf = &mut self.subflows[s];
@@ -1973,11 +2025,12 @@ mod tests {
                 1 => (r >> 8) as u32 % 100_000,
                 _ => (r >> 8) as u32 % 20,
             };
-            let verified = match (r >> 40) % 6 {
+            let verified = match (r >> 40) % 7 {
                 0 => Verified::JoinHmac(HandshakeStep::SynAck),
                 1 => Verified::JoinHmac(HandshakeStep::Ack),
                 2 => Verified::AddAddrHmac,
                 3 => Verified::DssChecksum(frame),
+                4 => Verified::FastcloseKey,
                 _ => Verified::DssChecksum(frame - (r >> 48) as u32 % frame.min(3000)),
             };
             passed.push(frame, verified);

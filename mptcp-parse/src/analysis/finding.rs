@@ -165,6 +165,10 @@ pub enum Finding {
         valid: bool,
         /// The frame that carried the mapping (this one, unless the mapping spans segments).
         mapping_frame: Frame,
+        /// The frame whose payload completed the mapping, where the checksum was verified:
+        /// this one, or a later one on an earlier frame of a mapping that spans segments
+        /// (known once that frame is seen: from the second pass on in Wireshark).
+        completed_in: Frame,
         /// A later MP_FAIL or infinite mapping on the connection.
         followed_by: Option<Frame>,
     },
@@ -209,11 +213,15 @@ pub enum Finding {
 
 impl Finding {
     /// Whether this is a check that passed: a DSS checksum that matches the payload, a join
-    /// HMAC that matches, an ADD_ADDR HMAC in its RFC 8684 form. Nothing is wrong there.
+    /// HMAC that matches, an ADD_ADDR HMAC in its RFC 8684 form, an MP_FASTCLOSE key that is
+    /// the receiver's. Nothing is wrong there.
     pub fn is_passed_check(&self) -> bool {
         matches!(
             self,
-            Finding::DssChecksum { valid: true, .. } | Finding::JoinHmac { valid: true, .. } | Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }
+            Finding::DssChecksum { valid: true, .. }
+                | Finding::JoinHmac { valid: true, .. }
+                | Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }
+                | Finding::FastcloseKey { valid: true }
         )
     }
 }

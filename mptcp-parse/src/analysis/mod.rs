@@ -14,6 +14,7 @@
 //! Segments without any MPTCP option matter too (a SYN/ACK that lost MP_CAPABLE, data without
 //! DSS, a plain RST answering a fastclose): feed every TCP segment.
 
+mod carriers;
 mod engine;
 mod finding;
 
