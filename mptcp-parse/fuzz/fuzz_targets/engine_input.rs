@@ -586,10 +586,33 @@ fn backward_part(f: &Finding) -> Finding {
     f
 }
 
-/// `now` is `before` with forward links filled in: nothing else changed, and no link that was
-/// set changed.
+/// Whether `f`, on `frame`, comes after the frame's other findings: a check that passed, or
+/// the verdict of a mapping the frame carried that a later frame completed.
+fn is_check_part(f: &Finding, frame: u32) -> bool {
+    f.is_passed_check() || matches!(f, Finding::DssChecksum { completed_in, .. } if *completed_in != frame)
+}
+
+/// The findings of `frame` apart from its checks ([`is_check_part`]), and the checks.
+fn split(findings: &[Finding], frame: u32) -> (Vec<Finding>, Vec<Finding>) {
+    let at = findings.iter().position(|f| is_check_part(f, frame)).unwrap_or(findings.len());
+    assert!(findings[at..].iter().all(|f| is_check_part(f, frame)), "frame {frame}: checks before findings: {findings:?}");
+    (findings[..at].to_vec(), findings[at..].to_vec())
+}
+
+/// `now` is `before` with forward links filled in (and, after `finish`, findings of the end
+/// appended), and the checks only grown by verdicts that later frames gave: nothing else
+/// changed, and no link that was set changed.
 fn check_grown(before: &[Finding], now: &[Finding], frame: u32, finished: bool) {
+    let ((before, before_checks), (now, now_checks)) = (split(before, frame), split(now, frame));
+    let gained = now_checks.strip_prefix(&before_checks[..]);
+    let later_verdict = |f: &Finding| matches!(f, Finding::DssChecksum { completed_in, .. } if *completed_in > frame);
+    assert!(gained.is_some_and(|g| g.iter().all(later_verdict)), "frame {frame}: checks changed\nbefore {before_checks:?}\nnow {now_checks:?}");
+    let (now, appended) = now.split_at(if finished { before.len().min(now.len()) } else { now.len() });
     assert_eq!(before.len(), now.len(), "frame {frame}: findings added or lost\nbefore {before:?}\nnow {now:?}");
+    for f in appended {
+        assert!(matches!(f, Finding::FastcloseUnanswered { .. } | Finding::FastcloseSubflowsNotReset { .. }), "frame {frame}: finish added {f:?}");
+    }
+    let (before, now) = (&before[..], now);
     for (b, n) in before.iter().zip(now) {
         assert_eq!(backward_part(b), backward_part(n), "frame {frame}: a finding changed");
         match (b, n) {
@@ -667,8 +690,9 @@ fn check_links(findings: &[Finding], frame: u32, l: &Limits<'_>) {
                 back(*first_syn, "first_syn");
             }
             Finding::JoinRefused { syn, .. } => back(*syn, "syn"),
-            Finding::DssChecksum { mapping_frame, followed_by, .. } => {
+            Finding::DssChecksum { mapping_frame, completed_in, followed_by, .. } => {
                 back(*mapping_frame, "mapping_frame");
+                assert!(*completed_in >= frame && *completed_in <= l.last, "frame {frame}: completed_in {completed_in}");
                 if let Some(x) = followed_by {
                     fwd(*x, "followed_by");
                 }
@@ -750,7 +774,7 @@ pub fn replay(input: &Input, config: Config) -> Outcome {
             if now != &old[..] {
                 check_grown(old, now, q.frame, false);
                 check_links(now, q.frame, &limits);
-                old.clone_from_slice(now);
+                *old = now.to_vec();
             }
         }
         check_links(&findings, p.frame, &limits);
@@ -771,14 +795,7 @@ pub fn replay(input: &Input, config: Config) -> Outcome {
     for (p, old) in packets.iter().zip(&current) {
         let now = findings_of(&engine, p.frame);
         assert!(now.len() >= old.len(), "frame {}: finish removed findings", p.frame);
-        check_grown(old, &now[..old.len()], p.frame, true);
-        for f in &now[old.len()..] {
-            assert!(
-                matches!(f, Finding::FastcloseUnanswered { .. } | Finding::FastcloseSubflowsNotReset { .. }),
-                "frame {}: finish added {f:?}",
-                p.frame
-            );
-        }
+        check_grown(old, &now, p.frame, true);
         check_links(&now, p.frame, &limits);
         if !config.verify_crypto {
             assert!(!now.iter().any(is_crypto), "frame {}: crypto finding without verify_crypto", p.frame);
