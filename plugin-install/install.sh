@@ -63,11 +63,16 @@ else
 fi
 
 if [ -n "$missing" ]; then
-    echo "Installing:$missing"
-    if [ -n "${lists_updated:-}" ]; then
-        as_root "DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$missing"
-    else
-        as_root "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$missing"
+    # apt's and dpkg's progress go to a log, shown if the install fails.
+    log=$(mktemp "${TMPDIR:-/tmp}/mptcpx-apt.XXXXXX")
+    echo "Installing:$missing (apt-get; a few minutes)"
+    install="DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$missing"
+    [ -n "${lists_updated:-}" ] || install="apt-get update -qq && $install"
+    if ! as_root "$install" >"$log" 2>&1; then
+        tail -n 20 "$log" >&2
+        echo "install.sh: apt-get failed (the whole log: $log)" >&2
+        exit 1
     fi
+    rm -f "$log"
 fi
 exec cargo run --release -p plugin-install -- "$@"
