@@ -14,11 +14,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{env, plugin_library, shared, Env};
+use common::{env, plugin_library, Env};
 
 /// A capture whose analysis carries state from frame to frame: an option-A fastclose,
-/// retransmitted four times (frames 19, 21, 23, 25, numbered by the engine), answered by RSTs.
-const CAPTURE: &str = "crafted/c01_fastclose_ack_rst_lost_Bside.pcap";
+/// retransmitted four times (frames 19, 21, 23, 25, numbered by the engine), answered by RSTs
+/// (`tests/captures/gen_crafted.py`).
+const CAPTURE: &str = "fastclose_option_a_Bside.pcap";
 /// Frame 19: DSS + MP_FASTCLOSE, the first retransmission (both entry points panic there).
 /// Frame 20: a plain RST answering it, without MPTCP option (only the analysis panics).
 const FRAMES: [(u32, bool); 2] = [(19, true), (20, false)];
@@ -67,7 +68,7 @@ fn injected() -> &'static Env {
 }
 
 fn capture() -> PathBuf {
-    shared().join("captures").join(CAPTURE)
+    common::own_capture(CAPTURE)
 }
 
 /// `-T fields` rows of [`FIELDS`], one line per frame; `inject` sets `MPTCPX_INJECT_PANIC`.

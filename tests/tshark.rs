@@ -1,5 +1,6 @@
 //! The plugin inside the real tshark: it loads, registers every public name, and agrees with
-//! Wireshark's own MPTCP dissector on every capture of the shared set.
+//! Wireshark's own MPTCP dissector on every capture: the repository's (`tests/captures/`), and
+//! the shared set's when `../shared/captures` is present.
 
 mod common;
 
@@ -7,17 +8,18 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{env, fields, shared, shared_captures};
+use common::{all_captures, env, fields, own_capture, shared_for};
 
-/// Names of `spec/fields.md`: (name, type column) of the field tables, expert names, prefs.
+/// Names of a list of public names (`docs/fields.md`, `spec/fields.md`): (name, type column)
+/// of the field tables, expert names, prefs.
 struct Spec {
     fields: Vec<(String, String)>,
     experts: Vec<(String, String)>,
     prefs: Vec<String>,
 }
 
-fn spec() -> Spec {
-    let text = std::fs::read_to_string(shared().join("spec/fields.md")).expect("fields.md");
+fn spec_at(path: &Path) -> Spec {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut spec = Spec { fields: Vec::new(), experts: Vec::new(), prefs: Vec::new() };
     let mut section = String::new();
     for line in text.lines() {
@@ -53,8 +55,18 @@ fn spec() -> Spec {
             }
         }
     }
-    assert!(spec.fields.len() > 20 && spec.experts.len() > 20 && spec.prefs.len() == 2, "fields.md parsed badly");
+    assert!(spec.fields.len() > 20 && spec.experts.len() > 20 && spec.prefs.len() == 2, "{} parsed badly", path.display());
     spec
+}
+
+/// The repository's list of public names (`docs/fields.md`), then the specification's
+/// (`../shared/spec/fields.md`) when it is present.
+fn specs(test: &str) -> Vec<(PathBuf, Spec)> {
+    let mut paths = vec![common::repo().join("docs/fields.md")];
+    if let Some(shared) = shared_for(test) {
+        paths.push(shared.join("spec/fields.md"));
+    }
+    paths.into_iter().map(|p| (p.clone(), spec_at(&p))).collect()
 }
 
 /// Wireshark field types a fields.md type allows.
@@ -83,7 +95,6 @@ fn plugin_loads() {
 
 #[test]
 fn every_public_name_is_registered() {
-    let spec = spec();
     let out = env().tshark(&["-G", "fields"]).ok();
     let mut registered: BTreeMap<String, String> = BTreeMap::new();
     for line in out.lines() {
@@ -98,26 +109,28 @@ fn every_public_name_is_registered() {
             _ => {}
         }
     }
-    let mut missing = Vec::new();
-    for (name, spec_type) in &spec.fields {
-        match registered.get(name) {
-            None => missing.push(name.clone()),
-            Some(ftype) => assert!(
-                ftypes_for(spec_type).contains(&ftype.as_str()),
-                "{name}: registered as {ftype}, fields.md says {spec_type}"
-            ),
-        }
-    }
-    for (name, _) in &spec.experts {
-        if !registered.contains_key(name) {
-            missing.push(name.clone());
-        }
-    }
-    assert!(missing.is_empty(), "not registered: {missing:?}");
-
     let prefs = env().tshark(&["-G", "defaultprefs"]).ok();
-    for pref in &spec.prefs {
-        assert!(prefs.contains(&format!("#{pref}:")), "preference {pref} not registered");
+    for (path, spec) in specs("every_public_name_is_registered") {
+        let list = path.display();
+        let mut missing = Vec::new();
+        for (name, spec_type) in &spec.fields {
+            match registered.get(name) {
+                None => missing.push(name.clone()),
+                Some(ftype) => assert!(
+                    ftypes_for(spec_type).contains(&ftype.as_str()),
+                    "{name}: registered as {ftype}, {list} says {spec_type}"
+                ),
+            }
+        }
+        for (name, _) in &spec.experts {
+            if !registered.contains_key(name) {
+                missing.push(name.clone());
+            }
+        }
+        assert!(missing.is_empty(), "not registered, of {list}: {missing:?}");
+        for pref in &spec.prefs {
+            assert!(prefs.contains(&format!("#{pref}:")), "preference {pref} of {list} not registered");
+        }
     }
     assert!(prefs.contains("#mptcpx.fault_announce_subtype: 9"), "default subtype is not 9");
     assert!(prefs.contains("#mptcpx.verify_crypto: TRUE"), "verify_crypto is not TRUE by default");
@@ -127,7 +140,7 @@ fn every_public_name_is_registered() {
 /// tshark neither fails nor reports an exception in our protocol.
 #[test]
 fn subtypes_match_wireshark_on_every_capture() {
-    for capture in shared_captures() {
+    for capture in all_captures("subtypes_match_wireshark_on_every_capture") {
         let name = capture.file_name().unwrap().to_string_lossy().into_owned();
         let rows = fields(&capture, &[], &["frame.number", "tcp.options.mptcp.subtype", "mptcpx.subtype"]);
         assert!(!rows.is_empty(), "{name}: no frames");
@@ -221,7 +234,7 @@ fn decoded_values_match_wireshark() {
     let mut defects: BTreeMap<&str, usize> = BTreeMap::new();
     let mut agreed: BTreeMap<&str, usize> = GROUPS.iter().map(|g| (g.0, 0)).collect();
     let mut disagreements = Vec::new();
-    for capture in shared_captures() {
+    for capture in all_captures("decoded_values_match_wireshark") {
         let name = capture.file_name().unwrap().to_string_lossy().into_owned();
         for row in fields(&capture, &[], &wanted) {
             let mut col = 1;
@@ -251,17 +264,23 @@ fn decoded_values_match_wireshark() {
     assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
     // Each group was compared on real values somewhere (a renamed field would leave it empty).
     for (group, n) in &agreed {
-        assert!(*n > 0, "no frame of the shared captures has a value for {group:?} in both dissectors");
+        assert!(*n > 0, "no frame of the captures has a value for {group:?} in both dissectors");
     }
 }
 
-fn fault_capture() -> PathBuf {
-    shared().join("captures/crafted/c03_fault_announce_subtype9.pcap")
+/// The captures of FAULT_ANNOUNCE (causes 0x0A-0x0E, the same frames in each): the
+/// repository's, and the shared one when present.
+fn fault_captures(test: &str) -> Vec<PathBuf> {
+    let mut all = vec![own_capture("fault_announce.pcap")];
+    if let Some(shared) = shared_for(test) {
+        all.push(shared.join("captures/crafted/c03_fault_announce_subtype9.pcap"));
+    }
+    all
 }
 
 #[test]
 fn fault_announce_causes_with_names() {
-    let capture = fault_capture();
+    for capture in fault_captures("fault_announce_causes_with_names") {
     let rows = fields(&capture, &[], &["mptcpx.fault.cause"]);
     let mut causes: Vec<String> = rows.into_iter().flatten().flatten().collect();
     causes.sort();
@@ -284,11 +303,12 @@ fn fault_announce_causes_with_names() {
     let info = env.tshark(&["-r", file.to_str().unwrap()]).ok();
     assert!(info.contains("[FAULT_ANNOUNCE: Network unreachable]"), "Info column:\n{info}");
     assert!(info.contains("[MP_TCPRST: Unacceptable performance]"), "Info column:\n{info}");
+    }
 }
 
 #[test]
 fn fault_announce_subtype_preference() {
-    let capture = fault_capture();
+    for capture in fault_captures("fault_announce_subtype_preference") {
     let count = |subtype: &str| -> usize {
         let pref = format!("mptcpx.fault_announce_subtype:{subtype}");
         fields(&capture, &["-o", &pref], &["mptcpx.fault.cause"]).into_iter().flatten().flatten().count()
@@ -302,6 +322,7 @@ fn fault_announce_subtype_preference() {
     let opaque = rows.iter().filter(|r| r[0].contains(&"9".to_string()) && !r[1].is_empty()).count();
     assert_eq!(opaque, 6, "with decoding off, subtype 9 is shown as raw bytes");
     no_exception_in_mptcpx(&capture, &["-o", pref]);
+    }
 }
 
 /// The generated capture of malformed and odd options (tests/gen_malformed.py).
@@ -396,13 +417,21 @@ fn matching(capture: &Path, filter: &str) -> Vec<u32> {
 
 #[test]
 fn options_cut_by_the_snapshot_length_say_what_is_missing() {
-    let original = env().readable(&shared().join("captures/kernel/01_v4_join_addaddr_datafin.pcap"));
+    // Three subflows with an announcement, joins, data and DATA_FIN: the repository's, and
+    // the shared one when present.
+    let mut captures = vec![own_capture("join_addaddr_datafin.pcap")];
+    if let Some(shared) = shared_for("options_cut_by_the_snapshot_length_say_what_is_missing") {
+        captures.push(shared.join("captures/kernel/01_v4_join_addaddr_datafin.pcap"));
+    }
+    for capture in captures {
+    let original = env().readable(&capture);
+    let stem = capture.file_stem().unwrap().to_string_lossy().into_owned();
     let with_mptcp = matching(&original, "mptcpx");
     assert!(with_mptcp.len() > 100);
     // 70 bytes keep Ethernet, IPv4, the TCP header and 16 bytes of options; 90 bytes cut DSS
     // options in their last fields.
     for snaplen in ["70", "90"] {
-        let cut = env().scratch("snaplen").join(format!("cut{snaplen}.pcap"));
+        let cut = env().scratch("snaplen").join(format!("{stem}_cut{snaplen}.pcap"));
         let status = Command::new("editcap").args(["-s", snaplen]).arg(&original).arg(&cut).status().expect("editcap");
         assert!(status.success());
         env().share(&cut);
@@ -421,6 +450,7 @@ fn options_cut_by_the_snapshot_length_say_what_is_missing() {
             .ok();
         assert!(message.contains("cut by the capture's snapshot length") && message.contains("bytes captured, field \""), "{message}");
         no_exception_in_mptcpx(&cut, &[]);
+    }
     }
 }
 
@@ -441,8 +471,8 @@ fn value_field_names() -> Vec<String> {
 /// In a tree that is not displayed (display filters, columns) Wireshark keeps only the items
 /// of fields that are named; the plugin asks for that itself and leaves out the subtrees and
 /// connection-only analysis items nobody sees. Each field, as a custom column, must then read
-/// the same with the tree displayed (-V) and without it, on every frame of every shared capture,
-/// and so must the Info column. (`-T fields` would not do: it displays the tree.)
+/// the same with the tree displayed (-V) and without it, on every frame of every capture, and
+/// so must the Info column. (`-T fields` would not do: it displays the tree.)
 #[test]
 fn fields_are_found_without_a_displayed_tree() {
     let names = value_field_names();
@@ -453,7 +483,7 @@ fn fields_are_found_without_a_displayed_tree() {
     }
     let columns = format!("gui.column.format:{format}");
     let mut values = 0;
-    for capture in shared_captures() {
+    for capture in all_captures("fields_are_found_without_a_displayed_tree") {
         let file = env().readable(&capture);
         let file = file.to_str().unwrap();
         let summaries = |extra: &[&str]| -> Vec<String> {
@@ -477,12 +507,13 @@ fn fields_are_found_without_a_displayed_tree() {
 /// protocol's own mark then does not tell whether any field is named, so an option without
 /// expert items asks for the fields of its kind, and adds only its protocol item when none is
 /// named. Every field, named with the protocol, must find the frames where it is (taken with the
-/// tree displayed), on all the shared captures together.
+/// tree displayed), on all the captures together.
 #[test]
 fn fields_are_found_when_the_filter_also_names_the_protocol() {
     let names = value_field_names();
-    let merged = env().scratch("merged").join("shared.pcapng");
-    let inputs: Vec<PathBuf> = shared_captures().iter().map(|c| env().readable(c)).collect();
+    let merged = env().scratch("merged").join("all.pcapng");
+    let inputs: Vec<PathBuf> =
+        all_captures("fields_are_found_when_the_filter_also_names_the_protocol").iter().map(|c| env().readable(c)).collect();
     let status = Command::new("mergecap").arg("-a").arg("-w").arg(&merged).args(&inputs).status().expect("mergecap");
     assert!(status.success(), "mergecap");
     env().share(&merged);
@@ -519,7 +550,7 @@ fn fields_are_found_when_the_filter_also_names_the_protocol() {
             .collect();
         jobs.into_iter().map(|j| j.join().unwrap()).sum()
     });
-    assert!(present > 40, "only {present} of {} fields are in the shared captures", names.len());
+    assert!(present > 40, "only {present} of {} fields are in the captures", names.len());
 }
 
 /// In a displayed tree, the option and analysis items say what they hold (the texts are
@@ -527,7 +558,13 @@ fn fields_are_found_when_the_filter_also_names_the_protocol() {
 /// from findings (frame 17, the reason an MP_TCPRST gives).
 #[test]
 fn displayed_items_summarise_options_and_findings() {
-    let capture = env().readable(&shared().join("captures/crafted/c01_fastclose_ack_rst_lost_Aside.pcap"));
+    // The option-A fastclose at its initiator: the same frames in both captures.
+    let mut captures = vec![own_capture("fastclose_option_a_Aside.pcap")];
+    if let Some(shared) = shared_for("displayed_items_summarise_options_and_findings") {
+        captures.push(shared.join("captures/crafted/c01_fastclose_ack_rst_lost_Aside.pcap"));
+    }
+    for capture in captures {
+    let capture = env().readable(&capture);
     let filter = "frame.number == 1 || frame.number == 8 || frame.number == 17";
     let out = env().tshark(&["-r", capture.to_str().unwrap(), "-2", "-V", "-Y", filter]).ok();
     for text in [
@@ -538,6 +575,7 @@ fn displayed_items_summarise_options_and_findings() {
         "[MPTCP extended analysis: connection 0, 1 finding]",
     ] {
         assert!(out.lines().any(|l| l.trim() == text), "no line {text:?} in:\n{out}");
+    }
     }
 }
 
@@ -552,7 +590,12 @@ fn displayed_items_summarise_options_and_findings() {
 #[test]
 fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
     let env = env();
-    let capture = env.readable(&shared().join("captures/kernel/01_v4_join_addaddr_datafin.pcap"));
+    let mut captures = vec![own_capture("join_addaddr_datafin.pcap")];
+    if let Some(shared) = shared_for("an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on") {
+        captures.push(shared.join("captures/kernel/01_v4_join_addaddr_datafin.pcap"));
+    }
+    for capture in captures {
+    let capture = env.readable(&capture);
     // The handshakes and the joins: the frames with the most options.
     const FRAMES: usize = 12;
     let frames = FRAMES.to_string();
@@ -590,6 +633,7 @@ fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
             assert!(filtered.starts_with("Frame ") && picked.iter().all(|frame| !reports(frame).is_empty()), "limit {limit}:\n{filtered}");
         }
     }
-    assert!(!cut_in_ours.is_empty(), "no limit fell inside the plugin's items");
-    eprintln!("limits that cut the plugin's items: {cut_in_ours:?}");
+    assert!(!cut_in_ours.is_empty(), "{}: no limit fell inside the plugin's items", capture.display());
+    eprintln!("{}: limits that cut the plugin's items: {cut_in_ours:?}", capture.display());
+    }
 }

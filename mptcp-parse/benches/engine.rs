@@ -1,6 +1,7 @@
 //! Analysis engine speed on real traffic: packets per second through `Engine::process`.
 //!
-//! Input: every packet of the shared kernel captures (`../shared/captures/kernel`), one capture
+//! Input: every packet of the shared kernel captures (`../shared/captures/kernel`), or when
+//! they are absent of the repository's (`tests/captures`, those of `gen_kernel.sh`), one capture
 //! after the other with frame numbers running on, each segment given a stream number the way
 //! Wireshark's `tcp.stream` numbers them (by address and port pair, in order of appearance).
 //! One iteration is a whole capture: a new engine, every packet, then `finish`.
@@ -66,7 +67,13 @@ impl Input {
 }
 
 fn bench(c: &mut Criterion) {
-    let files = support::captures_in("kernel");
+    let files = match support::shared_dir() {
+        Some(_) => support::captures_in("kernel"),
+        None => {
+            eprintln!("../shared/captures is absent: the engine bench reads the repository's kernel captures");
+            support::OWN_KERNEL.iter().map(|name| support::own(name)).collect()
+        }
+    };
     let kernel = Input::read(&files.iter().map(|f| f.as_path()).collect::<Vec<_>>());
     let engine = kernel.run(Config::default());
     eprintln!(

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Seed the fuzz corpora from the shared captures.
+"""Seed the fuzz corpora from the shared captures and the repository's.
 
-Reads every capture under ../../../shared/captures/{kernel,crafted,public} (or the
-directories given on the command line), finds the TCP segments (pcap and pcapng; link types
+Reads every capture under ../../../shared/captures/{kernel,crafted,public} when it is there
+(a line says so when not) and ../../tests/captures (or the directories given on the command
+line), finds the TCP segments (pcap and pcapng; link types
 1 Ethernet, 113 Linux SLL, 276 Linux SLL2, 101/12/14/228/229 raw IP, 0 BSD loopback) and
 writes, one file per distinct input, named by the SHA-1 of the content:
 
@@ -11,7 +12,7 @@ writes, one file per distinct input, named by the SHA-1 of the content:
   corpus/tcp_segment/       each TCP segment, payload cut to 64 bytes
   corpus/crypto/            keys from MP_CAPABLE, DSS mappings with checksum and their payload
   corpus/engine/            packet records (fuzz_targets/engine_input.rs): hand-made scenarios, and
-                            runs of each capture's segments (also ../../tests/captures)
+                            runs of each capture's segments
 
 Standard library only. Usage: python3 seed_corpus.py [capture_dir ...]
 """
@@ -573,8 +574,16 @@ def engine_capture_inputs(path, config):
                 yield config + b"".join(current)
 
 
+def default_dirs():
+    """The shared captures that are there, then the repository's."""
+    shared = [d for d in DEFAULT_DIRS if os.path.isdir(d)]
+    if not shared:
+        print("../shared/captures is absent: seeding from the repository's captures (tests/captures) only")
+    return shared + [REPO_CAPTURES]
+
+
 def main():
-    dirs = sys.argv[1:] or DEFAULT_DIRS
+    dirs = sys.argv[1:] or default_dirs()
     out = Writer(os.path.join(HERE, "corpus"))
     for d in dirs:
         for name in sorted(os.listdir(d)):
@@ -630,8 +639,7 @@ def main():
     # verifying with and without a differential run, FAULT_ANNOUNCE subtype 9, Wireshark-like streams.
     for _name, content in engine_scenarios():
         out.put("engine", content)
-    engine_dirs = dirs + ([] if sys.argv[1:] else [REPO_CAPTURES])
-    for n, d in enumerate(engine_dirs):
+    for n, d in enumerate(dirs):
         for name in sorted(os.listdir(d)):
             if name.endswith((".pcap", ".pcapng")):
                 config = engine_config(verify=True, differential=n % 2 == 0, fault_code=1, stream_mode=1 + n % 2 * 2)

@@ -81,9 +81,16 @@ fn near(got: i64, expected: i64) {
 #[test]
 fn every_generated_capture_is_there_and_small() {
     for name in CAPTURES {
-        let size = std::fs::metadata(capture(name)).unwrap().len();
-        assert!(size < 50_000, "{name}: {size} bytes");
-        assert!(support::read_frames(&capture(name)).iter().flatten().count() > 0, "{name}: no TCP segment");
+        assert!(capture(name).is_file());
+    }
+    // All of tests/captures, those the capture tests share with ../shared's too. The reader
+    // of these tests does not unwrap IPv4 in IPv4 (encap_ipip.pcap; the plugin's tests do).
+    for path in support::own_captures() {
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(size < 50_000, "{}: {size} bytes", path.display());
+        if !path.ends_with("encap_ipip.pcap") {
+            assert!(support::read_frames(&path).iter().flatten().count() > 0, "{}: no TCP segment", path.display());
+        }
     }
 }
 

@@ -20,18 +20,60 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared`: the shared specs and captures. Missing is a failure, never a skip.
-pub fn shared() -> PathBuf {
+/// `../shared` beside the repository (the shared specs and captures), if it is there: an
+/// extra corpus the tests run too (CI has it). A clone alone has only its own captures.
+pub fn shared_dir() -> Option<PathBuf> {
     let dir = repo().join("../shared");
-    assert!(
-        dir.join("captures").is_dir() && dir.join("spec").is_dir(),
-        "{} is missing: these tests need the shared specs and captures beside the repository",
-        dir.display()
-    );
+    (dir.join("captures").is_dir() && dir.join("spec").is_dir()).then_some(dir)
+}
+
+/// [`shared_dir`] for a test (named `test`) or the part of one that is about the shared set;
+/// when it is absent, says in one line that this is skipped.
+pub fn shared_for(test: &str) -> Option<PathBuf> {
+    let dir = shared_dir();
+    if dir.is_none() {
+        eprintln!("{test}: skipped the shared captures: ../shared/captures is absent");
+    }
     dir
 }
 
-/// Every capture of `../shared/captures/{kernel,crafted,public}`, sorted.
+/// `../shared`, which the caller knows is there ([`shared_for`]).
+pub fn shared() -> PathBuf {
+    shared_dir().expect("../shared beside the repository (check with shared_for first)")
+}
+
+/// A capture of the repository's own, `tests/captures/<name>`.
+pub fn own_capture(name: &str) -> PathBuf {
+    let path = repo().join("tests/captures").join(name);
+    assert!(path.is_file(), "{} is missing (tests/captures/gen_*.sh/py make it)", path.display());
+    path
+}
+
+/// Every capture of `tests/captures/`, sorted.
+pub fn own_captures() -> Vec<PathBuf> {
+    let dir = repo().join("tests/captures");
+    let mut all: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "pcap"))
+        .collect();
+    all.sort();
+    assert!(all.len() >= 40, "expected the repository's captures in {}, found {} files", dir.display(), all.len());
+    all
+}
+
+/// Every capture the tests run on: the repository's, then `../shared/captures`' when present
+/// (the test named `test` says in one line when it is not).
+pub fn all_captures(test: &str) -> Vec<PathBuf> {
+    let mut all = own_captures();
+    if shared_for(test).is_some() {
+        all.extend(shared_captures());
+    }
+    all
+}
+
+/// Every capture of `../shared/captures/{kernel,crafted,public}`, sorted; the caller knows
+/// it is there ([`shared_for`]).
 pub fn shared_captures() -> Vec<PathBuf> {
     let mut all = Vec::new();
     for sub in ["kernel", "crafted", "public"] {

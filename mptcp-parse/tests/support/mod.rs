@@ -1,4 +1,8 @@
-//! Reading the shared captures in tests and benches: TCP segments out of pcap files.
+//! Reading captures in tests and benches: TCP segments out of pcap files.
+//!
+//! The repository's own captures (`tests/captures/`, made by its scripts) are always there;
+//! `../shared/captures` beside the repository is an extra corpus, run when present (CI has
+//! it). Tests of it say in one line when they are skipped.
 #![allow(dead_code)]
 
 use pcap_parser::traits::PcapReaderIterator;
@@ -6,20 +10,123 @@ use pcap_parser::{Linktype, PcapBlockOwned, PcapError, PcapNGReader, LegacyPcapR
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-/// `../shared/captures` beside the repository. Missing in CI is a failure, not a skip.
-pub fn captures_dir() -> PathBuf {
+/// `tests/captures/` at the repository's root: the repository's own captures.
+pub fn own_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/captures")
+}
+
+/// `tests/captures/<name>`; a missing file is a failure.
+pub fn own(name: &str) -> PathBuf {
+    let path = own_dir().join(name);
+    assert!(path.is_file(), "{} is missing (tests/captures/gen_kernel.sh or gen_crafted.py make it)", path.display());
+    path
+}
+
+/// Every capture of `tests/captures/`, sorted.
+pub fn own_captures() -> Vec<PathBuf> {
+    let dir = own_dir();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "expected the repository's captures in {}, found {}", dir.display(), files.len());
+    files
+}
+
+/// The captures of `tests/captures/gen_kernel.sh`: real Linux traffic.
+pub const OWN_KERNEL: [&str; 28] = [
+    "syn_drop_fallback.pcap",
+    "add_addr_echo_lost.pcap",
+    "add_addr_echo_lost_cliside.pcap",
+    "join_unknown_token.pcap",
+    "join_closed_port.pcap",
+    "forged_fastclose_key.pcap",
+    "join_addaddr_datafin.pcap",
+    "addaddr_port.pcap",
+    "remove_addr.pcap",
+    "mp_prio_backup.pcap",
+    "fastclose_linger0.pcap",
+    "fastclose_statefulfw.pcap",
+    "fastclose_statefulfw_srvside.pcap",
+    "join_rejected_limits.pcap",
+    "dss_checksum.pcap",
+    "mp_fail.pcap",
+    "mp_fail_srvside.pcap",
+    "fallback_syn_stripped.pcap",
+    "fallback_syn_stripped_srvside.pcap",
+    "fallback_synack_stripped.pcap",
+    "fallback_synack_stripped_srvside.pcap",
+    "capable_data_stripped.pcap",
+    "capable_data_stripped_srvside.pcap",
+    "midstream_dss_stripped.pcap",
+    "midstream_dss_stripped_srvside.pcap",
+    "server_initiated_join.pcap",
+    "tfo_mp_capable.pcap",
+    "v6_endpoint_del.pcap",
+];
+
+/// `../shared/captures` beside the repository, if it is there.
+pub fn shared_dir() -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/captures");
-    assert!(
-        dir.is_dir(),
-        "the shared captures are missing: expected {} (clone the repository beside ../shared)",
-        dir.display()
-    );
+    dir.is_dir().then_some(dir)
+}
+
+/// `../shared/captures`, for a test (named `test`) or part of one that is about the shared
+/// set; when it is absent, says in one line that this is skipped.
+pub fn shared_for(test: &str) -> Option<PathBuf> {
+    let dir = shared_dir();
+    if dir.is_none() {
+        eprintln!("{test}: skipped the shared captures: ../shared/captures is absent");
+    }
     dir
 }
 
-/// Every `.pcap` under `captures/<sub>`, sorted.
+/// `own`, then `shared` when `../shared/captures` is present (one line says so when not):
+/// the names of the captures a test runs on.
+pub fn names<'a>(test: &str, own: &[&'a str], shared: &[&'a str]) -> Vec<&'a str> {
+    let mut all = own.to_vec();
+    if shared_for(test).is_some() {
+        all.extend_from_slice(shared);
+    }
+    all
+}
+
+/// A capture by name: `kernel/...`, `crafted/...` and `public/...` are in `../shared/captures`
+/// (present: callers check with [`shared_for`] or [`names`]), other names in `tests/captures/`.
+pub fn capture(name: &str) -> PathBuf {
+    if name.contains('/') {
+        captures_dir().join(name)
+    } else {
+        own(name)
+    }
+}
+
+/// Every capture the tests run on: the repository's, then the shared set's when present.
+pub fn all_captures(test: &str) -> Vec<PathBuf> {
+    let mut all = own_captures();
+    if shared_for(test).is_some() {
+        for sub in ["kernel", "crafted", "public"] {
+            all.extend(captures_in(sub));
+        }
+    }
+    all
+}
+
+/// `../shared/captures`, which the caller knows is there ([`shared_for`]).
+pub fn captures_dir() -> PathBuf {
+    shared_dir().expect("../shared/captures beside the repository (check with shared_for first)")
+}
+
+/// Every `.pcap` under `../shared/captures/<sub>`, sorted; none when `../shared/captures` is
+/// absent (said in one line).
 pub fn captures_in(sub: &str) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(captures_dir().join(sub))
+    let Some(dir) = shared_dir() else {
+        eprintln!("../shared/captures is absent: no shared {sub} captures");
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(sub))
         .unwrap_or_else(|e| panic!("reading captures/{sub}: {e}"))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
