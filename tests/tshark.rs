@@ -637,3 +637,102 @@ fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
     eprintln!("{}: limits that cut the plugin's items: {cut_in_ours:?}", capture.display());
     }
 }
+
+/// The frame number and frame offset of every `field` item whose value is `show`, from PDML.
+fn field_positions(capture: &Path, field: &str, show: &str) -> Vec<(u32, usize)> {
+    let file = env().readable(capture);
+    let out = env().tshark(&["-r", file.to_str().unwrap(), "-T", "pdml"]).ok();
+    let (mut frame, mut found) = (0, Vec::new());
+    for line in out.lines() {
+        let attr = |name: &str| line.split(&format!(" {name}=\"")).nth(1).and_then(|rest| rest.split('"').next());
+        if line.contains("<field name=\"num\"") {
+            frame = attr("show").and_then(|s| s.parse().ok()).expect("frame number");
+        } else if line.contains(&format!("<field name=\"{field}\"")) && attr("show") == Some(show) {
+            found.push((frame, attr("pos").and_then(|p| p.parse().ok()).expect("pos")));
+        }
+    }
+    found
+}
+
+/// `capture` with the high nibble of the byte at each (frame, offset) set to `subtype`,
+/// written as `name` in the scratch directory. The TCP checksum, which Wireshark does not
+/// verify by default, is left as it was.
+fn with_subtype(capture: &Path, at: &[(u32, usize)], subtype: u8, name: &str) -> PathBuf {
+    let mut bytes = std::fs::read(capture).expect("capture");
+    let little = match bytes[..4] {
+        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
+        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
+        _ => panic!("{}: not a pcap file", capture.display()),
+    };
+    let (mut offset, mut frame) = (24, 1u32);
+    while offset + 16 <= bytes.len() {
+        let len = <[u8; 4]>::try_from(&bytes[offset + 8..offset + 12]).unwrap();
+        let len = if little { u32::from_le_bytes(len) } else { u32::from_be_bytes(len) } as usize;
+        for &(_, pos) in at.iter().filter(|(f, _)| *f == frame) {
+            let byte = &mut bytes[offset + 16 + pos];
+            *byte = subtype << 4 | (*byte & 0x0f);
+        }
+        (offset, frame) = (offset + 16 + len, frame + 1);
+    }
+    let path = env().scratch("subtypes").join(name);
+    std::fs::write(&path, bytes).expect("write capture");
+    env().share(&path);
+    path
+}
+
+/// FAULT_ANNOUNCE at the private-use subtype 15, where an implementation of the unassigned
+/// option would put it: MP_EXPERIMENTAL unless chosen, and when chosen, decoded and analysed
+/// as at subtype 9 (cause, announcement, the faulty subflow's stream).
+#[test]
+fn fault_announce_at_the_private_use_subtype_when_chosen() {
+    let original = own_capture("fault_announce.pcap");
+    let at_9 = field_positions(&original, "mptcpx.subtype", "9");
+    assert_eq!(at_9.len(), 6, "the FAULT_ANNOUNCE options of {}", original.display());
+    let moved = with_subtype(&original, &at_9, 15, "fault_announce_at_15.pcap");
+    let analysis = ["frame.number", "mptcpx.subtype", "mptcpx.fault.cause", "mptcpx.fault.stream", "mptcpx.opaque.data"];
+    let announced = |capture: &Path, extra: &[&str]| {
+        let file = env().readable(capture);
+        let args = [&["-r", file.to_str().unwrap(), "-2", "-Y", "mptcpx.fault.announced", "-T", "fields", "-e", "frame.number"], extra].concat();
+        env().tshark(&args).ok().lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    let expected = fields(&original, &["-2"], &analysis);
+    // By default subtype 15 is MP_EXPERIMENTAL: opaque bytes, nothing announced.
+    let by_default = fields(&moved, &["-2"], &analysis);
+    for (frame, _) in &at_9 {
+        let row = &by_default[*frame as usize - 1];
+        assert!(row[1].contains(&"15".to_string()) && row[2].is_empty() && !row[4].is_empty(), "frame {frame}: {row:?}");
+    }
+    assert_eq!(announced(&moved, &[]), Vec::<String>::new());
+    // Chosen, it is what subtype 9 was.
+    let chosen = ["-o", "mptcpx.fault_announce_subtype:15"];
+    let at_15 = fields(&moved, &[&["-2"], &chosen[..]].concat(), &analysis);
+    for (frame, _) in &at_9 {
+        let (got, want) = (&at_15[*frame as usize - 1], &expected[*frame as usize - 1]);
+        assert_eq!(got[2..4], want[2..4], "frame {frame}: cause and stream");
+        assert!(got[1].contains(&"15".to_string()) && got[4].is_empty(), "frame {frame}: {got:?}");
+    }
+    assert_eq!(announced(&moved, &chosen), announced(&original, &[]));
+    assert_eq!(announced(&original, &[]).len(), 6);
+    let file = env().readable(&moved);
+    let tree = env().tshark(&["-r", file.to_str().unwrap(), "-o", chosen[1], "-V", "-Y", "mptcpx.fault.cause"]).ok();
+    assert!(tree.contains("Subtype: FAULT_ANNOUNCE (15)"), "{tree}");
+}
+
+/// A subtype that RFC 8684 assigns, or one past the 4 bits, cannot be chosen for
+/// FAULT_ANNOUNCE: tshark says so on stderr, naming the preference, and keeps the default.
+#[test]
+fn fault_announce_at_an_assigned_subtype_is_refused_aloud() {
+    let capture = env().readable(&own_capture("fault_announce.pcap"));
+    let file = capture.to_str().unwrap();
+    for (value, why) in [("5", "RFC 8684 assigns subtypes 0 to 8"), ("8", "RFC 8684 assigns"), ("16", "a subtype has 4 bits")] {
+        let pref = format!("mptcpx.fault_announce_subtype:{value}");
+        let run = env().tshark(&["-r", file, "-o", &pref, "-Y", "mptcpx.fault.cause", "-T", "fields", "-e", "frame.number"]);
+        let stderr = run.stderr();
+        assert!(stderr.contains(&format!("mptcpx.fault_announce_subtype: {value} cannot be chosen")) && stderr.contains(why), "{value}: {stderr}");
+        assert!(stderr.contains("FAULT_ANNOUNCE stays at 9"), "{value}: {stderr}");
+        assert_eq!(run.ok().lines().count(), 6, "{value}: still decoded at 9");
+    }
+    // The description says which can be chosen.
+    let prefs = env().tshark(&["-G", "currentprefs"]).ok();
+    assert!(prefs.contains("15 is the private-use subtype") && prefs.contains("(1 to 8) cannot be chosen"), "{prefs}");
+}
