@@ -591,9 +591,10 @@ fn ethernet_padding_is_not_payload() {
     assert_eq!(own_matching("encap_padded.pcap", "eth.trailer"), [1, 5, 7, 9, 12]);
     assert_eq!(own_matching("encap_plain.pcap", "eth.trailer || eth.padding"), [] as [u32; 0]);
     // What the padding taken as payload would break: both DSS checksums verify (the 1502-byte
-    // mapping covers the 2-byte segment), no data outside a mapping.
-    assert_eq!(own_matching("encap_plain.pcap", "mptcpx.dss.checksum_valid == 1"), [4, 8]);
-    assert_eq!(own_matching("encap_padded.pcap", "mptcpx.dss.checksum_valid == 1"), [4, 8]);
+    // mapping covers the 2-byte segment), no data outside a mapping. Frame 6 carries that
+    // mapping's DSS: it shows the verdict that 8 gave.
+    assert_eq!(own_matching("encap_plain.pcap", "mptcpx.dss.checksum_valid == 1"), [4, 6, 8]);
+    assert_eq!(own_matching("encap_padded.pcap", "mptcpx.dss.checksum_valid == 1"), [4, 6, 8]);
     assert_eq!(
         own_matching("encap_padded.pcap", "mptcpx.dss.checksum_bad || mptcpx.fallback.options_missing || mptcpx.plugin_error"),
         [] as [u32; 0]
@@ -644,7 +645,7 @@ fn ip_in_ip_segments_are_analysed_once() {
     // The same IPv4 packets as encap_plain.pcap inside IPv4 (protocol 4): one TCP segment a frame.
     assert_eq!(own_matching("encap_ipip.pcap", "ip.proto == 4"), (1..=12).collect::<Vec<u32>>());
     assert_eq!(own_matching("encap_ipip.pcap", "mptcpx.connection == 0"), (1..=12).collect::<Vec<u32>>());
-    assert_eq!(own_matching("encap_ipip.pcap", "mptcpx.dss.checksum_valid == 1"), [4, 8]);
+    assert_eq!(own_matching("encap_ipip.pcap", "mptcpx.dss.checksum_valid == 1"), [4, 6, 8]);
     assert_same_items("encap_ipip.pcap", "encap_plain.pcap", true);
 }
 
@@ -660,8 +661,10 @@ fn segments_without_options_follow_their_stream_when_ports_are_reused() {
     for two_pass in [false, true] {
         assert_eq!(own_frames("port_reuse.pcap", two_pass, "mptcpx.connection == 0"), mptcp, "two passes: {two_pass}");
         assert_eq!(own_frames("port_reuse.pcap", two_pass, "mptcpx.connection"), mptcp, "two passes: {two_pass}");
-        // The checksum of the mapping on 15 covers 16 and 17.
-        assert_eq!(own_frames("port_reuse.pcap", two_pass, "mptcpx.dss.checksum_valid == 1"), [13, 17], "two passes: {two_pass}");
+        // The checksum of the mapping on 15 covers 16 and 17; 15 shows the verdict of 17 once
+        // it is known.
+        let verified: &[u32] = if two_pass { &[13, 15, 17] } else { &[13, 17] };
+        assert_eq!(own_frames("port_reuse.pcap", two_pass, "mptcpx.dss.checksum_valid == 1"), verified, "two passes: {two_pass}");
         assert_eq!(
             own_frames("port_reuse.pcap", two_pass, "mptcpx.dss.checksum_bad || mptcpx.fallback.options_missing || mptcpx.plugin_error"),
             [] as [u32; 0],
@@ -788,4 +791,53 @@ fn decodes_dump_keeps_every_association_but_ip_proto_6() {
     let with: std::collections::HashSet<&str> = with.lines().collect();
     let missing: Vec<&str> = without.lines().filter(|l| *l != ip_proto_6 && !with.contains(l)).collect();
     assert_eq!(missing, [] as [&str; 0], "associations lost with the plugin");
+}
+
+/// A mapping sent as two segments (1420 + 80 bytes) that both carry its DSS option and
+/// checksum: in two passes both show the verdict, the first with a link to the second, which
+/// completed the mapping; in one pass only the second, where it is known. Frames 10 and 13 of
+/// dss_checksum.pcap: the client's first 1500-byte write after the MP_CAPABLE data.
+#[test]
+fn every_frame_that_carries_a_checksum_shows_its_verdict() {
+    let capture = capture("dss_checksum.pcap");
+    let split: Vec<u32> = frames_in(&capture, false, "tcp.len == 1420 && mptcpx.dss.checksum", &[]);
+    assert!(split.len() >= 15 && split.contains(&10), "the first segments of split mappings: {split:?}");
+    let completed = |frame: u32, two_pass: bool| -> Vec<u32> {
+        let filter = format!("frame.number == {frame}");
+        let file = capture.to_str().unwrap();
+        let mut args = vec!["-r", file, "-Y", &filter, "-T", "fields", "-e", "mptcpx.dss.checksum_valid", "-e", "mptcpx.dss.completed_in"];
+        if two_pass {
+            args.push("-2");
+        }
+        let out = env().tshark(&args).ok();
+        let cells: Vec<&str> = out.trim_end_matches('\n').split('\t').collect();
+        match cells[..] {
+            ["", ""] => Vec::new(),
+            ["1" | "True", completed] => vec![completed.parse().unwrap_or_else(|_| panic!("frame {frame}: {out:?}"))],
+            _ => panic!("frame {frame}: {out:?}"),
+        }
+    };
+    assert_eq!(completed(10, true), [13]);
+    assert_eq!(completed(10, false), [] as [u32; 0], "one pass: not known yet");
+    // Frame 13 completed it: its verdict links back to the mapping instead.
+    assert_eq!(frames_in(&capture, false, "frame.number == 13 && mptcpx.dss.checksum_valid && mptcpx.dss.mapping_frame == 10", &[]), [13]);
+    // Every split mapping's first segment has the verdict in two passes, and none of them in
+    // one; every frame with a checksum has one in two passes.
+    assert_eq!(frames_in(&capture, true, "tcp.len == 1420 && mptcpx.dss.checksum_valid && mptcpx.dss.completed_in", &[]), split);
+    assert_eq!(frames_in(&capture, false, "tcp.len == 1420 && mptcpx.dss.checksum_valid", &[]), [] as [u32; 0]);
+    let with_checksum = frames_in(&capture, true, "mptcpx.dss.checksum && !tcp.analysis.retransmission", &[]);
+    assert_eq!(frames_in(&capture, true, "mptcpx.dss.checksum && !tcp.analysis.retransmission && mptcpx.dss.checksum_valid", &[]), with_checksum);
+}
+
+/// The final RST of an option-A fastclose carries a valid MP_FASTCLOSE key: a check that
+/// passed, counted apart from its two findings (the final RST, the MP_TCPRST reason).
+#[test]
+fn a_valid_fastclose_key_is_a_check_that_passed() {
+    let capture = capture("fastclose_option_a_Aside.pcap");
+    let out = env().tshark(&["-r", capture.to_str().unwrap(), "-2", "-V", "-Y", "frame.number == 22"]).ok();
+    let summary: Vec<&str> = out.lines().map(str::trim).filter(|l| l.starts_with("[MPTCP extended analysis: connection")).collect();
+    assert_eq!(summary, ["[MPTCP extended analysis: connection 0, 2 findings, 1 check passed]"], "{out}");
+    assert!(out.contains("Key valid: True") || out.contains("Key valid: 1"), "{out}");
+    // The key is still a field to filter on, on every MP_FASTCLOSE that carries it.
+    assert_eq!(frames_in(&capture, true, "mptcpx.fastclose.key_valid == 1", &[]), [16, 18, 19, 20, 21, 22]);
 }
