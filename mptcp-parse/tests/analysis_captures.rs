@@ -347,7 +347,7 @@ fn join_refused_by_limits_gives_its_reason() {
 #[test]
 fn legacy_add_addr_hmac_and_rst_reasons_from_public_captures() {
     // tcpdump's captures of early Linux: nothing the repository's scripts make.
-    if support::shared_for("legacy_add_addr_hmac_and_rst_reasons_from_public_captures").is_none() {
+    if support::skip_without_shared("legacy_add_addr_hmac_and_rst_reasons_from_public_captures") {
         return;
     }
     assert_eq!(notable("public/mptcp-aa-v1.pcap"), [(13, Finding::AddAddrHmac { verdict: AddAddrVerdict::Legacy(LegacyAddAddrHmac::Leftmost64) })]);

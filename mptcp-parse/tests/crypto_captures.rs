@@ -295,7 +295,7 @@ fn public_v0_joins_and_checksums_verify() {
 #[test]
 fn early_linux_add_addr_hmac_is_the_legacy_leftmost_form() {
     // tcpdump's capture of early Linux: nothing the repository's scripts make.
-    if support::shared_for("early_linux_add_addr_hmac_is_the_legacy_leftmost_form").is_none() {
+    if support::skip_without_shared("early_linux_add_addr_hmac_is_the_legacy_leftmost_form") {
         return;
     }
     let r = analyse(&support::captures_dir().join("public/mptcp-aa-v1.pcap"));

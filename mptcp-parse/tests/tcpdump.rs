@@ -157,7 +157,7 @@ fn tcpdump_options(out: &str) -> BTreeMap<usize, Vec<String>> {
 #[test]
 fn every_public_capture_option_matches_tcpdump() {
     // tcpdump's own decoding (.out) comes with the shared public captures only.
-    if support::shared_for("every_public_capture_option_matches_tcpdump").is_none() {
+    if support::skip_without_shared("every_public_capture_option_matches_tcpdump") {
         return;
     }
     let mut compared = 0;
@@ -205,7 +205,7 @@ fn every_public_capture_option_matches_tcpdump() {
 
 #[test]
 fn public_dsn_follows_from_the_key() {
-    if support::shared_for("public_dsn_follows_from_the_key").is_none() {
+    if support::skip_without_shared("public_dsn_follows_from_the_key") {
         return;
     }
     // mptcp-v1.pcap: the client's first mapping starts at IDSN(client key) + 1.

@@ -83,6 +83,16 @@ pub fn shared_for(test: &str) -> Option<PathBuf> {
     dir
 }
 
+/// For a test (named `test`) whose subject is the shared set itself: whether it is absent,
+/// in which case one line says the test is skipped.
+pub fn skip_without_shared(test: &str) -> bool {
+    let absent = shared_dir().is_none();
+    if absent {
+        eprintln!("{test}: skipped: its subject is ../shared/captures, which is absent");
+    }
+    absent
+}
+
 /// `own`, then `shared` when `../shared/captures` is present (one line says so when not):
 /// the names of the captures a test runs on.
 pub fn names<'a>(test: &str, own: &[&'a str], shared: &[&'a str]) -> Vec<&'a str> {
