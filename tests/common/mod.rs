@@ -111,6 +111,10 @@ fn chown_nobody(path: &Path) {
 }
 
 fn chown_tree(path: &Path) {
+    // A link is left alone: chown would change what it points to.
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return;
+    }
     chown_nobody(path);
     if path.is_dir() {
         for entry in fs::read_dir(path).expect("read_dir") {
@@ -134,7 +138,34 @@ pub fn plugin_library() -> PathBuf {
 pub struct Env {
     pub home: PathBuf,
     pub captures: PathBuf,
+    /// Wireshark's own plugins without an installed copy of this one (`WIRESHARK_PLUGIN_DIR`).
+    global_plugins: PathBuf,
     as_nobody: bool,
+}
+
+/// Wireshark's global plugin folder, as tshark gives it (`.../plugins/4.0`).
+fn global_plugin_dir() -> Option<PathBuf> {
+    let out = Command::new("tshark").args(["-G", "folders"]).env_remove("WIRESHARK_PLUGIN_DIR").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.lines().find_map(|l| l.strip_prefix("Global Plugins:")).map(|dir| PathBuf::from(dir.trim()))
+}
+
+/// Links to every file of Wireshark's global plugin folder but an installed `mptcpx.so`, under
+/// `root/<version>/`: with `WIRESHARK_PLUGIN_DIR=root`, tshark loads Wireshark's own plugins
+/// and the one under test, not a copy installed for every user (`install.sh --system`).
+fn mirror_global_plugins(root: &Path) {
+    let Some(global) = global_plugin_dir() else { return };
+    let Some(version) = global.file_name() else { return };
+    let Ok(kinds) = fs::read_dir(&global) else { return };
+    for kind in kinds.flatten().filter(|k| k.path().is_dir()) {
+        let dir = root.join(version).join(kind.file_name());
+        fs::create_dir_all(&dir).expect("create plugin mirror");
+        for plugin in fs::read_dir(kind.path()).into_iter().flatten().flatten() {
+            if plugin.file_name() != "mptcpx.so" {
+                std::os::unix::fs::symlink(plugin.path(), dir.join(plugin.file_name())).expect("link a plugin");
+            }
+        }
+    }
 }
 
 static ENV: OnceLock<Env> = OnceLock::new();
@@ -176,12 +207,15 @@ impl Env {
             .unwrap_or_else(|e| panic!("install plugin {}: {e}", library.display()));
         let captures = root.join("captures");
         fs::create_dir_all(&captures).expect("create captures folder");
+        let global_plugins = root.join("global-plugins");
+        fs::create_dir_all(&global_plugins).expect("create plugin mirror");
+        mirror_global_plugins(&global_plugins);
         let as_nobody = is_root();
         fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).expect("chmod");
         if as_nobody {
             chown_tree(&root);
         }
-        Env { home: root.join("home"), captures, as_nobody }
+        Env { home: root.join("home"), captures, global_plugins, as_nobody }
     }
 
     /// A copy of `capture` that tshark can read (as nobody when run as root).
@@ -230,7 +264,7 @@ impl Env {
         };
         cmd.args(args)
             .env("HOME", &self.home)
-            .env_remove("WIRESHARK_PLUGIN_DIR")
+            .env("WIRESHARK_PLUGIN_DIR", &self.global_plugins)
             .env_remove("MPTCPX_INJECT_PANIC")
             .env("LC_ALL", "C.UTF-8")
             .envs(vars.iter().copied());
