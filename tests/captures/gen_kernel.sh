@@ -247,6 +247,13 @@ three_subflows() {
     in_ns $S ip mptcp endpoint add 10.0.3.1 dev s1 id 1 signal
 }
 
+# Two subflows: the initial one and a join from 10.0.1.2; no address announced.
+two_subflows() {
+    client_second_address
+    in_ns $C ip mptcp limits set subflows 1 add_addr_accepted 0
+    in_ns $S ip mptcp limits set subflows 1 add_addr_accepted 0
+}
+
 gen_join_addaddr_datafin() {
     setup
     three_subflows
@@ -284,9 +291,7 @@ gen_remove_addr() {
 
 gen_mp_prio_backup() {
     setup
-    client_second_address
-    in_ns $C ip mptcp limits set subflows 1 add_addr_accepted 0
-    in_ns $S ip mptcp limits set subflows 1 add_addr_accepted 0
+    two_subflows
     start_server
     start_capture $C c0 "$OUT/mp_prio_backup.pcap"
     ip netns exec $C $APP client 10.0.2.1 $PORT --count 24 --interval 0.1 --linger 0.3 &
@@ -310,9 +315,7 @@ gen_fastclose_linger0() {
 
 gen_fastclose_statefulfw() {
     setup
-    client_second_address
-    in_ns $C ip mptcp limits set subflows 1 add_addr_accepted 0
-    in_ns $S ip mptcp limits set subflows 1 add_addr_accepted 0
+    two_subflows
     # A stateful firewall: what conntrack takes for invalid is dropped, and every RST the
     # server sends is counted (Linux's option R fastclose asks for none).
     nft_router <<'EOF'
@@ -347,9 +350,7 @@ gen_dss_checksum() {
     setup
     in_ns $C sysctl -qw net.mptcp.checksum_enabled=1
     in_ns $S sysctl -qw net.mptcp.checksum_enabled=1
-    client_second_address
-    in_ns $C ip mptcp limits set subflows 1 add_addr_accepted 0
-    in_ns $S ip mptcp limits set subflows 1 add_addr_accepted 0
+    two_subflows
     start_server
     start_capture $C c0 "$OUT/dss_checksum.pcap"
     in_ns $C $APP client 10.0.2.1 $PORT --count 8 --size 1500 --interval 0.1 --linger 0.3
