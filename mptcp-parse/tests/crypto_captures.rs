@@ -12,7 +12,7 @@ use mptcp_parse::crypto::{self, AddAddrHmacCheck, LegacyAddAddrHmac, Version};
 use mptcp_parse::{CapableForm, DataSeq, JoinForm, MptcpOption, TcpOption, TcpSegment};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 type Endpoint = (IpAddr, u16);
 
@@ -222,12 +222,15 @@ fn analyse(path: &Path) -> Results {
     results
 }
 
-#[test]
-fn own_kernel_captures_all_verify_but_the_altered_payload() {
+/// Verifies every capture of a current kernel: no bad DSS checksum but on the frame of the
+/// altered capture (`altered`: its file name and frame), no legacy ADD_ADDR HMAC. Returns the
+/// join HMACs, ADD_ADDR HMACs and DSS checksums that verified.
+fn verify_kernel_captures(paths: impl IntoIterator<Item = PathBuf>, altered: (&str, usize)) -> (usize, usize, usize) {
     let (mut joins, mut add_addrs, mut checksums) = (0, 0, 0);
-    for name in support::OWN_KERNEL {
-        let r = analyse(&support::own(name));
-        let expected_bad: &[usize] = if name == "mp_fail_srvside.pcap" { &[14] } else { &[] };
+    for path in paths {
+        let r = analyse(&path);
+        let name = path.file_name().unwrap().to_str().unwrap();
+        let expected_bad: &[usize] = if name == altered.0 { &[altered.1] } else { &[] };
         assert_eq!(r.checksum_bad, expected_bad, "{name}: frames with a bad DSS checksum");
         assert!(r.add_addr_legacy.is_empty(), "{name}: legacy ADD_ADDR HMAC from a current kernel");
         joins += r.join_hmacs_valid;
@@ -235,6 +238,13 @@ fn own_kernel_captures_all_verify_but_the_altered_payload() {
         checksums += r.checksum_valid;
     }
     println!("verified: {joins} join HMACs, {add_addrs} ADD_ADDR HMACs, {checksums} DSS checksums");
+    (joins, add_addrs, checksums)
+}
+
+#[test]
+fn own_kernel_captures_all_verify_but_the_altered_payload() {
+    let own = support::OWN_KERNEL.iter().map(|name| support::own(name));
+    let (joins, add_addrs, checksums) = verify_kernel_captures(own, ("mp_fail_srvside.pcap", 14));
     // 14 joins (2 HMACs each: join_addaddr_datafin, remove_addr and fastclose_linger0 have 2,
     // fastclose_statefulfw 1 in each view, addaddr_port, mp_prio_backup, join_rejected_limits,
     // dss_checksum, server_initiated_join, v6_endpoint_del 1); 15 announcements (4 in each
@@ -253,20 +263,8 @@ fn kernel_captures_all_verify_but_the_altered_payload() {
     if support::shared_for("kernel_captures_all_verify_but_the_altered_payload").is_none() {
         return;
     }
-    let mut joins = 0;
-    let mut add_addrs = 0;
-    let mut checksums = 0;
-    for path in support::captures_in("kernel") {
-        let r = analyse(&path);
-        let name = path.file_name().unwrap().to_str().unwrap();
-        let expected_bad: &[usize] = if name == "10_v4_mp_fail_single_subflow_srvside.pcap" { &[20] } else { &[] };
-        assert_eq!(r.checksum_bad, expected_bad, "{name}: frames with a bad DSS checksum");
-        assert!(r.add_addr_legacy.is_empty(), "{name}: legacy ADD_ADDR HMAC from a current kernel");
-        joins += r.join_hmacs_valid;
-        add_addrs += r.add_addr_valid;
-        checksums += r.checksum_valid;
-    }
-    println!("verified: {joins} join HMACs, {add_addrs} ADD_ADDR HMACs, {checksums} DSS checksums");
+    let altered = ("10_v4_mp_fail_single_subflow_srvside.pcap", 20);
+    let (joins, add_addrs, checksums) = verify_kernel_captures(support::captures_in("kernel"), altered);
     // Every join (2 HMACs each), announcement and checksummed mapping of the inventory in
     // captures/README.md; the infinite mappings carry no checksum to verify.
     assert_eq!(joins, 42, "join HMACs verified");
