@@ -7,9 +7,8 @@ mod support;
 
 use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, Finding, HandshakeStep, JoinRefusal, Packet};
 use mptcp_parse::RstReason;
-use std::path::{Path, PathBuf};
 
-/// Every capture of `tests/captures/`: a missing one is a failure, never a skip.
+/// The captures these tests read: a missing one is a failure, never a skip.
 const CAPTURES: [&str; 8] = [
     "syn_drop_fallback.pcap",
     "add_addr_echo_lost.pcap",
@@ -21,16 +20,6 @@ const CAPTURES: [&str; 8] = [
     "fastclose_unanswered.pcap",
 ];
 
-/// `tests/captures/<name>` at the repository's root.
-fn capture(name: &str) -> PathBuf {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/captures").join(name);
-    assert!(
-        path.is_file(),
-        "generated capture missing: {} (make it with tests/captures/gen_kernel.sh or gen_crafted.py)",
-        path.display()
-    );
-    path
-}
 
 fn packet(p: &support::Packet) -> Packet<'_> {
     Packet { frame: p.frame as u32, time: (p.time * 1e9) as i64, src: p.src, dst: p.dst, stream: None, tcp: &p.tcp }
@@ -41,7 +30,7 @@ fn packet(p: &support::Packet) -> Packet<'_> {
 /// returned for it, as a one-pass run shows them. Returns every (frame, finding).
 fn run(name: &str, finish: bool) -> Vec<(u32, Finding)> {
     let mut engine = Engine::new(Config::default());
-    let frames = support::read_frames(&capture(name));
+    let frames = support::read_frames(&support::own(name));
     let mut out = Vec::new();
     for p in frames.iter().flatten() {
         let report = engine.process(&packet(p));
@@ -81,7 +70,7 @@ fn near(got: i64, expected: i64) {
 #[test]
 fn every_generated_capture_is_there_and_small() {
     for name in CAPTURES {
-        assert!(capture(name).is_file());
+        assert!(support::own(name).is_file());
     }
     // All of tests/captures, those the capture tests share with ../shared's too. The reader
     // of these tests does not unwrap IPv4 in IPv4 (encap_ipip.pcap; the plugin's tests do).
