@@ -118,7 +118,7 @@ impl Context {
     /// subtype, when it is one of 9 to 15.
     #[inline]
     pub fn is_fault_announce(&self, subtype: u8) -> bool {
-        matches!(self.fault_announce_subtype, Some(s) if s == subtype && (9..=subtype::MP_EXPERIMENTAL).contains(&s))
+        matches!(self.fault_announce_subtype, Some(s) if s == subtype && Context::FAULT_ANNOUNCE_SUBTYPES.contains(&s))
     }
 
     /// The name of `subtype` in this context: `"FAULT_ANNOUNCE"` where it is decoded, the
