@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{env, shared, shared_for};
+use common::{env, frame_numbers, frames_in, pdml_attr, shared, shared_for};
 use std::path::PathBuf;
 
 /// A capture by name, readable by tshark: names with a folder are in `../shared/captures`
@@ -35,24 +35,6 @@ fn frames(name: &str, two_pass: bool, filter: &str) -> Vec<u32> {
 
 fn frames_with(name: &str, two_pass: bool, filter: &str, extra: &[&str]) -> Vec<u32> {
     frames_in(&capture(name), two_pass, filter, extra)
-}
-
-/// Frames of the capture at `path` matching `filter`, with `extra` tshark arguments.
-fn frames_in(path: &std::path::Path, two_pass: bool, filter: &str, extra: &[&str]) -> Vec<u32> {
-    let name = path.display();
-    let path = path.to_str().unwrap();
-    let mut args = vec!["-r", path, "-Y", filter, "-T", "fields", "-e", "frame.number"];
-    if two_pass {
-        args.push("-2");
-    }
-    args.extend_from_slice(extra);
-    let out = env().tshark(&args).ok();
-    frame_numbers(name, &out)
-}
-
-/// The frame numbers tshark printed, one a line, for the capture `name`.
-fn frame_numbers(name: impl std::fmt::Display, out: &str) -> Vec<u32> {
-    out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
 }
 
 /// Frames matching `filter` in tshark's summary lines, in one pass or two: no tree is shown,
@@ -503,13 +485,6 @@ struct PluginItems {
     options: Vec<String>,
 }
 
-/// The value of `attr="..."` in a PDML line.
-fn pdml_attr<'a>(line: &'a str, attr: &str) -> Option<&'a str> {
-    let key = format!(" {attr}=\"");
-    let start = line.find(&key)? + key.len();
-    let len = line[start..].find('"')?;
-    Some(&line[start..start + len])
-}
 
 /// Every frame's plugin items, from `tshark -T pdml` (in two passes if `two_pass`).
 fn plugin_items(path: &std::path::Path, two_pass: bool) -> Vec<PluginItems> {
@@ -804,17 +779,14 @@ fn every_frame_that_carries_a_checksum_shows_its_verdict() {
     assert!(split.len() >= 15 && split.contains(&10), "the first segments of split mappings: {split:?}");
     let completed = |frame: u32, two_pass: bool| -> Vec<u32> {
         let filter = format!("frame.number == {frame}");
-        let file = capture.to_str().unwrap();
-        let mut args = vec!["-r", file, "-Y", &filter, "-T", "fields", "-e", "mptcpx.dss.checksum_valid", "-e", "mptcpx.dss.completed_in"];
-        if two_pass {
-            args.push("-2");
-        }
-        let out = env().tshark(&args).ok();
-        let cells: Vec<&str> = out.trim_end_matches('\n').split('\t').collect();
-        match cells[..] {
-            ["", ""] => Vec::new(),
-            ["1" | "True", completed] => vec![completed.parse().unwrap_or_else(|_| panic!("frame {frame}: {out:?}"))],
-            _ => panic!("frame {frame}: {out:?}"),
+        let passes: &[&str] = if two_pass { &["-2"] } else { &[] };
+        let rows = common::fields(&capture, &[passes, &["-Y", &filter]].concat(), &["mptcpx.dss.checksum_valid", "mptcpx.dss.completed_in"]);
+        match &rows[..] {
+            [row] if row[0].is_empty() && row[1].is_empty() => Vec::new(),
+            [row] if row[0] == ["1"] || row[0] == ["True"] => {
+                row[1].iter().map(|f| f.parse().unwrap_or_else(|_| panic!("frame {frame}: {rows:?}"))).collect()
+            }
+            _ => panic!("frame {frame}: {rows:?}"),
         }
     };
     assert_eq!(completed(10, true), [13]);

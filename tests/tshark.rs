@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{all_captures, env, fields, own_capture, shared_for};
+use common::{all_captures, env, fields, frames_in, own_capture, pdml_attr, shared_for};
 
 /// Names of a list of public names (`docs/fields.md`, `spec/fields.md`): (name, type column)
 /// of the field tables, expert names, prefs.
@@ -424,10 +424,9 @@ fn odd_fault_announce_forms() {
     assert!(moved.iter().enumerate().all(|(i, r)| i == at12 || r[0].is_empty()), "only subtype 12 decodes as FAULT_ANNOUNCE");
 }
 
-/// Frame numbers of `capture` matching `filter`.
+/// Frame numbers of `capture` matching `filter`, in one pass.
 fn matching(capture: &Path, filter: &str) -> Vec<u32> {
-    let out = env().tshark(&["-r", capture.to_str().unwrap(), "-Y", filter, "-T", "fields", "-e", "frame.number"]).ok();
-    out.lines().map(|l| l.trim().parse().unwrap()).collect()
+    frames_in(capture, false, filter, &[])
 }
 
 #[test]
@@ -659,7 +658,7 @@ fn field_positions(capture: &Path, field: &str, show: &str) -> Vec<(u32, usize)>
     let out = env().tshark(&["-r", file.to_str().unwrap(), "-T", "pdml"]).ok();
     let (mut frame, mut found) = (0, Vec::new());
     for line in out.lines() {
-        let attr = |name: &str| line.split(&format!(" {name}=\"")).nth(1).and_then(|rest| rest.split('"').next());
+        let attr = |name: &str| pdml_attr(line, name);
         if line.contains("<field name=\"num\"") {
             frame = attr("show").and_then(|s| s.parse().ok()).expect("frame number");
         } else if line.contains(&format!("<field name=\"{field}\"")) && attr("show") == Some(show) {
@@ -705,11 +704,7 @@ fn fault_announce_at_the_private_use_subtype_when_chosen() {
     assert_eq!(at_9.len(), 6, "the FAULT_ANNOUNCE options of {}", original.display());
     let moved = with_subtype(&original, &at_9, 15, "fault_announce_at_15.pcap");
     let analysis = ["frame.number", "mptcpx.subtype", "mptcpx.fault.cause", "mptcpx.fault.stream", "mptcpx.opaque.data"];
-    let announced = |capture: &Path, extra: &[&str]| {
-        let file = env().readable(capture);
-        let args = [&["-r", file.to_str().unwrap(), "-2", "-Y", "mptcpx.fault.announced", "-T", "fields", "-e", "frame.number"], extra].concat();
-        env().tshark(&args).ok().lines().map(str::to_string).collect::<Vec<_>>()
-    };
+    let announced = |capture: &Path, extra: &[&str]| frames_in(&env().readable(capture), true, "mptcpx.fault.announced", extra);
     let expected = fields(&original, &["-2"], &analysis);
     // By default subtype 15 is MP_EXPERIMENTAL: opaque bytes, nothing announced.
     let by_default = fields(&moved, &["-2"], &analysis);
@@ -717,7 +712,7 @@ fn fault_announce_at_the_private_use_subtype_when_chosen() {
         let row = &by_default[*frame as usize - 1];
         assert!(row[1].contains(&"15".to_string()) && row[2].is_empty() && !row[4].is_empty(), "frame {frame}: {row:?}");
     }
-    assert_eq!(announced(&moved, &[]), Vec::<String>::new());
+    assert_eq!(announced(&moved, &[]), [] as [u32; 0]);
     // Chosen, it is what subtype 9 was.
     let chosen = ["-o", "mptcpx.fault_announce_subtype:15"];
     let at_15 = fields(&moved, &[&["-2"], &chosen[..]].concat(), &analysis);

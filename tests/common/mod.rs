@@ -322,3 +322,30 @@ pub fn fields(capture: &Path, extra: &[&str], fields: &[&str]) -> Vec<Vec<Vec<St
         })
         .collect()
 }
+
+/// Frames of the capture at `path` (one tshark can read: [`Env::readable`]) matching `filter`,
+/// in one pass or two, with `extra` tshark arguments.
+pub fn frames_in(path: &Path, two_pass: bool, filter: &str, extra: &[&str]) -> Vec<u32> {
+    let name = path.display();
+    let path = path.to_str().unwrap();
+    let mut args = vec!["-r", path, "-Y", filter, "-T", "fields", "-e", "frame.number"];
+    if two_pass {
+        args.push("-2");
+    }
+    args.extend_from_slice(extra);
+    let out = env().tshark(&args).ok();
+    frame_numbers(name, &out)
+}
+
+/// The frame numbers tshark printed, one a line, for the capture `name`.
+pub fn frame_numbers(name: impl std::fmt::Display, out: &str) -> Vec<u32> {
+    out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
+}
+
+/// The value of `attr="..."` in a PDML line.
+pub fn pdml_attr<'a>(line: &'a str, attr: &str) -> Option<&'a str> {
+    let key = format!(" {attr}=\"");
+    let start = line.find(&key)? + key.len();
+    let len = line[start..].find('"')?;
+    Some(&line[start..start + len])
+}
