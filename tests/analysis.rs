@@ -185,79 +185,76 @@ fn altered_payload_seen_from_both_sides() {
     assert_eq!(frames(cli, false, "mptcpx.fail.reported"), [21, 22]);
 }
 
+/// The join HMACs that verified in the captures `names`.
+fn join_hmacs_verified(names: &[&str]) -> usize {
+    names.iter().map(|name| frames(name, false, "mptcpx.join.hmac_valid == 1").len()).sum()
+}
+
+/// The DSS checksums of `name`, a capture where every segment of over 1000 bytes is the first
+/// of the two a mapping spans: in one pass `completed` verdicts, on the segments that complete
+/// the mappings; in two passes also one on each of the `first` first segments, linked to the
+/// segment that completed it. A check that passed is a field only, added where someone looks
+/// at it: a filter that names it, with a tree shown or not, or a tree shown without a filter.
+fn assert_checksums_verified(name: &str, completed: usize, first: usize) {
+    let valid = "mptcpx.dss.checksum_valid == 1";
+    let verified = frames(name, false, valid);
+    assert_eq!(verified.len(), completed, "{name}");
+    let first_segments = frames(name, false, "tcp.len > 1000");
+    assert_eq!(first_segments.len(), first, "{name}");
+    let mut everywhere = [&verified[..], &first_segments[..]].concat();
+    everywhere.sort_unstable();
+    assert_eq!(frames(name, true, valid), everywhere, "{name}");
+    assert_eq!(frames(name, true, "mptcpx.dss.completed_in"), first_segments, "{name}");
+    for two_pass in [false, true] {
+        let expected = if two_pass { &everywhere } else { &verified };
+        assert_eq!(&summary_frames(name, two_pass, valid), expected, "{name}, two passes: {two_pass}");
+    }
+    let shown: Vec<u32> = (1..)
+        .zip(plugin_items(&capture(name), false))
+        .filter(|(_, items)| items.analysis.iter().any(|i| i == "mptcpx.dss.checksum_valid: Checksum valid: True"))
+        .map(|(frame, _)| frame)
+        .collect();
+    assert_eq!(shown, verified, "{name}");
+}
+
+/// The frames of `name` whose ADD_ADDR HMAC verified, in one pass and two, with the tree shown
+/// (`-T fields`) or only the summary lines.
+fn assert_add_addr_hmacs_verified(name: &str, expected: &[u32]) {
+    let valid = "mptcpx.add_addr.hmac_valid == 1";
+    for two_pass in [false, true] {
+        assert_eq!(summary_frames(name, two_pass, valid), expected, "{name}, two passes: {two_pass}");
+    }
+    assert_eq!(frames(name, false, valid), expected, "{name}");
+}
+
 #[test]
 fn every_hmac_and_checksum_of_healthy_traffic_verifies() {
     // 14 joins, two HMACs each (crypto_captures.rs counts them on the same captures).
-    let mut joins = 0;
-    for name in [
-        "join_addaddr_datafin", "addaddr_port", "remove_addr", "mp_prio_backup", "fastclose_linger0",
-        "fastclose_statefulfw", "fastclose_statefulfw_srvside", "join_rejected_limits", "dss_checksum",
-        "server_initiated_join", "v6_endpoint_del",
-    ] {
-        joins += frames(&format!("{name}.pcap"), false, "mptcpx.join.hmac_valid == 1").len();
-    }
+    let joins = join_hmacs_verified(&[
+        "join_addaddr_datafin.pcap", "addaddr_port.pcap", "remove_addr.pcap", "mp_prio_backup.pcap",
+        "fastclose_linger0.pcap", "fastclose_statefulfw.pcap", "fastclose_statefulfw_srvside.pcap",
+        "join_rejected_limits.pcap", "dss_checksum.pcap", "server_initiated_join.pcap", "v6_endpoint_del.pcap",
+    ]);
     assert_eq!(joins, 28);
-    // 21 mappings verified: in one pass on the last segment each covers; in two passes also on
-    // the 16 segments of over 1000 bytes before, which carry the same option and checksum (37
-    // in all, as crypto_captures.rs counts).
-    let verified = frames("dss_checksum.pcap", false, "mptcpx.dss.checksum_valid == 1");
-    assert_eq!(verified.len(), 21);
-    let first_segments = frames("dss_checksum.pcap", false, "tcp.len > 1000");
-    assert_eq!(first_segments.len(), 16);
-    let mut everywhere = [&verified[..], &first_segments[..]].concat();
-    everywhere.sort_unstable();
-    assert_eq!(frames("dss_checksum.pcap", true, "mptcpx.dss.checksum_valid == 1"), everywhere);
-    assert_eq!(frames("dss_checksum.pcap", true, "mptcpx.dss.completed_in"), first_segments);
-    for two_pass in [false, true] {
-        let expected = if two_pass { &everywhere } else { &verified };
-        assert_eq!(&summary_frames("dss_checksum.pcap", two_pass, "mptcpx.dss.checksum_valid == 1"), expected);
-        assert_eq!(summary_frames("addaddr_port.pcap", two_pass, "mptcpx.add_addr.hmac_valid == 1"), [4]);
-    }
-    let shown: Vec<u32> = (1..)
-        .zip(plugin_items(&capture("dss_checksum.pcap"), false))
-        .filter(|(_, items)| items.analysis.iter().any(|i| i == "mptcpx.dss.checksum_valid: Checksum valid: True"))
-        .map(|(frame, _)| frame)
-        .collect();
-    assert_eq!(shown, verified);
-    assert_eq!(frames("addaddr_port.pcap", false, "mptcpx.add_addr.hmac_valid == 1"), [4]);
+    // 21 mappings verified, and 16 of them on the segment before too (37 in all, as
+    // crypto_captures.rs counts).
+    assert_checksums_verified("dss_checksum.pcap", 21, 16);
+    assert_add_addr_hmacs_verified("addaddr_port.pcap", &[4]);
     if shared_for("every_hmac_and_checksum_of_healthy_traffic_verifies").is_none() {
         return;
     }
-    let mut joins = 0;
-    for name in [
-        "01_v4_join_addaddr_datafin", "02_v4_addaddr_port", "04_v4_remove_addr", "05_v4_mp_prio_backup",
-        "06_v4_fastclose_client_linger0", "08_v4_join_rejected_limits", "09_v4_dss_checksum",
-        "17_v4_fastclose_statefulfw_rst_lost", "17_v4_fastclose_statefulfw_rst_lost_srvside",
-        "19_v4_server_initiated_join", "20_v4_bulk_fullmesh", "22_v6_endpoint_del_midtransfer",
-    ] {
-        joins += frames(&format!("kernel/{name}.pcap"), false, "mptcpx.join.hmac_valid == 1").len();
-    }
+    let joins = join_hmacs_verified(&[
+        "kernel/01_v4_join_addaddr_datafin.pcap", "kernel/02_v4_addaddr_port.pcap", "kernel/04_v4_remove_addr.pcap",
+        "kernel/05_v4_mp_prio_backup.pcap", "kernel/06_v4_fastclose_client_linger0.pcap",
+        "kernel/08_v4_join_rejected_limits.pcap", "kernel/09_v4_dss_checksum.pcap",
+        "kernel/17_v4_fastclose_statefulfw_rst_lost.pcap", "kernel/17_v4_fastclose_statefulfw_rst_lost_srvside.pcap",
+        "kernel/19_v4_server_initiated_join.pcap", "kernel/20_v4_bulk_fullmesh.pcap",
+        "kernel/22_v6_endpoint_del_midtransfer.pcap",
+    ]);
     assert_eq!(joins, 42);
-    // Verified checksums are kept apart from other findings (8 bytes each). In one pass on the
-    // segment that completes each mapping (45); in two passes also on the 40 segments of over
-    // 1000 bytes before, which carry the same option and checksum.
-    let verified = frames("kernel/09_v4_dss_checksum.pcap", false, "mptcpx.dss.checksum_valid == 1");
-    assert_eq!(verified.len(), 45);
-    let first_segments = frames("kernel/09_v4_dss_checksum.pcap", false, "tcp.len > 1000");
-    assert_eq!(first_segments.len(), 40);
-    let mut everywhere = [&verified[..], &first_segments[..]].concat();
-    everywhere.sort_unstable();
-    assert_eq!(frames("kernel/09_v4_dss_checksum.pcap", true, "mptcpx.dss.checksum_valid == 1"), everywhere);
-    // A check that passed is a field only, added where someone looks at it: a filter that
-    // names it, with a tree shown (above) or not, or a tree shown without a filter.
-    for two_pass in [false, true] {
-        let expected = if two_pass { &everywhere } else { &verified };
-        assert_eq!(&summary_frames("kernel/09_v4_dss_checksum.pcap", two_pass, "mptcpx.dss.checksum_valid == 1"), expected);
-        assert_eq!(summary_frames("kernel/02_v4_addaddr_port.pcap", two_pass, "mptcpx.add_addr.hmac_valid == 1"), [4, 10]);
-    }
-    let shown: Vec<u32> = (1..)
-        .zip(plugin_items(&capture("kernel/09_v4_dss_checksum.pcap"), false))
-        .filter(|(_, items)| items.analysis.iter().any(|i| i == "mptcpx.dss.checksum_valid: Checksum valid: True"))
-        .map(|(frame, _)| frame)
-        .collect();
-    assert_eq!(shown, verified);
+    assert_checksums_verified("kernel/09_v4_dss_checksum.pcap", 45, 40);
+    assert_add_addr_hmacs_verified("kernel/02_v4_addaddr_port.pcap", &[4, 10]);
     assert_eq!(frames("public/mptcp-aa-v1.pcap", false, "mptcpx.add_addr.hmac_legacy"), [13]);
-    assert_eq!(frames("kernel/02_v4_addaddr_port.pcap", false, "mptcpx.add_addr.hmac_valid == 1"), [4, 10]);
 }
 
 #[test]
