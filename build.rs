@@ -18,7 +18,8 @@ use std::fs;
 use std::path::PathBuf;
 use std::process::exit;
 
-const APT_HINT: &str = "apt-get install tshark libwireshark-dev wireshark-dev libclang-dev pkg-config";
+const APT_HINT: &str =
+    "apt-get install tshark libwireshark-dev wireshark-dev libclang-dev pkg-config";
 
 /// Wireshark releases whose API differences the sources know about.
 const KNOWN_CFGS: &[(u32, u32)] = &[(4, 2), (4, 4), (4, 6)];
@@ -161,7 +162,8 @@ fn main() {
     // a message that says what to install.
     let prev_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
-    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || builder.generate()));
+    let generated =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || builder.generate()));
     std::panic::set_hook(prev_hook);
     let bindings = match generated {
         Ok(Ok(b)) => b,

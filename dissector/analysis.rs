@@ -39,12 +39,15 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Mutex;
 
 use arrayvec::ArrayVec;
-use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, Finding, FrameOutcome, FrameReport, HandshakeStep, JoinRefusal, Packet};
+use mptcp_parse::analysis::{
+    AddAddrVerdict, Config, Engine, Finding, FrameOutcome, FrameReport, HandshakeStep, JoinRefusal,
+    Packet,
+};
 use mptcp_parse::MptcpOption;
 
-use crate::{dissect, ffi};
 use crate::fields::{Ei, Ett, Hf, PROTO};
 use crate::tree::{report_error, report_panic, Item, TreeView};
+use crate::{dissect, ffi};
 
 /// The most MPTCP options the shim hands over for one segment.
 const MAX_OPTIONS: usize = ffi::MPTCPX_MAX_OPTIONS as usize;
@@ -54,8 +57,16 @@ static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
 
 fn config() -> Config {
     // SAFETY: read preference values owned by the shim.
-    let (subtype, verify) = unsafe { (ffi::mptcpx_shim_pref_fault_announce_subtype(), ffi::mptcpx_shim_pref_verify_crypto()) };
-    Config { fault_announce_subtype: u8::try_from(subtype).ok().filter(|s| *s != 0), verify_crypto: verify != 0 }
+    let (subtype, verify) = unsafe {
+        (
+            ffi::mptcpx_shim_pref_fault_announce_subtype(),
+            ffi::mptcpx_shim_pref_verify_crypto(),
+        )
+    };
+    Config {
+        fault_announce_subtype: u8::try_from(subtype).ok().filter(|s| *s != 0),
+        verify_crypto: verify != 0,
+    }
 }
 
 fn with_engine<T>(f: impl FnOnce(&mut Engine) -> T) -> T {
@@ -107,23 +118,39 @@ pub(crate) unsafe extern "C" fn on_segment(
     tree: *mut ffi::proto_tree,
 ) -> c_int {
     // SAFETY: the shim's promise above.
-    let Some(segment) = (unsafe { segment.as_ref() }) else { return 0 };
+    let Some(segment) = (unsafe { segment.as_ref() }) else {
+        return 0;
+    };
     let bytes = match usize::try_from(segment.captured) {
         // SAFETY: the shim's promise above.
-        Ok(len) if !segment.bytes.is_null() => unsafe { std::slice::from_raw_parts(segment.bytes, len) },
+        Ok(len) if !segment.bytes.is_null() => unsafe {
+            std::slice::from_raw_parts(segment.bytes, len)
+        },
         _ => &[],
     };
     // SAFETY: pointers from Wireshark, valid during this call.
     let view = unsafe { TreeView::with_flags(tvb, pinfo, tree, segment.tree_flags) };
     // Each option decoded once: for its subtree, then for the analysis.
     let mut options: ArrayVec<MptcpOption<'_>, MAX_OPTIONS> = ArrayVec::new();
-    let count = usize::try_from(segment.option_count).unwrap_or(0).min(options.capacity());
+    let count = usize::try_from(segment.option_count)
+        .unwrap_or(0)
+        .min(options.capacity());
     if count > 0 {
         let seg = dissect::segment_of(bytes, usize::try_from(segment.reported).unwrap_or(0));
-        let (offsets, pref) = (&segment.option_offsets[..count], segment.fault_announce_subtype);
+        let (offsets, pref) = (
+            &segment.option_offsets[..count],
+            segment.fault_announce_subtype,
+        );
         if !view.wants_protocol() {
             // Nothing looks at the items (tshark -Y mptcp, -q): the common case, tested first.
-            dissect::decode_in_segment::<false, MAX_OPTIONS>(&view, bytes, offsets, seg, pref, &mut options);
+            dissect::decode_in_segment::<false, MAX_OPTIONS>(
+                &view,
+                bytes,
+                offsets,
+                seg,
+                pref,
+                &mut options,
+            );
         } else if view.places_items() {
             dissect::show_all_in_segment(&view, bytes, offsets, seg, pref, &mut options);
         } else {
@@ -141,7 +168,13 @@ pub(crate) unsafe extern "C" fn on_segment(
     match done {
         Ok(plain) => c_int::from(plain),
         Err(panic) => {
-            report_panic(&mut view.clone_view(), false, Ett::Analysis, "MPTCPX analysis internal error", panic);
+            report_panic(
+                &mut view.clone_view(),
+                false,
+                Ett::Analysis,
+                "MPTCPX analysis internal error",
+                panic,
+            );
             0
         }
     }
@@ -170,7 +203,13 @@ pub(crate) unsafe extern "C" fn on_caught(
         let message = unsafe { std::ffi::CStr::from_ptr(message) }.to_string_lossy();
         // SAFETY: pointers from Wireshark, valid during this call.
         let mut view = unsafe { TreeView::with_flags(tvb, pinfo, tree, tree_flags) };
-        report_error(&mut view, false, Ett::Analysis, "items left out", &format!("MPTCPX items left out, {message}"));
+        report_error(
+            &mut view,
+            false,
+            Ett::Analysis,
+            "items left out",
+            &format!("MPTCPX items left out, {message}"),
+        );
     });
 }
 
@@ -179,7 +218,12 @@ pub(crate) unsafe extern "C" fn on_caught(
 ///
 /// # Safety
 /// `segment` as [`on_segment`]'s.
-unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, tcp: &[u8], options: &[MptcpOption<'_>]) -> bool {
+unsafe fn analyse(
+    view: &TreeView,
+    segment: &ffi::mptcpx_segment,
+    tcp: &[u8],
+    options: &[MptcpOption<'_>],
+) -> bool {
     if segment.visited != 0 {
         show_seen_frame(view, segment);
         return false;
@@ -187,11 +231,24 @@ unsafe fn analyse(view: &TreeView, segment: &ffi::mptcpx_segment, tcp: &[u8], op
     let frame = segment.frame;
     let stream = u32::try_from(segment.stream).ok();
     let (src, dst) = match segment.src.port_family as u8 {
-        4 => (IpAddr::V4(ipv4_of(&segment.src)), IpAddr::V4(ipv4_of(&segment.dst))),
-        16 => (IpAddr::V6(ipv6_of(&segment.src)), IpAddr::V6(ipv6_of(&segment.dst))),
+        4 => (
+            IpAddr::V4(ipv4_of(&segment.src)),
+            IpAddr::V4(ipv4_of(&segment.dst)),
+        ),
+        16 => (
+            IpAddr::V6(ipv6_of(&segment.src)),
+            IpAddr::V6(ipv6_of(&segment.dst)),
+        ),
         _ => return false,
     };
-    let packet = Packet { frame, time: segment.time_ns, src, dst, stream, tcp };
+    let packet = Packet {
+        frame,
+        time: segment.time_ns,
+        src,
+        dst,
+        stream,
+        tcp,
+    };
     with_engine(|engine| {
         let outcome = engine.process_decoded_outcome(&packet, options);
         show(view, frame, outcome, || engine.findings(frame));
@@ -224,30 +281,56 @@ fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
         engine.finish();
         let outcome = engine.frame_outcome(frame);
         // Its connection is looked up only where it would be shown.
-        let in_connection = FrameOutcome { connection: Some(0), ..outcome };
+        let in_connection = FrameOutcome {
+            connection: Some(0),
+            ..outcome
+        };
         let connection = if worth_showing(view, in_connection) {
             let stream = match segment.stream {
                 // SAFETY: `pinfo` is Wireshark's, for the segment being dissected.
-                ffi::MPTCPX_STREAM_ASK => u32::try_from(unsafe { ffi::mptcpx_shim_stream_of_conversation(view.pinfo()) }).ok(),
+                ffi::MPTCPX_STREAM_ASK => {
+                    u32::try_from(unsafe { ffi::mptcpx_shim_stream_of_conversation(view.pinfo()) })
+                        .ok()
+                }
                 stream => u32::try_from(stream).ok(),
             };
             stream.and_then(|s| engine.connection_of_stream(s))
         } else {
             None
         };
-        show(view, frame, FrameOutcome { connection, ..outcome }, || engine.findings(frame));
+        show(
+            view,
+            frame,
+            FrameOutcome {
+                connection,
+                ..outcome
+            },
+            || engine.findings(frame),
+        );
     });
 }
 
 /// Adds the analysis tree of one frame where [`worth_showing`] says so, and gathers its
 /// findings only then. In line: most frames need nothing, and the test is a few instructions.
 #[inline(always)]
-fn show<'e>(view: &TreeView, frame: u32, outcome: FrameOutcome, findings: impl FnOnce() -> Cow<'e, [Finding]>) {
+fn show<'e>(
+    view: &TreeView,
+    frame: u32,
+    outcome: FrameOutcome,
+    findings: impl FnOnce() -> Cow<'e, [Finding]>,
+) {
     // Test builds only: a panic after the engine took the frame in, with its lock held.
     #[cfg(feature = "fault-injection")]
     crate::inject::maybe_panic("analysis", frame);
     if worth_showing(view, outcome) {
-        add_report(view, frame, &FrameReport { connection: outcome.connection, findings: findings() });
+        add_report(
+            view,
+            frame,
+            &FrameReport {
+                connection: outcome.connection,
+                findings: findings(),
+            },
+        );
     }
 }
 
@@ -279,7 +362,9 @@ fn worth_showing(view: &TreeView, outcome: FrameOutcome) -> bool {
 #[inline(never)]
 fn add_report(view: &TreeView, frame: u32, report: &FrameReport<'_>) {
     let mut tree = view.clone_view();
-    let top = tree.add_protocol_at(PROTO.load(Relaxed), Ett::Analysis).generated();
+    let top = tree
+        .add_protocol_at(PROTO.load(Relaxed), Ett::Analysis)
+        .generated();
     tree.append_text(top, format_args!(": {}", Summary(report)));
     if let Some(c) = report.connection {
         tree.uint(Hf::Connection, 0, 0, c).generated();
@@ -299,7 +384,12 @@ impl std::fmt::Display for Summary<'_, '_> {
             Some(c) => write!(f, "connection {c}")?,
             None => f.write_str("no connection")?,
         }
-        let passed = self.0.findings.iter().filter(|finding| finding.is_passed_check()).count();
+        let passed = self
+            .0
+            .findings
+            .iter()
+            .filter(|finding| finding.is_passed_check())
+            .count();
         match self.0.findings.len() - passed {
             0 => {}
             1 => f.write_str(", 1 finding")?,
@@ -320,7 +410,10 @@ fn seconds(ns: i64) -> String {
 fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
     let g = |item: Item| item.generated();
     match finding {
-        Finding::FastcloseInitiated { answered_in, answer_delay } => {
+        Finding::FastcloseInitiated {
+            answered_in,
+            answer_delay,
+        } => {
             g(tree.uint(Hf::FastcloseFirst, 0, 0, frame));
             let item = g(tree.uint(Hf::FastcloseRetransmission, 0, 0, 0));
             let msg = match (answered_in, answer_delay) {
@@ -333,11 +426,18 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             };
             tree.expert(item, Ei::FastcloseInitiated, Some(&msg));
         }
-        Finding::FastcloseRetransmitted { number, first, since_first } => {
+        Finding::FastcloseRetransmitted {
+            number,
+            first,
+            since_first,
+        } => {
             g(tree.uint(Hf::FastcloseFirst, 0, 0, *first));
             let item = g(tree.uint(Hf::FastcloseRetransmission, 0, 0, *number));
             g(tree.relative_time(Hf::FastcloseSinceFirst, *since_first));
-            let msg = format!("MP_FASTCLOSE retransmission {number} (first in frame {first}, {} earlier)", seconds(*since_first));
+            let msg = format!(
+                "MP_FASTCLOSE retransmission {number} (first in frame {first}, {} earlier)",
+                seconds(*since_first)
+            );
             tree.expert(item, Ei::FastcloseRetransmitted, Some(&msg));
             tree.info(&format!("[MP_FASTCLOSE retransmission {number}]"));
         }
@@ -356,7 +456,10 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             tree.expert(top, Ei::FastcloseUnanswered, Some(&msg));
             tree.info("[MP_FASTCLOSE unanswered]");
         }
-        Finding::FastcloseFinalRst { with_fastclose, first } => {
+        Finding::FastcloseFinalRst {
+            with_fastclose,
+            first,
+        } => {
             let item = g(tree.uint(Hf::FastcloseFirst, 0, 0, *first));
             if *with_fastclose {
                 tree.expert(item, Ei::FastcloseFinalRst, Some("Final RST after MP_FASTCLOSE, carrying MP_FASTCLOSE (as RFC 8684 recommends)"));
@@ -388,13 +491,26 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
                 }
             }
             let list: Vec<String> = streams.iter().map(u32::to_string).collect();
-            let msg = format!("Subflow(s) of the fastclosed connection got no RST in the capture: tcp.stream {}", list.join(", "));
+            let msg = format!(
+                "Subflow(s) of the fastclosed connection got no RST in the capture: tcp.stream {}",
+                list.join(", ")
+            );
             tree.expert(first, Ei::FastcloseSubflowNotReset, Some(&msg));
         }
         Finding::FastcloseMisuse => {
-            tree.expert(top, Ei::FastcloseMisuse, Some("MP_FASTCLOSE on a SYN or on a segment without ACK"));
+            tree.expert(
+                top,
+                Ei::FastcloseMisuse,
+                Some("MP_FASTCLOSE on a SYN or on a segment without ACK"),
+            );
         }
-        Finding::FaultAnnounced { cause, transient, src_addr_id, dst_addr_id, target } => {
+        Finding::FaultAnnounced {
+            cause,
+            transient,
+            src_addr_id,
+            dst_addr_id,
+            target,
+        } => {
             let kind = if *transient { " (transient)" } else { "" };
             match target {
                 Some(t) => {
@@ -405,7 +521,10 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
                     if let Some(rst) = t.rst_frame {
                         g(tree.uint(Hf::FaultRstFrame, 0, 0, rst));
                     }
-                    let msg = format!("Subflow fault announced: {cause}{kind} on tcp.stream {} ({} -> {})", t.stream, t.src, t.dst);
+                    let msg = format!(
+                        "Subflow fault announced: {cause}{kind} on tcp.stream {} ({} -> {})",
+                        t.stream, t.src, t.dst
+                    );
                     tree.expert(item, Ei::FaultAnnounced, Some(&msg));
                 }
                 None => {
@@ -419,7 +538,11 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
         }
         Finding::RstReasonGiven { reason, transient } => {
             let kind = if *transient { ", transient" } else { "" };
-            tree.expert(top, Ei::RstReasonGiven, Some(&format!("Subflow reset: {reason}{kind}")));
+            tree.expert(
+                top,
+                Ei::RstReasonGiven,
+                Some(&format!("Subflow reset: {reason}{kind}")),
+            );
         }
         Finding::AddressRemoved { streams } => {
             let mut first = top;
@@ -431,10 +554,20 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             }
             if !streams.is_empty() {
                 let list: Vec<String> = streams.iter().map(u32::to_string).collect();
-                tree.expert(first, Ei::RemoveAddrTakesDown, Some(&format!("REMOVE_ADDR takes down tcp.stream {}", list.join(", "))));
+                tree.expert(
+                    first,
+                    Ei::RemoveAddrTakesDown,
+                    Some(&format!(
+                        "REMOVE_ADDR takes down tcp.stream {}",
+                        list.join(", ")
+                    )),
+                );
             }
         }
-        Finding::AddAddrRepeated { previous, echo_seen } => {
+        Finding::AddAddrRepeated {
+            previous,
+            echo_seen,
+        } => {
             let item = g(tree.uint(Hf::AddAddrPrevious, 0, 0, *previous));
             let msg = if *echo_seen {
                 format!("ADD_ADDR sent again (previous in frame {previous}) although its echo passed: the echo was lost between the capture point and the announcing host")
@@ -452,7 +585,10 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             tree.expert(item, Ei::FallbackCapableStripped, Some(msg));
             tree.info("[MP_CAPABLE stripped]");
         }
-        Finding::SynDropped { attempts, first_syn } => {
+        Finding::SynDropped {
+            attempts,
+            first_syn,
+        } => {
             let item = g(tree.uint(Hf::FallbackMptcpSyns, 0, 0, *attempts));
             g(tree.uint(Hf::FallbackOfferedIn, 0, 0, *first_syn));
             let msg = format!("{attempts} SYN(s) with MP_CAPABLE unanswered, now a SYN without it: MPTCP SYNs dropped on the path; the host fell back to TCP");
@@ -471,7 +607,12 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             };
             tree.expert(item, Ei::JoinRefused, Some(msg));
         }
-        Finding::DssChecksum { valid, mapping_frame, completed_in, followed_by } => {
+        Finding::DssChecksum {
+            valid,
+            mapping_frame,
+            completed_in,
+            followed_by,
+        } => {
             let item = g(tree.boolean(Hf::DssChecksumValid, 0, 0, *valid));
             if *mapping_frame != frame {
                 g(tree.uint(Hf::DssMappingFrame, 0, 0, *mapping_frame));
@@ -483,7 +624,9 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
                 g(tree.uint(Hf::DssFollowedBy, 0, 0, *f));
             }
             if !valid {
-                let then = followed_by.map_or(String::new(), |f| format!("; MP_FAIL or fallback follows in frame {f}"));
+                let then = followed_by.map_or(String::new(), |f| {
+                    format!("; MP_FAIL or fallback follows in frame {f}")
+                });
                 let msg = format!("DSS checksum does not match the payload: payload changed in transit (middlebox data substitution){then}");
                 tree.expert(item, Ei::DssChecksumBad, Some(&msg));
                 tree.info("[DSS checksum bad]");
@@ -502,7 +645,8 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
                 Some(f) => g(tree.uint(Hf::FailMappingFrame, 0, 0, *f)),
                 None => top,
             };
-            let at = mapping_frame.map_or(String::new(), |f| format!(" (failed mapping in frame {f})"));
+            let at =
+                mapping_frame.map_or(String::new(), |f| format!(" (failed mapping in frame {f})"));
             tree.expert(item, Ei::FailReported, Some(&format!("MP_FAIL: the mapping at DSN {dsn} failed its checksum{at}; the subflow falls back to TCP")));
         }
         Finding::JoinHmac { step, valid } => {
@@ -517,7 +661,12 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             }
         }
         Finding::AddAddrHmac { verdict } => {
-            let item = g(tree.boolean(Hf::AddAddrHmacValid, 0, 0, *verdict == AddAddrVerdict::Valid));
+            let item = g(tree.boolean(
+                Hf::AddAddrHmacValid,
+                0,
+                0,
+                *verdict == AddAddrVerdict::Valid,
+            ));
             match verdict {
                 AddAddrVerdict::Valid => {}
                 AddAddrVerdict::Legacy(form) => {
@@ -525,7 +674,13 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
                     tree.expert(item, Ei::AddAddrHmacLegacy, Some(&msg));
                 }
                 AddAddrVerdict::Invalid => {
-                    tree.expert(item, Ei::AddAddrHmacBad, Some("ADD_ADDR HMAC does not match the keys: forged or altered announcement"));
+                    tree.expert(
+                        item,
+                        Ei::AddAddrHmacBad,
+                        Some(
+                            "ADD_ADDR HMAC does not match the keys: forged or altered announcement",
+                        ),
+                    );
                     tree.info("[ADD_ADDR HMAC bad]");
                 }
             }
@@ -546,18 +701,35 @@ mod tests {
     use super::*;
 
     fn summary(connection: Option<u32>, findings: &[Finding]) -> String {
-        Summary(&FrameReport { connection, findings: Cow::Borrowed(findings) }).to_string()
+        Summary(&FrameReport {
+            connection,
+            findings: Cow::Borrowed(findings),
+        })
+        .to_string()
     }
 
     #[test]
     fn summary_counts_passed_checks_apart_from_findings() {
-        let passed = Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid };
-        let failed = Finding::AddAddrHmac { verdict: AddAddrVerdict::Invalid };
+        let passed = Finding::AddAddrHmac {
+            verdict: AddAddrVerdict::Valid,
+        };
+        let failed = Finding::AddAddrHmac {
+            verdict: AddAddrVerdict::Invalid,
+        };
         assert_eq!(summary(Some(3), &[]), "connection 3");
-        assert_eq!(summary(None, std::slice::from_ref(&failed)), "no connection, 1 finding");
-        assert_eq!(summary(Some(0), std::slice::from_ref(&passed)), "connection 0, 1 check passed");
         assert_eq!(
-            summary(Some(1), &[failed, passed.clone(), Finding::OptionsMissing, passed]),
+            summary(None, std::slice::from_ref(&failed)),
+            "no connection, 1 finding"
+        );
+        assert_eq!(
+            summary(Some(0), std::slice::from_ref(&passed)),
+            "connection 0, 1 check passed"
+        );
+        assert_eq!(
+            summary(
+                Some(1),
+                &[failed, passed.clone(), Finding::OptionsMissing, passed]
+            ),
             "connection 1, 2 findings, 2 checks passed"
         );
     }

@@ -4,14 +4,14 @@
 
 use std::net::IpAddr;
 use std::ops::RangeInclusive;
-use std::ptr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
 use std::sync::atomic::Ordering::Relaxed;
 
 use arrayvec::ArrayVec;
 use mptcp_parse::{
-    parse_mptcp_option_lenient, subtype, AddAddr, AddAddrVersion, CapableForm, Context, Decoded, Dss, Error,
-    FaultAnnounce, JoinForm, MpCapable, MpJoin, MptcpOption, Opaque, Segment, Warning,
+    parse_mptcp_option_lenient, subtype, AddAddr, AddAddrVersion, CapableForm, Context, Decoded,
+    Dss, Error, FaultAnnounce, JoinForm, MpCapable, MpJoin, MptcpOption, Opaque, Segment, Warning,
 };
 
 use crate::ffi;
@@ -23,7 +23,10 @@ use crate::tree::{off, report_panic, Item, TreeView};
 pub(crate) fn segment_of(bytes: &[u8], reported: usize) -> Option<Segment> {
     let flags = *bytes.get(13)?;
     let header = usize::from(bytes[12] >> 4) * 4;
-    Some(Segment::from_tcp_flags(flags, reported.saturating_sub(header)))
+    Some(Segment::from_tcp_flags(
+        flags,
+        reported.saturating_sub(header),
+    ))
 }
 
 /// Decodes the MPTCP option at `offset` of the segment's captured `bytes` (its length byte
@@ -45,7 +48,14 @@ pub(crate) fn show_in_segment<'b>(
     } else {
         view.tree()
     };
-    show_option(view.part(offset, option.len(), parent), option, on_wire, seg, pref, after)
+    show_option(
+        view.part(offset, option.len(), parent),
+        option,
+        on_wire,
+        seg,
+        pref,
+        after,
+    )
 }
 
 /// [`show_in_segment`] for each option of the segment at `offsets`, the options that decoded
@@ -100,9 +110,13 @@ pub(crate) fn decode_in_segment<'b, const NAMED: bool, const N: usize>(
         });
         let option = match quiet {
             Ok(Some(option)) if !NAMED => Some(option),
-            Ok(Some(option)) if !quiet_kind(&option).is_some_and(|fields| view.wants_any(&[option_fields::EVERY, fields])) => {
+            Ok(Some(option))
+                if !quiet_kind(&option)
+                    .is_some_and(|fields| view.wants_any(&[option_fields::EVERY, fields])) =>
+            {
                 // Only the protocol is named: its item, over the option, without fields.
-                view.part(offset, raw.len(), view.tree()).add_protocol(PROTO.load(Relaxed), Ett::Option);
+                view.part(offset, raw.len(), view.tree())
+                    .add_protocol(PROTO.load(Relaxed), Ett::Option);
                 Some(option)
             }
             _ => show_instead(view, bytes, offset, seg, pref),
@@ -133,14 +147,25 @@ pub(crate) fn decode_in_segment_named<'b, const N: usize>(
 /// call sits apart from the lines the other options run through.
 #[cold]
 #[inline(never)]
-fn show_instead<'b>(view: &TreeView, bytes: &'b [u8], offset: usize, seg: Option<Segment>, pref: u32) -> Option<MptcpOption<'b>> {
+fn show_instead<'b>(
+    view: &TreeView,
+    bytes: &'b [u8],
+    offset: usize,
+    seg: Option<Segment>,
+    pref: u32,
+) -> Option<MptcpOption<'b>> {
     show_in_segment(view, bytes, offset, seg, pref)
 }
 
 /// The captured bytes of the option at `offset`, and its length on the wire.
 fn option_at(bytes: &[u8], offset: usize) -> (&[u8], usize) {
     let on_wire = bytes.get(offset + 1).map_or(0, |&len| usize::from(len));
-    (bytes.get(offset..).map_or(&[][..], |rest| &rest[..rest.len().min(on_wire)]), on_wire)
+    (
+        bytes
+            .get(offset..)
+            .map_or(&[][..], |rest| &rest[..rest.len().min(on_wire)]),
+        on_wire,
+    )
 }
 
 /// Decodes one option (`on_wire` bytes long, `bytes` of them captured) and shows it at `view`,
@@ -158,7 +183,9 @@ fn show_option<'b>(
     let mut report = view.clone_view();
     let (decoded, shown) = match catch_unwind(|| decode(bytes, seg, pref)) {
         Ok((decoded, fault_subtype)) => {
-            let shown = catch_unwind(AssertUnwindSafe(|| show_decoding(&mut view, bytes, on_wire, &decoded, fault_subtype)));
+            let shown = catch_unwind(AssertUnwindSafe(|| {
+                show_decoding(&mut view, bytes, on_wire, &decoded, fault_subtype)
+            }));
             (decoded.option.ok(), shown)
         }
         Err(panic) => (None, Err(panic)),
@@ -166,7 +193,13 @@ fn show_option<'b>(
     match shown {
         Ok(Some(top)) if !after.is_null() => report.move_after(after, top),
         Ok(_) => {}
-        Err(panic) => report_panic(&mut report, true, Ett::Option, "MPTCPX internal error", panic),
+        Err(panic) => report_panic(
+            &mut report,
+            true,
+            Ett::Option,
+            "MPTCPX internal error",
+            panic,
+        ),
     }
     decoded
 }
@@ -176,16 +209,28 @@ fn show_option<'b>(
 fn decode(bytes: &[u8], seg: Option<Segment>, pref: u32) -> (Decoded<'_>, Option<u8>) {
     sync_subtype_names(pref);
     let ctx = context(seg, pref);
-    (parse_mptcp_option_lenient(bytes, &ctx).1, ctx.fault_announce_subtype)
+    (
+        parse_mptcp_option_lenient(bytes, &ctx).1,
+        ctx.fault_announce_subtype,
+    )
 }
 
 /// The decoding context of an option on `seg`, with `pref`, the FAULT_ANNOUNCE preference.
 fn context(seg: Option<Segment>, pref: u32) -> Context {
-    Context { segment: seg, fault_announce_subtype: u8::try_from(pref).ok().filter(|s| *s != 0) }
+    Context {
+        segment: seg,
+        fault_announce_subtype: u8::try_from(pref).ok().filter(|s| *s != 0),
+    }
 }
 
 /// Shows what someone looks at of a decoded option; returns its item, if added.
-fn show_decoding(view: &mut TreeView, bytes: &[u8], on_wire: usize, decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Option<Item> {
+fn show_decoding(
+    view: &mut TreeView,
+    bytes: &[u8],
+    on_wire: usize,
+    decoded: &Decoded<'_>,
+    fault_subtype: Option<u8>,
+) -> Option<Item> {
     if let Some(fields) = quiet_option_fields(decoded) {
         if !view.wants_protocol() {
             // Every item would be faked (tshark -Y mptcp).
@@ -205,7 +250,13 @@ fn show_decoding(view: &mut TreeView, bytes: &[u8], on_wire: usize, decoded: &De
 /// [`show_decoding`]: most options need none of it where no tree is looked at, and this code
 /// then stays out of the instruction cache.
 #[inline(never)]
-fn add_option(view: &mut TreeView, bytes: &[u8], on_wire: usize, decoded: &Decoded<'_>, fault_subtype: Option<u8>) -> Item {
+fn add_option(
+    view: &mut TreeView,
+    bytes: &[u8],
+    on_wire: usize,
+    decoded: &Decoded<'_>,
+    fault_subtype: Option<u8>,
+) -> Item {
     let top = view.add_protocol(PROTO.load(Relaxed), Ett::Option);
     // Test builds only: a panic with the option's subtree half built.
     #[cfg(feature = "fault-injection")]
@@ -225,7 +276,9 @@ fn add_option(view: &mut TreeView, bytes: &[u8], on_wire: usize, decoded: &Decod
         Err(err) => {
             match err {
                 // Not malformed: the capture kept only the start of the packet.
-                Error::Truncated { field, .. } if on_wire > bytes.len() => show_not_captured(view, top, bytes, on_wire, field),
+                Error::Truncated { field, .. } if on_wire > bytes.len() => {
+                    show_not_captured(view, top, bytes, on_wire, field)
+                }
                 _ => show_error(view, top, bytes, decoded, err, fault_subtype),
             }
         }
@@ -268,7 +321,10 @@ fn quiet_kind(option: &MptcpOption<'_>) -> Option<RangeInclusive<Hf>> {
 /// Whether the length fits the subtype and flags; `None` when that cannot be judged.
 fn length_valid(decoded: &Decoded<'_>) -> Option<bool> {
     match &decoded.option {
-        Ok(MptcpOption::MpCapable(MpCapable { form: CapableForm::Opaque(_), .. })) => None,
+        Ok(MptcpOption::MpCapable(MpCapable {
+            form: CapableForm::Opaque(_),
+            ..
+        })) => None,
         Ok(_) => Some(true),
         Err(Error::InvalidLength { .. }) => Some(false),
         Err(_) => None,
@@ -324,7 +380,14 @@ fn show_error(
     if bytes.len() > 3 {
         view.bytes(Hf::OpaqueData, 3, &bytes[3..]);
     }
-    view.expert(top, Ei::Malformed, Some(&format!("Malformed MPTCP option, field \"{}\": {err}", err.field())));
+    view.expert(
+        top,
+        Ei::Malformed,
+        Some(&format!(
+            "Malformed MPTCP option, field \"{}\": {err}",
+            err.field()
+        )),
+    );
 }
 
 fn show_warning(view: &TreeView, top: Item, warning: &Warning) {
@@ -365,7 +428,10 @@ fn show_decoded(view: &TreeView, top: Item, option: &MptcpOption<'_>) {
             if let Some(id) = o.address_id {
                 view.uint(Hf::PrioAddrId, 3, 1, u32::from(id));
             }
-            view.append_text(top, format_args!("{}", if o.backup { " (backup)" } else { " (regular)" }));
+            view.append_text(
+                top,
+                format_args!("{}", if o.backup { " (backup)" } else { " (regular)" }),
+            );
         }
         MptcpOption::MpFail(o) => {
             reserved(view, 2, 2, o.reserved);
@@ -378,7 +444,12 @@ fn show_decoded(view: &TreeView, top: Item, option: &MptcpOption<'_>) {
             view.info("[MP_FASTCLOSE]");
         }
         MptcpOption::MpTcpRst(o) => {
-            let flags = view.uint(Hf::RstFlags, 2, 1, u32::from(o.reserved | u8::from(o.transient)));
+            let flags = view.uint(
+                Hf::RstFlags,
+                2,
+                1,
+                u32::from(o.reserved | u8::from(o.transient)),
+            );
             let sub = view.subtree(flags, Ett::RstFlags);
             sub.boolean(Hf::RstTransient, 2, 1, o.transient);
             reserved(&sub, 2, 1, u16::from(o.reserved));
@@ -407,18 +478,31 @@ fn show_capable(view: &TreeView, top: Item, o: &MpCapable<'_>) {
     sub.boolean(Hf::CapFlagExtensibility, 3, 1, o.flags.extensibility());
     sub.boolean(Hf::CapFlagDenyJoinId0, 3, 1, o.flags.deny_join_id0());
     let unassigned_mask = Hf::CapFlagUnassigned.mask() as u8;
-    sub.uint(Hf::CapFlagUnassigned, 3, 1, u32::from((o.flags.0 & unassigned_mask) >> unassigned_mask.trailing_zeros()));
+    sub.uint(
+        Hf::CapFlagUnassigned,
+        3,
+        1,
+        u32::from((o.flags.0 & unassigned_mask) >> unassigned_mask.trailing_zeros()),
+    );
     sub.boolean(Hf::CapFlagHmac, 3, 1, o.flags.hmac());
     match o.form {
         CapableForm::Bare => {}
         CapableForm::SenderKey { key } => {
             view.uint64(Hf::CapSenderKey, 4, 8, key);
         }
-        CapableForm::BothKeys { sender_key, receiver_key } => {
+        CapableForm::BothKeys {
+            sender_key,
+            receiver_key,
+        } => {
             view.uint64(Hf::CapSenderKey, 4, 8, sender_key);
             view.uint64(Hf::CapReceiverKey, 12, 8, receiver_key);
         }
-        CapableForm::BothKeysData { sender_key, receiver_key, data_len, checksum } => {
+        CapableForm::BothKeysData {
+            sender_key,
+            receiver_key,
+            data_len,
+            checksum,
+        } => {
             view.uint64(Hf::CapSenderKey, 4, 8, sender_key);
             view.uint64(Hf::CapReceiverKey, 12, 8, receiver_key);
             view.uint(Hf::CapDataLen, 20, 2, u32::from(data_len));
@@ -435,7 +519,11 @@ fn show_capable(view: &TreeView, top: Item, o: &MpCapable<'_>) {
 
 fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
     match o.form {
-        JoinForm::Syn { address_id, receiver_token, sender_nonce } => {
+        JoinForm::Syn {
+            address_id,
+            receiver_token,
+            sender_nonce,
+        } => {
             view.boolean(Hf::JoinBackup, 2, 1, o.backup);
             reserved(view, 2, 1, u16::from(o.reserved));
             view.uint(Hf::JoinAddrId, 3, 1, u32::from(address_id));
@@ -443,7 +531,11 @@ fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
             view.uint(Hf::JoinNonce, 8, 4, sender_nonce);
             view.append_text(top, format_args!(" (SYN)"));
         }
-        JoinForm::SynAck { address_id, truncated_hmac, sender_nonce } => {
+        JoinForm::SynAck {
+            address_id,
+            truncated_hmac,
+            sender_nonce,
+        } => {
             view.boolean(Hf::JoinBackup, 2, 1, o.backup);
             reserved(view, 2, 1, u16::from(o.reserved));
             view.uint(Hf::JoinAddrId, 3, 1, u32::from(address_id));
@@ -451,7 +543,10 @@ fn show_join(view: &TreeView, top: Item, o: &MpJoin<'_>) {
             view.uint(Hf::JoinNonce, 12, 4, sender_nonce);
             view.append_text(top, format_args!(" (SYN/ACK)"));
         }
-        JoinForm::Ack { reserved: byte3, hmac } => {
+        JoinForm::Ack {
+            reserved: byte3,
+            hmac,
+        } => {
             // The nibble and byte 3 are both reserved in the third ACK.
             reserved(view, 2, 2, u16::from(o.reserved) << 8 | u16::from(byte3));
             view.bytes(Hf::JoinHmac, 4, hmac);
@@ -466,7 +561,12 @@ fn show_dss(view: &TreeView, o: &Dss) {
     let bits = o.flags();
     let flags = view.uint(Hf::DssFlags, 3, 1, u32::from(bits));
     let sub = view.subtree(flags, Ett::DssFlags);
-    sub.uint(Hf::DssFlagReserved, 3, 1, u32::from((bits & f::RESERVED) >> f::RESERVED.trailing_zeros()));
+    sub.uint(
+        Hf::DssFlagReserved,
+        3,
+        1,
+        u32::from((bits & f::RESERVED) >> f::RESERVED.trailing_zeros()),
+    );
     sub.boolean(Hf::DssFlagDataFin, 3, 1, bits & f::DATA_FIN != 0);
     sub.boolean(Hf::DssFlagDsn8, 3, 1, bits & f::DSN_64 != 0);
     sub.boolean(Hf::DssFlagMapping, 3, 1, bits & f::MAPPING != 0);
@@ -485,7 +585,8 @@ fn show_dss(view: &TreeView, o: &Dss) {
         at += 4;
         view.uint(Hf::DssDataLen, at, 2, u32::from(m.data_len));
         if m.is_infinite() {
-            view.boolean(Hf::DssInfiniteMapping, at, 2, true).generated();
+            view.boolean(Hf::DssInfiniteMapping, at, 2, true)
+                .generated();
         }
         at += 2;
         if let Some(c) = m.checksum {
@@ -497,9 +598,17 @@ fn show_dss(view: &TreeView, o: &Dss) {
 fn show_add_addr(view: &TreeView, top: Item, o: &AddAddr) {
     match o.version {
         AddAddrVersion::V0 => {
-            view.uint(Hf::AddAddrIpVer, 2, 1, if o.address.is_ipv4() { 4 } else { 6 });
+            view.uint(
+                Hf::AddAddrIpVer,
+                2,
+                1,
+                if o.address.is_ipv4() { 4 } else { 6 },
+            );
         }
-        AddAddrVersion::V1 { echo, reserved: bits } => {
+        AddAddrVersion::V1 {
+            echo,
+            reserved: bits,
+        } => {
             view.boolean(Hf::AddAddrEcho, 2, 1, echo);
             reserved(view, 2, 1, u16::from(bits));
         }
@@ -525,7 +634,10 @@ fn show_add_addr(view: &TreeView, top: Item, o: &AddAddr) {
     }
     let port = o.port.map(|p| format!(" port {p}")).unwrap_or_default();
     let echo = if o.is_echo() { " (echo)" } else { "" };
-    view.append_text(top, format_args!(" id {} {}{port}{echo}", o.address_id, o.address));
+    view.append_text(
+        top,
+        format_args!(" id {} {}{port}{echo}", o.address_id, o.address),
+    );
 }
 
 fn show_fault(view: &TreeView, top: Item, o: &FaultAnnounce<'_>) {

@@ -296,7 +296,9 @@ impl Hf {
     /// Whether a filter, column or field output names one of the fields `fields` (in the order
     /// declared above).
     pub(crate) fn any_referenced(fields: &RangeInclusive<Hf>) -> bool {
-        HF_INFO[*fields.start() as usize..=*fields.end() as usize].iter().any(|info| referenced(info.load(Relaxed)))
+        HF_INFO[*fields.start() as usize..=*fields.end() as usize]
+            .iter()
+            .any(|info| referenced(info.load(Relaxed)))
     }
 
     /// The field's bitmask (0 when it has none).
@@ -480,9 +482,15 @@ fn leak_cstr(s: &str) -> *const c_char {
 fn value_strings(entries: impl IntoIterator<Item = (u32, String)>) -> &'static [ffi::value_string] {
     let mut v: Vec<ffi::value_string> = entries
         .into_iter()
-        .map(|(value, name)| ffi::value_string { value, strptr: leak_cstr(&name) })
+        .map(|(value, name)| ffi::value_string {
+            value,
+            strptr: leak_cstr(&name),
+        })
         .collect();
-    v.push(ffi::value_string { value: 0, strptr: ptr::null() });
+    v.push(ffi::value_string {
+        value: 0,
+        strptr: ptr::null(),
+    });
     Vec::leak(v)
 }
 
@@ -523,9 +531,15 @@ fn rename_subtypes(fault_announce_subtype: u32) {
     if vals.is_empty() {
         vals.reserve_exact(17);
         for s in 0..16u8 {
-            vals.push(ffi::value_string { value: u32::from(s), strptr: subtype_name(s) });
+            vals.push(ffi::value_string {
+                value: u32::from(s),
+                strptr: subtype_name(s),
+            });
         }
-        vals.push(ffi::value_string { value: 0, strptr: ptr::null() });
+        vals.push(ffi::value_string {
+            value: 0,
+            strptr: ptr::null(),
+        });
     }
     for entry in vals.iter_mut().take(16) {
         let s = entry.value as u8;
@@ -550,11 +564,13 @@ fn strings_ptr(strings: Strings) -> *const c_void {
             unsafe { (*SUBTYPE_VALS.0.get()).as_ptr().cast() }
         }
         Strings::FaultCauses => {
-            let names = (0u8..=0x0e).filter_map(|c| FaultCause(c).name().map(|n| (u32::from(c), n.to_string())));
+            let names = (0u8..=0x0e)
+                .filter_map(|c| FaultCause(c).name().map(|n| (u32::from(c), n.to_string())));
             value_strings(names).as_ptr().cast()
         }
         Strings::RstReasons => {
-            let names = (0u8..=255).filter_map(|r| RstReason(r).name().map(|n| (u32::from(r), n.to_string())));
+            let names = (0u8..=255)
+                .filter_map(|r| RstReason(r).name().map(|n| (u32::from(r), n.to_string())));
             value_strings(names).as_ptr().cast()
         }
         // FRAMENUM_TYPE(x): the enum value in the pointer.
@@ -596,7 +612,10 @@ pub(crate) fn register() {
         ffi::proto_register_field_array(proto, hf.as_mut_ptr(), hf.len() as c_int);
         PROTO_INFO.store(ffi::mptcpx_shim_hfinfo(proto).cast_mut(), Relaxed);
         for (info, id) in HF_INFO.iter().zip(HF_IDS.iter()) {
-            info.store(ffi::mptcpx_shim_hfinfo(id.load(Relaxed)).cast_mut(), Relaxed);
+            info.store(
+                ffi::mptcpx_shim_hfinfo(id.load(Relaxed)).cast_mut(),
+                Relaxed,
+            );
         }
 
         let ett: Vec<*mut c_int> = ETT_IDS.iter().map(AtomicI32::as_ptr).collect();
@@ -633,7 +652,10 @@ mod tests {
     fn option_field_ranges_hold_their_kinds_fields() {
         use option_fields::*;
         let kinds = [
-            (EVERY, &["length", "subtype", "length_valid", "reserved", "opaque."][..]),
+            (
+                EVERY,
+                &["length", "subtype", "length_valid", "reserved", "opaque."][..],
+            ),
             (CAPABLE, &["capable."][..]),
             (JOIN, &["join."][..]),
             (DSS, &["dss."][..]),
@@ -646,8 +668,15 @@ mod tests {
             // Every field of the kind is in its range, and nothing else (the analysis adds
             // fields of the same names elsewhere).
             for (i, def) in FIELD_DEFS[..Hf::Connection as usize].iter().enumerate() {
-                let name = def.abbrev.to_str().unwrap().strip_prefix("mptcpx.").unwrap();
-                let of_kind = prefixes.iter().any(|p| name == p.trim_end_matches('.') || name.starts_with(p));
+                let name = def
+                    .abbrev
+                    .to_str()
+                    .unwrap()
+                    .strip_prefix("mptcpx.")
+                    .unwrap();
+                let of_kind = prefixes
+                    .iter()
+                    .any(|p| name == p.trim_end_matches('.') || name.starts_with(p));
                 assert_eq!(of_kind, (first..=last).contains(&i), "{name} and {range:?}");
             }
         }
@@ -656,18 +685,35 @@ mod tests {
     #[test]
     fn tables_line_up() {
         assert_eq!(FIELD_DEFS[Hf::Subtype as usize].abbrev, c"mptcpx.subtype");
-        assert_eq!(FIELD_DEFS[Hf::FaultDst6 as usize].abbrev, c"mptcpx.fault.dst");
-        assert_eq!(EXPERT_DEFS[Ei::Malformed as usize].abbrev, c"mptcpx.malformed");
-        assert_eq!(EXPERT_DEFS[Ei::PluginError as usize].abbrev, c"mptcpx.plugin_error");
+        assert_eq!(
+            FIELD_DEFS[Hf::FaultDst6 as usize].abbrev,
+            c"mptcpx.fault.dst"
+        );
+        assert_eq!(
+            EXPERT_DEFS[Ei::Malformed as usize].abbrev,
+            c"mptcpx.malformed"
+        );
+        assert_eq!(
+            EXPERT_DEFS[Ei::PluginError as usize].abbrev,
+            c"mptcpx.plugin_error"
+        );
     }
 
     #[test]
     fn every_name_is_in_the_protocol_namespace() {
         for def in FIELD_DEFS {
-            assert!(def.abbrev.to_str().unwrap().starts_with("mptcpx."), "{:?}", def.abbrev);
+            assert!(
+                def.abbrev.to_str().unwrap().starts_with("mptcpx."),
+                "{:?}",
+                def.abbrev
+            );
         }
         for def in EXPERT_DEFS {
-            assert!(def.abbrev.to_str().unwrap().starts_with("mptcpx."), "{:?}", def.abbrev);
+            assert!(
+                def.abbrev.to_str().unwrap().starts_with("mptcpx."),
+                "{:?}",
+                def.abbrev
+            );
         }
     }
 }

@@ -10,7 +10,11 @@ static FRAME: OnceLock<Option<u32>> = OnceLock::new();
 
 /// The frame `MPTCPX_INJECT_PANIC` names, if any.
 fn target() -> Option<u32> {
-    *FRAME.get_or_init(|| std::env::var("MPTCPX_INJECT_PANIC").ok().and_then(|v| v.trim().parse().ok()))
+    *FRAME.get_or_init(|| {
+        std::env::var("MPTCPX_INJECT_PANIC")
+            .ok()
+            .and_then(|v| v.trim().parse().ok())
+    })
 }
 
 /// Panics when `frame` is the injected frame; `entry` names the entry point in the message.

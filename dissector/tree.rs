@@ -32,7 +32,10 @@ struct CText {
 
 impl CText {
     fn new() -> CText {
-        CText { buf: [0; 256], len: 0 }
+        CText {
+            buf: [0; 256],
+            len: 0,
+        }
     }
 
     fn as_ptr(&self) -> *const std::ffi::c_char {
@@ -88,12 +91,26 @@ impl TreeView {
         tree: *mut ffi::proto_tree,
         flags: c_int,
     ) -> TreeView {
-        TreeView { tvb, base: 0, span: -1, pinfo, tree, flags: flags.max(0) }
+        TreeView {
+            tvb,
+            base: 0,
+            span: -1,
+            pinfo,
+            tree,
+            flags: flags.max(0),
+        }
     }
 
     /// A view of the `span` bytes at `base` of the same segment (an option), adding to `tree`.
     pub(crate) fn part(&self, base: usize, span: usize, tree: *mut ffi::proto_tree) -> TreeView {
-        TreeView { tvb: self.tvb, base: off(base), span: off(span), pinfo: self.pinfo, tree, flags: self.flags }
+        TreeView {
+            tvb: self.tvb,
+            base: off(base),
+            span: off(span),
+            pinfo: self.pinfo,
+            tree,
+            flags: self.flags,
+        }
     }
 
     /// The offset in the segment of byte `start` of the view.
@@ -151,7 +168,17 @@ impl TreeView {
     fn add_protocol_over(&mut self, proto: i32, length: c_int, ett: Ett) -> Item {
         let mut sub = ptr::null_mut();
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
-        let item = unsafe { ffi::mptcpx_shim_add_protocol(self.tree, proto, self.tvb, self.base, length, ett.id(), &mut sub) };
+        let item = unsafe {
+            ffi::mptcpx_shim_add_protocol(
+                self.tree,
+                proto,
+                self.tvb,
+                self.base,
+                length,
+                ett.id(),
+                &mut sub,
+            )
+        };
         // `sub` is null if the subtree failed.
         self.tree = sub;
         Item(item)
@@ -171,7 +198,14 @@ impl TreeView {
 
     /// Another view of the same place.
     pub(crate) fn clone_view(&self) -> TreeView {
-        TreeView { tvb: self.tvb, base: self.base, span: self.span, pinfo: self.pinfo, tree: self.tree, flags: self.flags }
+        TreeView {
+            tvb: self.tvb,
+            base: self.base,
+            span: self.span,
+            pinfo: self.pinfo,
+            tree: self.tree,
+            flags: self.flags,
+        }
     }
 
     /// Adds the protocol item over no bytes (for what is computed, not read) and makes its
@@ -194,7 +228,9 @@ impl TreeView {
             return item;
         }
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
-        Item(unsafe { ffi::mptcpx_shim_add_relative_time(self.tree, hf.id(), self.tvb, self.base, 0, ns) })
+        Item(unsafe {
+            ffi::mptcpx_shim_add_relative_time(self.tree, hf.id(), self.tvb, self.base, 0, ns)
+        })
     }
 
     /// An address computed rather than read: over no bytes.
@@ -206,8 +242,22 @@ impl TreeView {
         // SAFETY: the shim reads 4 or 16 bytes from the given arrays.
         Item(unsafe {
             match address {
-                std::net::IpAddr::V4(a) => ffi::mptcpx_shim_add_ipv4(self.tree, v4.id(), self.tvb, self.base, 0, a.octets().as_ptr()),
-                std::net::IpAddr::V6(a) => ffi::mptcpx_shim_add_ipv6(self.tree, v6.id(), self.tvb, self.base, 0, a.octets().as_ptr()),
+                std::net::IpAddr::V4(a) => ffi::mptcpx_shim_add_ipv4(
+                    self.tree,
+                    v4.id(),
+                    self.tvb,
+                    self.base,
+                    0,
+                    a.octets().as_ptr(),
+                ),
+                std::net::IpAddr::V6(a) => ffi::mptcpx_shim_add_ipv6(
+                    self.tree,
+                    v6.id(),
+                    self.tvb,
+                    self.base,
+                    0,
+                    a.octets().as_ptr(),
+                ),
             }
         })
     }
@@ -221,7 +271,10 @@ impl TreeView {
         }
         // SAFETY: the shim accepts null items.
         let tree = unsafe { ffi::mptcpx_shim_add_subtree(item.0, ett.id()) };
-        TreeView { tree, ..self.clone_view() }
+        TreeView {
+            tree,
+            ..self.clone_view()
+        }
     }
 
     /// An unsigned integer of up to 32 bits at `[start, start+len)`. For a field with a
@@ -236,7 +289,9 @@ impl TreeView {
         }
         let raw = under_mask(hf, u64::from(value)) as u32;
         // SAFETY: pointers from Wireshark; the shim catches exceptions.
-        Item(unsafe { ffi::mptcpx_shim_add_uint(self.tree, hf.id(), self.tvb, self.at(start), off(len), raw) })
+        Item(unsafe {
+            ffi::mptcpx_shim_add_uint(self.tree, hf.id(), self.tvb, self.at(start), off(len), raw)
+        })
     }
 
     #[inline(never)]
@@ -245,7 +300,16 @@ impl TreeView {
             return item;
         }
         // SAFETY: as above.
-        Item(unsafe { ffi::mptcpx_shim_add_uint64(self.tree, hf.id(), self.tvb, self.at(start), off(len), value) })
+        Item(unsafe {
+            ffi::mptcpx_shim_add_uint64(
+                self.tree,
+                hf.id(),
+                self.tvb,
+                self.at(start),
+                off(len),
+                value,
+            )
+        })
     }
 
     #[inline(never)]
@@ -255,7 +319,16 @@ impl TreeView {
         }
         let raw = under_mask(hf, u64::from(value));
         // SAFETY: as above.
-        Item(unsafe { ffi::mptcpx_shim_add_boolean(self.tree, hf.id(), self.tvb, self.at(start), off(len), raw) })
+        Item(unsafe {
+            ffi::mptcpx_shim_add_boolean(
+                self.tree,
+                hf.id(),
+                self.tvb,
+                self.at(start),
+                off(len),
+                raw,
+            )
+        })
     }
 
     #[inline(never)]
@@ -264,7 +337,16 @@ impl TreeView {
             return item;
         }
         // SAFETY: the shim reads 4 bytes.
-        Item(unsafe { ffi::mptcpx_shim_add_ipv4(self.tree, hf.id(), self.tvb, self.at(start), 4, octets.as_ptr()) })
+        Item(unsafe {
+            ffi::mptcpx_shim_add_ipv4(
+                self.tree,
+                hf.id(),
+                self.tvb,
+                self.at(start),
+                4,
+                octets.as_ptr(),
+            )
+        })
     }
 
     #[inline(never)]
@@ -273,7 +355,16 @@ impl TreeView {
             return item;
         }
         // SAFETY: the shim reads 16 bytes.
-        Item(unsafe { ffi::mptcpx_shim_add_ipv6(self.tree, hf.id(), self.tvb, self.at(start), 16, octets.as_ptr()) })
+        Item(unsafe {
+            ffi::mptcpx_shim_add_ipv6(
+                self.tree,
+                hf.id(),
+                self.tvb,
+                self.at(start),
+                16,
+                octets.as_ptr(),
+            )
+        })
     }
 
     /// Bytes shown as they are; `bytes.len()` is the highlighted length.
@@ -284,7 +375,14 @@ impl TreeView {
         }
         // SAFETY: the shim reads `bytes.len()` bytes.
         Item(unsafe {
-            ffi::mptcpx_shim_add_bytes(self.tree, hf.id(), self.tvb, self.at(start), off(bytes.len()), bytes.as_ptr())
+            ffi::mptcpx_shim_add_bytes(
+                self.tree,
+                hf.id(),
+                self.tvb,
+                self.at(start),
+                off(bytes.len()),
+                bytes.as_ptr(),
+            )
         })
     }
 
@@ -341,23 +439,45 @@ fn under_mask(hf: Hf, value: u64) -> u64 {
 
 /// Shows a caught panic as `mptcpx.plugin_error` on a fresh MPTCPX item at `view`: over the
 /// option's bytes when `over_bytes`, over none otherwise.
-pub(crate) fn report_panic(view: &mut TreeView, over_bytes: bool, ett: Ett, what: &str, panic: Box<dyn std::any::Any + Send>) {
+pub(crate) fn report_panic(
+    view: &mut TreeView,
+    over_bytes: bool,
+    ett: Ett,
+    what: &str,
+    panic: Box<dyn std::any::Any + Send>,
+) {
     let msg = panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
-    report_error(view, over_bytes, ett, "internal error", &format!("{what}: {msg}"));
+    report_error(
+        view,
+        over_bytes,
+        ett,
+        "internal error",
+        &format!("{what}: {msg}"),
+    );
 }
 
 /// Shows an error of the plugin's as `mptcpx.plugin_error` with `message` on a fresh MPTCPX
 /// item at `view` whose text ends in `headline` (an expert item needs a tree item to be shown
 /// and filtered on): over the option's bytes when `over_bytes`, over none otherwise.
 /// Reporting must not panic across the C boundary either.
-pub(crate) fn report_error(view: &mut TreeView, over_bytes: bool, ett: Ett, headline: &str, message: &str) {
+pub(crate) fn report_error(
+    view: &mut TreeView,
+    over_bytes: bool,
+    ett: Ett,
+    headline: &str,
+    message: &str,
+) {
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let proto = crate::fields::PROTO.load(std::sync::atomic::Ordering::Relaxed);
-        let item = if over_bytes { view.add_protocol(proto, ett) } else { view.add_protocol_at(proto, ett).generated() };
+        let item = if over_bytes {
+            view.add_protocol(proto, ett)
+        } else {
+            view.add_protocol_at(proto, ett).generated()
+        };
         view.append_text(item, format_args!(": {headline}"));
         view.expert(item, Ei::PluginError, Some(message));
     }));

@@ -46,7 +46,15 @@ fn fault_injection_library() -> &'static Path {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let out = Command::new(cargo)
             .current_dir(common::repo())
-            .args(["build", "--release", "-p", "mptcp-dissector", "--features", "fault-injection", "--target-dir"])
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "mptcp-dissector",
+                "--features",
+                "fault-injection",
+                "--target-dir",
+            ])
             .arg(&target_dir)
             .output()
             .expect("run cargo");
@@ -74,7 +82,12 @@ fn capture() -> PathBuf {
 /// `-T fields` rows of [`FIELDS`], one line per frame; `inject` sets `MPTCPX_INJECT_PANIC`.
 fn rows(env: &Env, two_pass: bool, inject: Option<u32>) -> Vec<String> {
     let file = env.readable(&capture());
-    let mut args = vec!["-r", file.to_str().expect("utf-8 path"), "-o", "mptcpx.verify_crypto:TRUE"];
+    let mut args = vec![
+        "-r",
+        file.to_str().expect("utf-8 path"),
+        "-o",
+        "mptcpx.verify_crypto:TRUE",
+    ];
     if two_pass {
         args.push("-2");
     }
@@ -83,7 +96,10 @@ fn rows(env: &Env, two_pass: bool, inject: Option<u32>) -> Vec<String> {
         args.extend_from_slice(&["-e", f]);
     }
     let frame = inject.map(|f| f.to_string());
-    let vars: Vec<(&str, &str)> = frame.iter().map(|f| ("MPTCPX_INJECT_PANIC", f.as_str())).collect();
+    let vars: Vec<(&str, &str)> = frame
+        .iter()
+        .map(|f| ("MPTCPX_INJECT_PANIC", f.as_str()))
+        .collect();
     let run = env.tshark_with_env(&args, &vars);
     // Exit status 0: the panics did not reach tshark.
     run.ok().lines().map(str::to_string).collect()
@@ -92,13 +108,26 @@ fn rows(env: &Env, two_pass: bool, inject: Option<u32>) -> Vec<String> {
 /// Frames matching `filter`.
 fn frames_matching(env: &Env, two_pass: bool, inject: u32, filter: &str) -> Vec<u32> {
     let file = env.readable(&capture());
-    let mut args = vec!["-r", file.to_str().expect("utf-8 path"), "-Y", filter, "-T", "fields", "-e", "frame.number"];
+    let mut args = vec![
+        "-r",
+        file.to_str().expect("utf-8 path"),
+        "-Y",
+        filter,
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+    ];
     if two_pass {
         args.push("-2");
     }
     let frame = inject.to_string();
-    let out = env.tshark_with_env(&args, &[("MPTCPX_INJECT_PANIC", &frame)]).ok();
-    out.lines().map(|l| l.trim().parse().expect("frame number")).collect()
+    let out = env
+        .tshark_with_env(&args, &[("MPTCPX_INJECT_PANIC", &frame)])
+        .ok();
+    out.lines()
+        .map(|l| l.trim().parse().expect("frame number"))
+        .collect()
 }
 
 fn check_contained(two_pass: bool) {
@@ -112,24 +141,40 @@ fn check_contained(two_pass: bool) {
     );
     for (frame, has_option) in FRAMES {
         let injected_rows = rows(env, two_pass, Some(frame));
-        assert_eq!(injected_rows.len(), baseline.len(), "frame {frame}: every frame is still dissected");
+        assert_eq!(
+            injected_rows.len(),
+            baseline.len(),
+            "frame {frame}: every frame is still dissected"
+        );
         for (i, (with, without)) in injected_rows.iter().zip(&baseline).enumerate() {
             let number = u32::try_from(i + 1).expect("frame number");
             if number == frame {
                 assert_ne!(with, without, "frame {frame}: the injected panic shows");
             } else {
-                assert_eq!(with, without, "injection in frame {frame} changed frame {number}");
+                assert_eq!(
+                    with, without,
+                    "injection in frame {frame} changed frame {number}"
+                );
             }
         }
 
         let row = &injected_rows[usize::try_from(frame - 1).expect("index")];
         let option_error = "MPTCPX internal error: fault injected in the option display";
-        let analysis_error = "MPTCPX analysis internal error: fault injected in the analysis on frame";
+        let analysis_error =
+            "MPTCPX analysis internal error: fault injected in the analysis on frame";
         assert!(row.contains(analysis_error), "frame {frame}: {row}");
-        assert_eq!(row.contains(option_error), has_option, "frame {frame}: {row}");
+        assert_eq!(
+            row.contains(option_error),
+            has_option,
+            "frame {frame}: {row}"
+        );
 
         let filtered = frames_matching(env, two_pass, frame, "mptcpx.plugin_error");
-        assert_eq!(filtered, [frame], "-Y mptcpx.plugin_error, injected in frame {frame}");
+        assert_eq!(
+            filtered,
+            [frame],
+            "-Y mptcpx.plugin_error, injected in frame {frame}"
+        );
     }
 }
 
@@ -146,7 +191,11 @@ fn a_panic_is_contained_in_two_passes() {
 #[test]
 fn without_the_variable_the_test_build_dissects_as_the_normal_build() {
     for two_pass in [false, true] {
-        assert_eq!(rows(injected(), two_pass, None), rows(env(), two_pass, None), "two passes: {two_pass}");
+        assert_eq!(
+            rows(injected(), two_pass, None),
+            rows(env(), two_pass, None),
+            "two passes: {two_pass}"
+        );
     }
 }
 
@@ -157,11 +206,18 @@ fn the_normal_build_has_no_injection_code() {
         let bytes = std::fs::read(lib).unwrap_or_else(|e| panic!("{}: {e}", lib.display()));
         bytes.windows(needle.len()).any(|w| w == needle)
     };
-    assert!(contains(fault_injection_library()), "the test build reads MPTCPX_INJECT_PANIC");
+    assert!(
+        contains(fault_injection_library()),
+        "the test build reads MPTCPX_INJECT_PANIC"
+    );
     if cfg!(feature = "fault-injection") {
         eprintln!("built with --features fault-injection: the normal build is not under test");
         return;
     }
     let normal = plugin_library();
-    assert!(!contains(&normal), "{} contains the fault-injection code", normal.display());
+    assert!(
+        !contains(&normal),
+        "{} contains the fault-injection code",
+        normal.display()
+    );
 }

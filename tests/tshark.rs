@@ -23,7 +23,12 @@ struct Spec {
 
 fn spec_at(path: &Path) -> Spec {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut spec = Spec { fields: Vec::new(), experts: Vec::new(), prefs: Vec::new(), features: BTreeMap::new() };
+    let mut spec = Spec {
+        fields: Vec::new(),
+        experts: Vec::new(),
+        prefs: Vec::new(),
+        features: BTreeMap::new(),
+    };
     let mut section = String::new();
     for line in text.lines() {
         if let Some(h) = line.strip_prefix("## ") {
@@ -53,14 +58,20 @@ fn spec_at(path: &Path) -> Spec {
                 spec.prefs.push(name);
             } else if section.starts_with("Expert") {
                 spec.experts.push((name, cells[2].to_string()));
-            } else if section.starts_with("Decoded option fields") || section.starts_with("Analysis fields") {
+            } else if section.starts_with("Decoded option fields")
+                || section.starts_with("Analysis fields")
+            {
                 spec.fields.push((name, cells[2].to_string()));
             } else {
                 spec.features.entry(section.clone()).or_default().push(name);
             }
         }
     }
-    assert!(spec.fields.len() > 20 && spec.experts.len() > 20 && spec.prefs.len() == 2, "{} parsed badly", path.display());
+    assert!(
+        spec.fields.len() > 20 && spec.experts.len() > 20 && spec.prefs.len() == 2,
+        "{} parsed badly",
+        path.display()
+    );
     spec
 }
 
@@ -71,7 +82,10 @@ fn specs(test: &str) -> Vec<(PathBuf, Spec)> {
     if let Some(shared) = shared_for(test) {
         paths.push(shared.join("spec/fields.md"));
     }
-    paths.into_iter().map(|p| (p.clone(), spec_at(&p))).collect()
+    paths
+        .into_iter()
+        .map(|p| (p.clone(), spec_at(&p)))
+        .collect()
 }
 
 /// Wireshark field types a fields.md type allows.
@@ -91,9 +105,10 @@ fn ftypes_for(spec_type: &str) -> &'static [&'static str] {
 #[test]
 fn plugin_loads() {
     let out = env().tshark(&["-G", "plugins"]).ok();
-    let line = out.lines().find(|l| l.starts_with("mptcpx.so")).unwrap_or_else(|| {
-        panic!("tshark -G plugins does not list mptcpx.so:\n{out}")
-    });
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("mptcpx.so"))
+        .unwrap_or_else(|| panic!("tshark -G plugins does not list mptcpx.so:\n{out}"));
     assert!(line.contains("dissector"), "{line}");
     assert!(line.contains(env!("CARGO_PKG_VERSION")), "{line}");
 }
@@ -136,19 +151,34 @@ fn every_public_name_is_registered() {
         // A feature is there whole or not at all; one not there yet is named, never skipped
         // silently.
         for (section, names) in &spec.features {
-            let absent: Vec<&String> = names.iter().filter(|n| !registered.contains_key(n.as_str())).collect();
+            let absent: Vec<&String> = names
+                .iter()
+                .filter(|n| !registered.contains_key(n.as_str()))
+                .collect();
             if absent.len() == names.len() {
                 eprintln!("{list}: \"{section}\" is not in the plugin yet: its {} names are not registered", names.len());
             } else {
-                assert!(absent.is_empty(), "{list}, \"{section}\": registered in part, missing {absent:?}");
+                assert!(
+                    absent.is_empty(),
+                    "{list}, \"{section}\": registered in part, missing {absent:?}"
+                );
             }
         }
         for pref in &spec.prefs {
-            assert!(prefs.contains(&format!("#{pref}:")), "preference {pref} of {list} not registered");
+            assert!(
+                prefs.contains(&format!("#{pref}:")),
+                "preference {pref} of {list} not registered"
+            );
         }
     }
-    assert!(prefs.contains("#mptcpx.fault_announce_subtype: 9"), "default subtype is not 9");
-    assert!(prefs.contains("#mptcpx.verify_crypto: TRUE"), "verify_crypto is not TRUE by default");
+    assert!(
+        prefs.contains("#mptcpx.fault_announce_subtype: 9"),
+        "default subtype is not 9"
+    );
+    assert!(
+        prefs.contains("#mptcpx.verify_crypto: TRUE"),
+        "verify_crypto is not TRUE by default"
+    );
 }
 
 /// Every MPTCP option gets an `mptcpx` subtree with the same subtype as Wireshark's, and
@@ -157,10 +187,22 @@ fn every_public_name_is_registered() {
 fn subtypes_match_wireshark_on_every_capture() {
     for capture in all_captures("subtypes_match_wireshark_on_every_capture") {
         let name = capture.file_name().unwrap().to_string_lossy().into_owned();
-        let rows = fields(&capture, &[], &["frame.number", "tcp.options.mptcp.subtype", "mptcpx.subtype"]);
+        let rows = fields(
+            &capture,
+            &[],
+            &[
+                "frame.number",
+                "tcp.options.mptcp.subtype",
+                "mptcpx.subtype",
+            ],
+        );
         assert!(!rows.is_empty(), "{name}: no frames");
         for row in &rows {
-            assert_eq!(row[1], row[2], "{name} frame {:?}: Wireshark's subtypes vs ours", row[0]);
+            assert_eq!(
+                row[1], row[2],
+                "{name} frame {:?}: Wireshark's subtypes vs ours",
+                row[0]
+            );
         }
         no_exception_in_mptcpx(&capture, &[]);
     }
@@ -174,42 +216,119 @@ fn no_exception_in_mptcpx(capture: &Path, extra: &[&str]) {
     let run = env.tshark(&args);
     let out = run.ok();
     let name = capture.display();
-    for bad in ["Dissector bug, protocol MPTCPX", "Malformed Packet: MPTCPX", "mptcpx.plugin_error", "MPTCPX internal error"] {
+    for bad in [
+        "Dissector bug, protocol MPTCPX",
+        "Malformed Packet: MPTCPX",
+        "mptcpx.plugin_error",
+        "MPTCPX internal error",
+    ] {
         assert!(!out.contains(bad), "{name}: {bad}");
     }
     let stderr = run.stderr();
-    assert!(!stderr.contains("mptcpx"), "{name}: tshark stderr mentions the plugin:\n{stderr}");
+    assert!(
+        !stderr.contains("mptcpx"),
+        "{name}: tshark stderr mentions the plugin:\n{stderr}"
+    );
 }
 
 /// Values Wireshark and MPTCPX both decode, grouped so that one Wireshark field can stand
 /// for several of ours (Wireshark shows the MP_FASTCLOSE key as its receiver key, and one
 /// address ID field for every subtype).
 const GROUPS: &[(&str, &[&str], &[&str])] = &[
-    ("version", &["tcp.options.mptcp.version"], &["mptcpx.capable.version"]),
+    (
+        "version",
+        &["tcp.options.mptcp.version"],
+        &["mptcpx.capable.version"],
+    ),
     (
         "keys",
         &["tcp.options.mptcp.sendkey", "tcp.options.mptcp.recvkey"],
-        &["mptcpx.capable.sender_key", "mptcpx.capable.receiver_key", "mptcpx.fastclose.key"],
+        &[
+            "mptcpx.capable.sender_key",
+            "mptcpx.capable.receiver_key",
+            "mptcpx.fastclose.key",
+        ],
     ),
-    ("token", &["tcp.options.mptcp.recvtok"], &["mptcpx.join.token"]),
-    ("random", &["tcp.options.mptcp.sendrand"], &["mptcpx.join.nonce"]),
-    ("join truncated hmac", &["tcp.options.mptcp.sendtrunchmac"], &["mptcpx.join.truncated_hmac"]),
-    ("join hmac", &["tcp.options.mptcp.sendhmac"], &["mptcpx.join.hmac"]),
+    (
+        "token",
+        &["tcp.options.mptcp.recvtok"],
+        &["mptcpx.join.token"],
+    ),
+    (
+        "random",
+        &["tcp.options.mptcp.sendrand"],
+        &["mptcpx.join.nonce"],
+    ),
+    (
+        "join truncated hmac",
+        &["tcp.options.mptcp.sendtrunchmac"],
+        &["mptcpx.join.truncated_hmac"],
+    ),
+    (
+        "join hmac",
+        &["tcp.options.mptcp.sendhmac"],
+        &["mptcpx.join.hmac"],
+    ),
     (
         "address id",
         &["tcp.options.mptcp.addrid"],
-        &["mptcpx.join.addr_id", "mptcpx.add_addr.addr_id", "mptcpx.prio.addr_id", "mptcpx.remove_addr.addr_id"],
+        &[
+            "mptcpx.join.addr_id",
+            "mptcpx.add_addr.addr_id",
+            "mptcpx.prio.addr_id",
+            "mptcpx.remove_addr.addr_id",
+        ],
     ),
-    ("data ack", &["tcp.options.mptcp.rawdataack"], &["mptcpx.dss.ack"]),
-    ("dsn", &["tcp.options.mptcp.rawdataseqno"], &["mptcpx.dss.dsn", "mptcpx.fail.dsn"]),
-    ("ssn", &["tcp.options.mptcp.subflowseqno"], &["mptcpx.dss.ssn"]),
-    ("data-level length", &["tcp.options.mptcp.datalvllen"], &["mptcpx.dss.data_len", "mptcpx.capable.data_len"]),
-    ("checksum", &["tcp.options.mptcp.checksum"], &["mptcpx.dss.checksum", "mptcpx.capable.checksum"]),
-    ("ipv4", &["tcp.options.mptcp.ipv4"], &["mptcpx.add_addr.ipv4"]),
-    ("ipv6", &["tcp.options.mptcp.ipv6"], &["mptcpx.add_addr.ipv6"]),
-    ("port", &["tcp.options.mptcp.port"], &["mptcpx.add_addr.port"]),
-    ("add_addr hmac", &["tcp.options.mptcp.addaddrtrunchmac"], &["mptcpx.add_addr.hmac"]),
-    ("rst reason", &["tcp.options.mptcp.rst_reason"], &["mptcpx.rst.reason"]),
+    (
+        "data ack",
+        &["tcp.options.mptcp.rawdataack"],
+        &["mptcpx.dss.ack"],
+    ),
+    (
+        "dsn",
+        &["tcp.options.mptcp.rawdataseqno"],
+        &["mptcpx.dss.dsn", "mptcpx.fail.dsn"],
+    ),
+    (
+        "ssn",
+        &["tcp.options.mptcp.subflowseqno"],
+        &["mptcpx.dss.ssn"],
+    ),
+    (
+        "data-level length",
+        &["tcp.options.mptcp.datalvllen"],
+        &["mptcpx.dss.data_len", "mptcpx.capable.data_len"],
+    ),
+    (
+        "checksum",
+        &["tcp.options.mptcp.checksum"],
+        &["mptcpx.dss.checksum", "mptcpx.capable.checksum"],
+    ),
+    (
+        "ipv4",
+        &["tcp.options.mptcp.ipv4"],
+        &["mptcpx.add_addr.ipv4"],
+    ),
+    (
+        "ipv6",
+        &["tcp.options.mptcp.ipv6"],
+        &["mptcpx.add_addr.ipv6"],
+    ),
+    (
+        "port",
+        &["tcp.options.mptcp.port"],
+        &["mptcpx.add_addr.port"],
+    ),
+    (
+        "add_addr hmac",
+        &["tcp.options.mptcp.addaddrtrunchmac"],
+        &["mptcpx.add_addr.hmac"],
+    ),
+    (
+        "rst reason",
+        &["tcp.options.mptcp.rst_reason"],
+        &["mptcpx.rst.reason"],
+    ),
 ];
 
 /// Disagreements explained by defects of Wireshark 4.0's MPTCP dissector (see
@@ -254,9 +373,17 @@ fn decoded_values_match_wireshark() {
         for row in fields(&capture, &[], &wanted) {
             let mut col = 1;
             for (group, theirs, ours) in GROUPS {
-                let mut t: Vec<String> = row[col..col + theirs.len()].iter().flatten().map(|v| normalize(v)).collect();
+                let mut t: Vec<String> = row[col..col + theirs.len()]
+                    .iter()
+                    .flatten()
+                    .map(|v| normalize(v))
+                    .collect();
                 col += theirs.len();
-                let mut o: Vec<String> = row[col..col + ours.len()].iter().flatten().map(|v| normalize(v)).collect();
+                let mut o: Vec<String> = row[col..col + ours.len()]
+                    .iter()
+                    .flatten()
+                    .map(|v| normalize(v))
+                    .collect();
                 col += ours.len();
                 t.sort();
                 o.sort();
@@ -268,7 +395,10 @@ fn decoded_values_match_wireshark() {
                 }
                 match known_wireshark_defect(group, &t, &o) {
                     Some(reason) => *defects.entry(reason).or_default() += 1,
-                    None => disagreements.push(format!("{name} frame {}: {group}: Wireshark {t:?}, MPTCPX {o:?}", row[0].join(""))),
+                    None => disagreements.push(format!(
+                        "{name} frame {}: {group}: Wireshark {t:?}, MPTCPX {o:?}",
+                        row[0].join("")
+                    )),
                 }
             }
         }
@@ -276,10 +406,18 @@ fn decoded_values_match_wireshark() {
     for (reason, n) in &defects {
         eprintln!("known Wireshark defect ({n} frames): {reason}");
     }
-    assert!(disagreements.is_empty(), "{} disagreements:\n{}", disagreements.len(), disagreements.join("\n"));
+    assert!(
+        disagreements.is_empty(),
+        "{} disagreements:\n{}",
+        disagreements.len(),
+        disagreements.join("\n")
+    );
     // Each group was compared on real values somewhere (a renamed field would leave it empty).
     for (group, n) in &agreed {
-        assert!(*n > 0, "no frame of the captures has a value for {group:?} in both dissectors");
+        assert!(
+            *n > 0,
+            "no frame of the captures has a value for {group:?} in both dissectors"
+        );
     }
 }
 
@@ -296,47 +434,71 @@ fn fault_captures(test: &str) -> Vec<PathBuf> {
 #[test]
 fn fault_announce_causes_with_names() {
     for capture in fault_captures("fault_announce_causes_with_names") {
-    let rows = fields(&capture, &[], &["mptcpx.fault.cause"]);
-    let mut causes: Vec<String> = rows.into_iter().flatten().flatten().collect();
-    causes.sort();
-    causes.dedup();
-    assert_eq!(causes, ["0x0a", "0x0b", "0x0c", "0x0d", "0x0e"]);
+        let rows = fields(&capture, &[], &["mptcpx.fault.cause"]);
+        let mut causes: Vec<String> = rows.into_iter().flatten().flatten().collect();
+        causes.sort();
+        causes.dedup();
+        assert_eq!(causes, ["0x0a", "0x0b", "0x0c", "0x0d", "0x0e"]);
 
-    let env = env();
-    let file = env.readable(&capture);
-    let text = env.tshark(&["-r", file.to_str().unwrap(), "-V"]).ok();
-    for name in [
-        "Cause: Network unreachable (0x0a)",
-        "Cause: Host unreachable (0x0b)",
-        "Cause: Routing failed (0x0c)",
-        "Cause: Server suppression (0x0d)",
-        "Cause: TTL equals zero (IP loop suspected) (0x0e)",
-        "Subtype: FAULT_ANNOUNCE (9)",
-    ] {
-        assert!(text.contains(name), "missing {name:?}");
-    }
-    let info = env.tshark(&["-r", file.to_str().unwrap()]).ok();
-    assert!(info.contains("[FAULT_ANNOUNCE: Network unreachable]"), "Info column:\n{info}");
-    assert!(info.contains("[MP_TCPRST: Unacceptable performance]"), "Info column:\n{info}");
+        let env = env();
+        let file = env.readable(&capture);
+        let text = env.tshark(&["-r", file.to_str().unwrap(), "-V"]).ok();
+        for name in [
+            "Cause: Network unreachable (0x0a)",
+            "Cause: Host unreachable (0x0b)",
+            "Cause: Routing failed (0x0c)",
+            "Cause: Server suppression (0x0d)",
+            "Cause: TTL equals zero (IP loop suspected) (0x0e)",
+            "Subtype: FAULT_ANNOUNCE (9)",
+        ] {
+            assert!(text.contains(name), "missing {name:?}");
+        }
+        let info = env.tshark(&["-r", file.to_str().unwrap()]).ok();
+        assert!(
+            info.contains("[FAULT_ANNOUNCE: Network unreachable]"),
+            "Info column:\n{info}"
+        );
+        assert!(
+            info.contains("[MP_TCPRST: Unacceptable performance]"),
+            "Info column:\n{info}"
+        );
     }
 }
 
 #[test]
 fn fault_announce_subtype_preference() {
     for capture in fault_captures("fault_announce_subtype_preference") {
-    let count = |subtype: &str| -> usize {
-        let pref = format!("mptcpx.fault_announce_subtype:{subtype}");
-        fields(&capture, &["-o", &pref], &["mptcpx.fault.cause"]).into_iter().flatten().flatten().count()
-    };
-    assert_eq!(count("9"), 6, "6 FAULT_ANNOUNCE at the default subtype");
-    assert_eq!(count("0"), 0, "0 turns FAULT_ANNOUNCE off");
-    assert_eq!(count("10"), 0, "subtype 10: the subtype-9 options are unknown");
+        let count = |subtype: &str| -> usize {
+            let pref = format!("mptcpx.fault_announce_subtype:{subtype}");
+            fields(&capture, &["-o", &pref], &["mptcpx.fault.cause"])
+                .into_iter()
+                .flatten()
+                .flatten()
+                .count()
+        };
+        assert_eq!(count("9"), 6, "6 FAULT_ANNOUNCE at the default subtype");
+        assert_eq!(count("0"), 0, "0 turns FAULT_ANNOUNCE off");
+        assert_eq!(
+            count("10"),
+            0,
+            "subtype 10: the subtype-9 options are unknown"
+        );
 
-    let pref = "mptcpx.fault_announce_subtype:0";
-    let rows = fields(&capture, &["-o", pref], &["mptcpx.subtype", "mptcpx.opaque.data"]);
-    let opaque = rows.iter().filter(|r| r[0].contains(&"9".to_string()) && !r[1].is_empty()).count();
-    assert_eq!(opaque, 6, "with decoding off, subtype 9 is shown as raw bytes");
-    no_exception_in_mptcpx(&capture, &["-o", pref]);
+        let pref = "mptcpx.fault_announce_subtype:0";
+        let rows = fields(
+            &capture,
+            &["-o", pref],
+            &["mptcpx.subtype", "mptcpx.opaque.data"],
+        );
+        let opaque = rows
+            .iter()
+            .filter(|r| r[0].contains(&"9".to_string()) && !r[1].is_empty())
+            .count();
+        assert_eq!(
+            opaque, 6,
+            "with decoding off, subtype 9 is shown as raw bytes"
+        );
+        no_exception_in_mptcpx(&capture, &["-o", pref]);
     }
 }
 
@@ -363,7 +525,13 @@ fn generated() -> Generated {
         .lines()
         .map(|l| {
             let c: Vec<&str> = l.split('\t').collect();
-            (c[0].parse().unwrap(), c[1].parse().unwrap(), c[2].into(), c[3].into(), c[4].into())
+            (
+                c[0].parse().unwrap(),
+                c[1].parse().unwrap(),
+                c[2].into(),
+                c[3].into(),
+                c[4].into(),
+            )
         })
         .collect();
     Generated { pcap, cases }
@@ -372,9 +540,18 @@ fn generated() -> Generated {
 #[test]
 fn malformed_options_raise_expert_items_naming_the_field() {
     let g = generated();
-    let rows = fields(&g.pcap, &[], &["frame.number", "mptcpx.subtype", "_ws.expert.message"]);
+    let rows = fields(
+        &g.pcap,
+        &[],
+        &["frame.number", "mptcpx.subtype", "_ws.expert.message"],
+    );
     let experts: Vec<&str> = {
-        let mut e: Vec<&str> = g.cases.iter().map(|c| c.2.as_str()).filter(|e| *e != "-").collect();
+        let mut e: Vec<&str> = g
+            .cases
+            .iter()
+            .map(|c| c.2.as_str())
+            .filter(|e| *e != "-")
+            .collect();
         e.sort();
         e.dedup();
         e
@@ -383,19 +560,44 @@ fn malformed_options_raise_expert_items_naming_the_field() {
     let mut frames_with: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for expert in &experts {
         let file = env().readable(&g.pcap);
-        let out = env().tshark(&["-r", file.to_str().unwrap(), "-Y", expert, "-T", "fields", "-e", "frame.number"]).ok();
-        frames_with.insert(expert, out.lines().map(|l| l.trim().parse().unwrap()).collect());
+        let out = env()
+            .tshark(&[
+                "-r",
+                file.to_str().unwrap(),
+                "-Y",
+                expert,
+                "-T",
+                "fields",
+                "-e",
+                "frame.number",
+            ])
+            .ok();
+        frames_with.insert(
+            expert,
+            out.lines().map(|l| l.trim().parse().unwrap()).collect(),
+        );
     }
     for (frame, subtype, expert, field, desc) in &g.cases {
         let row = &rows[*frame as usize - 1];
-        assert_eq!(row[1], [subtype.to_string()], "frame {frame} ({desc}): subtype");
+        assert_eq!(
+            row[1],
+            [subtype.to_string()],
+            "frame {frame} ({desc}): subtype"
+        );
         for (e, frames) in &frames_with {
             let expected = expert == e;
-            assert_eq!(frames.contains(frame), expected, "frame {frame} ({desc}): {e} expected {expected}");
+            assert_eq!(
+                frames.contains(frame),
+                expected,
+                "frame {frame} ({desc}): {e} expected {expected}"
+            );
         }
         if field != "-" {
             let messages = row[2].join(",");
-            assert!(messages.contains(field.as_str()), "frame {frame} ({desc}): expert message does not name {field:?}: {messages}");
+            assert!(
+                messages.contains(field.as_str()),
+                "frame {frame} ({desc}): expert message does not name {field:?}: {messages}"
+            );
         }
     }
     no_exception_in_mptcpx(&g.pcap, &[]);
@@ -407,21 +609,44 @@ fn odd_fault_announce_forms() {
     let rows = fields(
         &g.pcap,
         &[],
-        &["frame.number", "mptcpx.fault.middlebox.ipv4", "mptcpx.fault.middlebox.ipv6", "mptcpx.fault.transient", "mptcpx.opaque.data"],
+        &[
+            "frame.number",
+            "mptcpx.fault.middlebox.ipv4",
+            "mptcpx.fault.middlebox.ipv6",
+            "mptcpx.fault.transient",
+            "mptcpx.opaque.data",
+        ],
     );
-    let frame = |desc: &str| g.cases.iter().find(|c| c.4.contains(desc)).expect(desc).0 as usize - 1;
+    let frame =
+        |desc: &str| g.cases.iter().find(|c| c.4.contains(desc)).expect(desc).0 as usize - 1;
     assert_eq!(rows[frame("IPv4 middlebox 192.0.2.7")][1], ["192.0.2.7"]);
     // Booleans print as "1" up to Wireshark 4.2, as "True" from 4.4 on.
     let transient = &rows[frame("IPv4 middlebox 192.0.2.7")][3];
-    assert!(transient == &["1"] || transient == &["True"], "transient: {transient:?}");
-    assert_eq!(rows[frame("IPv6 middlebox 2001:db8::1")][2], ["2001:db8::1"]);
+    assert!(
+        transient == &["1"] || transient == &["True"],
+        "transient: {transient:?}"
+    );
+    assert_eq!(
+        rows[frame("IPv6 middlebox 2001:db8::1")][2],
+        ["2001:db8::1"]
+    );
     assert_eq!(rows[frame("MP_EXPERIMENTAL")][4], ["dead"]);
     // Subtype 12 is FAULT_ANNOUNCE only when configured there.
     let at12 = frame("at subtype 12");
     assert_eq!(rows[at12][4], ["0a0201"], "raw bytes by default");
-    let moved = fields(&g.pcap, &["-o", "mptcpx.fault_announce_subtype:12"], &["mptcpx.fault.cause", "mptcpx.subtype"]);
+    let moved = fields(
+        &g.pcap,
+        &["-o", "mptcpx.fault_announce_subtype:12"],
+        &["mptcpx.fault.cause", "mptcpx.subtype"],
+    );
     assert_eq!(moved[at12][0], ["0x0a"]);
-    assert!(moved.iter().enumerate().all(|(i, r)| i == at12 || r[0].is_empty()), "only subtype 12 decodes as FAULT_ANNOUNCE");
+    assert!(
+        moved
+            .iter()
+            .enumerate()
+            .all(|(i, r)| i == at12 || r[0].is_empty()),
+        "only subtype 12 decodes as FAULT_ANNOUNCE"
+    );
 }
 
 /// Frame numbers of `capture` matching `filter`, in one pass.
@@ -438,33 +663,60 @@ fn options_cut_by_the_snapshot_length_say_what_is_missing() {
         captures.push(shared.join("captures/kernel/01_v4_join_addaddr_datafin.pcap"));
     }
     for capture in captures {
-    let original = env().readable(&capture);
-    let stem = capture.file_stem().unwrap().to_string_lossy().into_owned();
-    let with_mptcp = matching(&original, "mptcpx");
-    assert!(with_mptcp.len() > 100);
-    // 70 bytes keep Ethernet, IPv4, the TCP header and 16 bytes of options; 90 bytes cut DSS
-    // options in their last fields.
-    for snaplen in ["70", "90"] {
-        let cut = env().scratch("snaplen").join(format!("{stem}_cut{snaplen}.pcap"));
-        let status = Command::new("editcap").args(["-s", snaplen]).arg(&original).arg(&cut).status().expect("editcap");
-        assert!(status.success());
-        env().share(&cut);
-        let not_captured = matching(&cut, "mptcpx.not_captured");
-        assert!(not_captured.len() > 50, "snaplen {snaplen}: {not_captured:?}");
-        // Not malformed, and every frame where an MPTCP option starts in the captured bytes
-        // still has its subtree.
-        assert_eq!(matching(&cut, "mptcpx.malformed"), [] as [u32; 0], "snaplen {snaplen}");
-        let kind_30 = matching(&cut, "tcp.option_kind == 30");
-        assert!(kind_30.len() > 100 && kind_30.iter().all(|f| with_mptcp.contains(f)));
-        assert_eq!(matching(&cut, "mptcpx"), kind_30, "snaplen {snaplen}");
-        // The note names the option, the bytes captured and the first field missing.
-        let first = not_captured[0].to_string();
-        let message = env()
-            .tshark(&["-r", cut.to_str().unwrap(), "-Y", &format!("frame.number == {first}"), "-T", "fields", "-e", "_ws.expert.message"])
-            .ok();
-        assert!(message.contains("cut by the capture's snapshot length") && message.contains("bytes captured, field \""), "{message}");
-        no_exception_in_mptcpx(&cut, &[]);
-    }
+        let original = env().readable(&capture);
+        let stem = capture.file_stem().unwrap().to_string_lossy().into_owned();
+        let with_mptcp = matching(&original, "mptcpx");
+        assert!(with_mptcp.len() > 100);
+        // 70 bytes keep Ethernet, IPv4, the TCP header and 16 bytes of options; 90 bytes cut DSS
+        // options in their last fields.
+        for snaplen in ["70", "90"] {
+            let cut = env()
+                .scratch("snaplen")
+                .join(format!("{stem}_cut{snaplen}.pcap"));
+            let status = Command::new("editcap")
+                .args(["-s", snaplen])
+                .arg(&original)
+                .arg(&cut)
+                .status()
+                .expect("editcap");
+            assert!(status.success());
+            env().share(&cut);
+            let not_captured = matching(&cut, "mptcpx.not_captured");
+            assert!(
+                not_captured.len() > 50,
+                "snaplen {snaplen}: {not_captured:?}"
+            );
+            // Not malformed, and every frame where an MPTCP option starts in the captured bytes
+            // still has its subtree.
+            assert_eq!(
+                matching(&cut, "mptcpx.malformed"),
+                [] as [u32; 0],
+                "snaplen {snaplen}"
+            );
+            let kind_30 = matching(&cut, "tcp.option_kind == 30");
+            assert!(kind_30.len() > 100 && kind_30.iter().all(|f| with_mptcp.contains(f)));
+            assert_eq!(matching(&cut, "mptcpx"), kind_30, "snaplen {snaplen}");
+            // The note names the option, the bytes captured and the first field missing.
+            let first = not_captured[0].to_string();
+            let message = env()
+                .tshark(&[
+                    "-r",
+                    cut.to_str().unwrap(),
+                    "-Y",
+                    &format!("frame.number == {first}"),
+                    "-T",
+                    "fields",
+                    "-e",
+                    "_ws.expert.message",
+                ])
+                .ok();
+            assert!(
+                message.contains("cut by the capture's snapshot length")
+                    && message.contains("bytes captured, field \""),
+                "{message}"
+            );
+            no_exception_in_mptcpx(&cut, &[]);
+        }
     }
 }
 
@@ -473,10 +725,14 @@ fn value_field_names() -> Vec<String> {
     let out = env().tshark(&["-G", "fields"]).ok();
     let mut names: Vec<String> = out
         .lines()
-        .filter_map(|line| match line.split('\t').collect::<Vec<_>>().as_slice() {
-            ["F", _, abbrev, ftype, "mptcpx", ..] if *ftype != "FT_NONE" => Some(abbrev.to_string()),
-            _ => None,
-        })
+        .filter_map(
+            |line| match line.split('\t').collect::<Vec<_>>().as_slice() {
+                ["F", _, abbrev, ftype, "mptcpx", ..] if *ftype != "FT_NONE" => {
+                    Some(abbrev.to_string())
+                }
+                _ => None,
+            },
+        )
         .collect();
     names.dedup();
     names
@@ -504,13 +760,24 @@ fn fields_are_found_without_a_displayed_tree() {
             let mut args = vec!["-r", file, "-T", "tabs", "-o", &columns];
             args.extend_from_slice(extra);
             // With -P -V the summary line precedes each frame's details, which have no tabs.
-            env().tshark(&args).ok().lines().filter(|l| l.contains('\t')).map(str::to_string).collect()
+            env()
+                .tshark(&args)
+                .ok()
+                .lines()
+                .filter(|l| l.contains('\t'))
+                .map(str::to_string)
+                .collect()
         };
         let hidden = summaries(&[]);
         let displayed = summaries(&["-P", "-V"]);
         assert_eq!(hidden.len(), displayed.len(), "{}", capture.display());
         for (h, d) in hidden.iter().zip(&displayed) {
-            assert_eq!(h, d, "{}: without and with the tree displayed", capture.display());
+            assert_eq!(
+                h,
+                d,
+                "{}: without and with the tree displayed",
+                capture.display()
+            );
             values += h.split('\t').skip(2).filter(|v| !v.is_empty()).count();
         }
     }
@@ -527,8 +794,17 @@ fn fields_are_found_when_the_filter_also_names_the_protocol() {
     let names = value_field_names();
     let merged = env().scratch("merged").join("all.pcapng");
     let inputs: Vec<PathBuf> =
-        all_captures("fields_are_found_when_the_filter_also_names_the_protocol").iter().map(|c| env().readable(c)).collect();
-    let status = Command::new("mergecap").arg("-a").arg("-w").arg(&merged).args(&inputs).status().expect("mergecap");
+        all_captures("fields_are_found_when_the_filter_also_names_the_protocol")
+            .iter()
+            .map(|c| env().readable(c))
+            .collect();
+    let status = Command::new("mergecap")
+        .arg("-a")
+        .arg("-w")
+        .arg(&merged)
+        .args(&inputs)
+        .status()
+        .expect("mergecap");
     assert!(status.success(), "mergecap");
     env().share(&merged);
     let mut wanted = vec!["frame.number"];
@@ -538,9 +814,16 @@ fn fields_are_found_when_the_filter_also_names_the_protocol() {
     // Summary lines of the frame numbers alone: the tree is not displayed.
     let numbers = "gui.column.format:\"No.\",\"%m\"";
     let found = |filter: &str| -> Vec<String> {
-        env().tshark(&["-r", file, "-o", numbers, "-Y", filter]).ok().lines().map(|l| l.trim().to_string()).collect()
+        env()
+            .tshark(&["-r", file, "-o", numbers, "-Y", filter])
+            .ok()
+            .lines()
+            .map(|l| l.trim().to_string())
+            .collect()
     };
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(4);
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(4);
     let per_worker = names.len().div_ceil(workers);
     let present: usize = std::thread::scope(|scope| {
         let found = &found;
@@ -553,10 +836,17 @@ fn fields_are_found_when_the_filter_also_names_the_protocol() {
                     let mut present = 0;
                     for (i, name) in part.iter().enumerate() {
                         let column = 1 + w * per_worker + i;
-                        let expected: Vec<String> =
-                            rows.iter().filter(|r| !r[column].is_empty()).map(|r| r[0][0].clone()).collect();
+                        let expected: Vec<String> = rows
+                            .iter()
+                            .filter(|r| !r[column].is_empty())
+                            .map(|r| r[0][0].clone())
+                            .collect();
                         present += usize::from(!expected.is_empty());
-                        assert_eq!(found(&format!("mptcpx && {name}")), expected, "frames with {name}");
+                        assert_eq!(
+                            found(&format!("mptcpx && {name}")),
+                            expected,
+                            "frames with {name}"
+                        );
                     }
                     present
                 })
@@ -564,7 +854,11 @@ fn fields_are_found_when_the_filter_also_names_the_protocol() {
             .collect();
         jobs.into_iter().map(|j| j.join().unwrap()).sum()
     });
-    assert!(present > 40, "only {present} of {} fields are in the captures", names.len());
+    assert!(
+        present > 40,
+        "only {present} of {} fields are in the captures",
+        names.len()
+    );
 }
 
 /// In a displayed tree, the option and analysis items say what they hold (the texts are
@@ -578,18 +872,23 @@ fn displayed_items_summarise_options_and_findings() {
         captures.push(shared.join("captures/crafted/c01_fastclose_ack_rst_lost_Aside.pcap"));
     }
     for capture in captures {
-    let capture = env().readable(&capture);
-    let filter = "frame.number == 1 || frame.number == 8 || frame.number == 17";
-    let out = env().tshark(&["-r", capture.to_str().unwrap(), "-2", "-V", "-Y", filter]).ok();
-    for text in [
-        "MPTCP extended analysis: MP_CAPABLE v1 (SYN)",
-        "[MPTCP extended analysis: connection 0]",
-        "MPTCP extended analysis: MP_JOIN (ACK)",
-        "[MPTCP extended analysis: connection 0, 1 check passed]",
-        "[MPTCP extended analysis: connection 0, 1 finding]",
-    ] {
-        assert!(out.lines().any(|l| l.trim() == text), "no line {text:?} in:\n{out}");
-    }
+        let capture = env().readable(&capture);
+        let filter = "frame.number == 1 || frame.number == 8 || frame.number == 17";
+        let out = env()
+            .tshark(&["-r", capture.to_str().unwrap(), "-2", "-V", "-Y", filter])
+            .ok();
+        for text in [
+            "MPTCP extended analysis: MP_CAPABLE v1 (SYN)",
+            "[MPTCP extended analysis: connection 0]",
+            "MPTCP extended analysis: MP_JOIN (ACK)",
+            "[MPTCP extended analysis: connection 0, 1 check passed]",
+            "[MPTCP extended analysis: connection 0, 1 finding]",
+        ] {
+            assert!(
+                out.lines().any(|l| l.trim() == text),
+                "no line {text:?} in:\n{out}"
+            );
+        }
     }
 }
 
@@ -605,64 +904,117 @@ fn displayed_items_summarise_options_and_findings() {
 fn an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on() {
     let env = env();
     let mut captures = vec![own_capture("join_addaddr_datafin.pcap")];
-    if let Some(shared) = shared_for("an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on") {
+    if let Some(shared) =
+        shared_for("an_item_over_wiresharks_limit_is_caught_and_the_capture_goes_on")
+    {
         captures.push(shared.join("captures/kernel/01_v4_join_addaddr_datafin.pcap"));
     }
     for capture in captures {
-    let capture = env.readable(&capture);
-    // The handshakes and the joins: the frames with the most options.
-    const FRAMES: usize = 12;
-    let frames = FRAMES.to_string();
-    let frames = frames.as_str();
-    let subtrees = |out: &str| out.lines().filter(|l| l.trim_start().starts_with("MPTCP extended analysis: ")).count();
-    // The expert item's message, one line for each frame that lost items of the plugin's.
-    let reports = |out: &str| {
-        out.lines().filter(|l| l.trim_start().starts_with("[MPTCPX items left out, ")).map(str::to_owned).collect::<Vec<_>>()
-    };
-    let full_run = env.tshark(&["-r", capture.to_str().unwrap(), "-c", frames, "-V"]).ok();
-    let full = subtrees(&full_run);
-    assert!(full > 0);
-    assert_eq!(reports(&full_run), Vec::<String>::new());
-    let mut cut_in_ours = Vec::new();
-    for limit in (100..=200).step_by(2) {
-        let limit_pref = format!("gui.max_tree_items:{limit}");
-        let args = ["-r", capture.to_str().unwrap(), "-c", frames, "-o", &limit_pref, "-V"];
-        let run = env.tshark(&args);
-        if !run.output.status.success() && run.stderr().contains("Unhandled exception (\"Adding frame.") {
-            continue;
+        let capture = env.readable(&capture);
+        // The handshakes and the joins: the frames with the most options.
+        const FRAMES: usize = 12;
+        let frames = FRAMES.to_string();
+        let frames = frames.as_str();
+        let subtrees = |out: &str| {
+            out.lines()
+                .filter(|l| l.trim_start().starts_with("MPTCP extended analysis: "))
+                .count()
+        };
+        // The expert item's message, one line for each frame that lost items of the plugin's.
+        let reports = |out: &str| {
+            out.lines()
+                .filter(|l| l.trim_start().starts_with("[MPTCPX items left out, "))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let full_run = env
+            .tshark(&["-r", capture.to_str().unwrap(), "-c", frames, "-V"])
+            .ok();
+        let full = subtrees(&full_run);
+        assert!(full > 0);
+        assert_eq!(reports(&full_run), Vec::<String>::new());
+        let mut cut_in_ours = Vec::new();
+        for limit in (100..=200).step_by(2) {
+            let limit_pref = format!("gui.max_tree_items:{limit}");
+            let args = [
+                "-r",
+                capture.to_str().unwrap(),
+                "-c",
+                frames,
+                "-o",
+                &limit_pref,
+                "-V",
+            ];
+            let run = env.tshark(&args);
+            if !run.output.status.success()
+                && run
+                    .stderr()
+                    .contains("Unhandled exception (\"Adding frame.")
+            {
+                continue;
+            }
+            let out = run.ok();
+            assert_eq!(
+                out.lines().filter(|l| l.starts_with("Frame ")).count(),
+                FRAMES,
+                "limit {limit}"
+            );
+            let reported = reports(&out);
+            for report in &reported {
+                assert!(
+                    report.contains(&format!(" {limit} items")),
+                    "limit {limit}: {report}"
+                );
+            }
+            if subtrees(&out) < full {
+                assert!(
+                    !reported.is_empty(),
+                    "limit {limit}: the plugin's items were cut without a report"
+                );
+                cut_in_ours.push(limit);
+                // The report is an expert item to filter on: it picks frames that carry it (not
+                // always the same ones: a filter can change which items the limit falls on).
+                let filtered = env
+                    .tshark(&[&args[..], &["-Y", "mptcpx.plugin_error"]].concat())
+                    .ok();
+                let picked: Vec<&str> = filtered.split("\nFrame ").collect();
+                assert!(
+                    filtered.starts_with("Frame ")
+                        && picked.iter().all(|frame| !reports(frame).is_empty()),
+                    "limit {limit}:\n{filtered}"
+                );
+            }
         }
-        let out = run.ok();
-        assert_eq!(out.lines().filter(|l| l.starts_with("Frame ")).count(), FRAMES, "limit {limit}");
-        let reported = reports(&out);
-        for report in &reported {
-            assert!(report.contains(&format!(" {limit} items")), "limit {limit}: {report}");
-        }
-        if subtrees(&out) < full {
-            assert!(!reported.is_empty(), "limit {limit}: the plugin's items were cut without a report");
-            cut_in_ours.push(limit);
-            // The report is an expert item to filter on: it picks frames that carry it (not
-            // always the same ones: a filter can change which items the limit falls on).
-            let filtered = env.tshark(&[&args[..], &["-Y", "mptcpx.plugin_error"]].concat()).ok();
-            let picked: Vec<&str> = filtered.split("\nFrame ").collect();
-            assert!(filtered.starts_with("Frame ") && picked.iter().all(|frame| !reports(frame).is_empty()), "limit {limit}:\n{filtered}");
-        }
-    }
-    assert!(!cut_in_ours.is_empty(), "{}: no limit fell inside the plugin's items", capture.display());
-    eprintln!("{}: limits that cut the plugin's items: {cut_in_ours:?}", capture.display());
+        assert!(
+            !cut_in_ours.is_empty(),
+            "{}: no limit fell inside the plugin's items",
+            capture.display()
+        );
+        eprintln!(
+            "{}: limits that cut the plugin's items: {cut_in_ours:?}",
+            capture.display()
+        );
     }
 }
 
 /// The frame number and frame offset of every `field` item whose value is `show`, from PDML.
 fn field_positions(capture: &Path, field: &str, show: &str) -> Vec<(u32, usize)> {
     let file = env().readable(capture);
-    let out = env().tshark(&["-r", file.to_str().unwrap(), "-T", "pdml"]).ok();
+    let out = env()
+        .tshark(&["-r", file.to_str().unwrap(), "-T", "pdml"])
+        .ok();
     let (mut frame, mut found) = (0, Vec::new());
     for line in out.lines() {
         let attr = |name: &str| pdml_attr(line, name);
         if line.contains("<field name=\"num\"") {
-            frame = attr("show").and_then(|s| s.parse().ok()).expect("frame number");
+            frame = attr("show")
+                .and_then(|s| s.parse().ok())
+                .expect("frame number");
         } else if line.contains(&format!("<field name=\"{field}\"")) && attr("show") == Some(show) {
-            found.push((frame, attr("pos").and_then(|p| p.parse().ok()).expect("pos")));
+            found.push((
+                frame,
+                attr("pos").and_then(|p| p.parse().ok()).expect("pos"),
+            ));
         }
     }
     found
@@ -681,7 +1033,11 @@ fn with_subtype(capture: &Path, at: &[(u32, usize)], subtype: u8, name: &str) ->
     let (mut offset, mut frame) = (24, 1u32);
     while offset + 16 <= bytes.len() {
         let len = <[u8; 4]>::try_from(&bytes[offset + 8..offset + 12]).unwrap();
-        let len = if little { u32::from_le_bytes(len) } else { u32::from_be_bytes(len) } as usize;
+        let len = if little {
+            u32::from_le_bytes(len)
+        } else {
+            u32::from_be_bytes(len)
+        } as usize;
         for &(_, pos) in at.iter().filter(|(f, _)| *f == frame) {
             let byte = &mut bytes[offset + 16 + pos];
             *byte = subtype << 4 | (*byte & 0x0f);
@@ -701,16 +1057,37 @@ fn with_subtype(capture: &Path, at: &[(u32, usize)], subtype: u8, name: &str) ->
 fn fault_announce_at_the_private_use_subtype_when_chosen() {
     let original = own_capture("fault_announce.pcap");
     let at_9 = field_positions(&original, "mptcpx.subtype", "9");
-    assert_eq!(at_9.len(), 6, "the FAULT_ANNOUNCE options of {}", original.display());
+    assert_eq!(
+        at_9.len(),
+        6,
+        "the FAULT_ANNOUNCE options of {}",
+        original.display()
+    );
     let moved = with_subtype(&original, &at_9, 15, "fault_announce_at_15.pcap");
-    let analysis = ["frame.number", "mptcpx.subtype", "mptcpx.fault.cause", "mptcpx.fault.stream", "mptcpx.opaque.data"];
-    let announced = |capture: &Path, extra: &[&str]| frames_in(&env().readable(capture), true, "mptcpx.fault.announced", extra);
+    let analysis = [
+        "frame.number",
+        "mptcpx.subtype",
+        "mptcpx.fault.cause",
+        "mptcpx.fault.stream",
+        "mptcpx.opaque.data",
+    ];
+    let announced = |capture: &Path, extra: &[&str]| {
+        frames_in(
+            &env().readable(capture),
+            true,
+            "mptcpx.fault.announced",
+            extra,
+        )
+    };
     let expected = fields(&original, &["-2"], &analysis);
     // By default subtype 15 is MP_EXPERIMENTAL: opaque bytes, nothing announced.
     let by_default = fields(&moved, &["-2"], &analysis);
     for (frame, _) in &at_9 {
         let row = &by_default[*frame as usize - 1];
-        assert!(row[1].contains(&"15".to_string()) && row[2].is_empty() && !row[4].is_empty(), "frame {frame}: {row:?}");
+        assert!(
+            row[1].contains(&"15".to_string()) && row[2].is_empty() && !row[4].is_empty(),
+            "frame {frame}: {row:?}"
+        );
     }
     assert_eq!(announced(&moved, &[]), [] as [u32; 0]);
     // Chosen, it is what subtype 9 was.
@@ -719,12 +1096,25 @@ fn fault_announce_at_the_private_use_subtype_when_chosen() {
     for (frame, _) in &at_9 {
         let (got, want) = (&at_15[*frame as usize - 1], &expected[*frame as usize - 1]);
         assert_eq!(got[2..4], want[2..4], "frame {frame}: cause and stream");
-        assert!(got[1].contains(&"15".to_string()) && got[4].is_empty(), "frame {frame}: {got:?}");
+        assert!(
+            got[1].contains(&"15".to_string()) && got[4].is_empty(),
+            "frame {frame}: {got:?}"
+        );
     }
     assert_eq!(announced(&moved, &chosen), announced(&original, &[]));
     assert_eq!(announced(&original, &[]).len(), 6);
     let file = env().readable(&moved);
-    let tree = env().tshark(&["-r", file.to_str().unwrap(), "-o", chosen[1], "-V", "-Y", "mptcpx.fault.cause"]).ok();
+    let tree = env()
+        .tshark(&[
+            "-r",
+            file.to_str().unwrap(),
+            "-o",
+            chosen[1],
+            "-V",
+            "-Y",
+            "mptcpx.fault.cause",
+        ])
+        .ok();
     assert!(tree.contains("Subtype: FAULT_ANNOUNCE (15)"), "{tree}");
 }
 
@@ -734,15 +1124,42 @@ fn fault_announce_at_the_private_use_subtype_when_chosen() {
 fn fault_announce_at_an_assigned_subtype_is_refused_aloud() {
     let capture = env().readable(&own_capture("fault_announce.pcap"));
     let file = capture.to_str().unwrap();
-    for (value, why) in [("5", "RFC 8684 assigns subtypes 0 to 8"), ("8", "RFC 8684 assigns"), ("16", "a subtype has 4 bits")] {
+    for (value, why) in [
+        ("5", "RFC 8684 assigns subtypes 0 to 8"),
+        ("8", "RFC 8684 assigns"),
+        ("16", "a subtype has 4 bits"),
+    ] {
         let pref = format!("mptcpx.fault_announce_subtype:{value}");
-        let run = env().tshark(&["-r", file, "-o", &pref, "-Y", "mptcpx.fault.cause", "-T", "fields", "-e", "frame.number"]);
+        let run = env().tshark(&[
+            "-r",
+            file,
+            "-o",
+            &pref,
+            "-Y",
+            "mptcpx.fault.cause",
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+        ]);
         let stderr = run.stderr();
-        assert!(stderr.contains(&format!("mptcpx.fault_announce_subtype: {value} cannot be chosen")) && stderr.contains(why), "{value}: {stderr}");
-        assert!(stderr.contains("FAULT_ANNOUNCE stays at 9"), "{value}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "mptcpx.fault_announce_subtype: {value} cannot be chosen"
+            )) && stderr.contains(why),
+            "{value}: {stderr}"
+        );
+        assert!(
+            stderr.contains("FAULT_ANNOUNCE stays at 9"),
+            "{value}: {stderr}"
+        );
         assert_eq!(run.ok().lines().count(), 6, "{value}: still decoded at 9");
     }
     // The description says which can be chosen.
     let prefs = env().tshark(&["-G", "currentprefs"]).ok();
-    assert!(prefs.contains("15 is the private-use subtype") && prefs.contains("(1 to 8) cannot be chosen"), "{prefs}");
+    assert!(
+        prefs.contains("15 is the private-use subtype")
+            && prefs.contains("(1 to 8) cannot be chosen"),
+        "{prefs}"
+    );
 }

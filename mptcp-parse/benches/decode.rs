@@ -14,7 +14,9 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use mptcp_parse::crypto::{dss_checksum, DssChecksum};
-use mptcp_parse::{mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, tcp_options, Context};
+use mptcp_parse::{
+    mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, tcp_options, Context,
+};
 use std::hint::black_box;
 
 mod inputs;
@@ -38,7 +40,10 @@ fn bench(c: &mut Criterion) {
         options.bytes.len(),
         strict_errors,
     );
-    assert!(!options.ranges.is_empty(), "no MPTCP options in the benchmark captures");
+    assert!(
+        !options.ranges.is_empty(),
+        "no MPTCP options in the benchmark captures"
+    );
 
     // Results are kept alive with `black_box(&value)`: the value stays where the decoder built
     // it, so the harness adds no copy of it (a by-value `black_box` would move 72 bytes per option).

@@ -34,10 +34,15 @@ impl Input {
         let mut packets = Vec::new();
         for file in files {
             let base = packets.len();
-            packets.extend(support::read_frames(file).into_iter().flatten().map(|mut p| {
-                p.frame += base;
-                p
-            }));
+            packets.extend(
+                support::read_frames(file)
+                    .into_iter()
+                    .flatten()
+                    .map(|mut p| {
+                        p.frame += base;
+                        p
+                    }),
+            );
         }
         // Frame numbers run on; a frame that is not TCP leaves a gap, as in Wireshark.
         type Endpoint = (IpAddr, u16);
@@ -58,7 +63,14 @@ impl Input {
     fn run(&self, config: Config) -> Engine {
         let mut engine = Engine::new(config);
         for (p, stream) in self.packets.iter().zip(&self.streams) {
-            let packet = Packet { frame: p.frame as u32, time: (p.time * 1e9) as i64, src: p.src, dst: p.dst, stream: Some(*stream), tcp: &p.tcp };
+            let packet = Packet {
+                frame: p.frame as u32,
+                time: (p.time * 1e9) as i64,
+                src: p.src,
+                dst: p.dst,
+                stream: Some(*stream),
+                tcp: &p.tcp,
+            };
             black_box(engine.process(&packet));
         }
         engine.finish();
@@ -71,7 +83,10 @@ fn bench(c: &mut Criterion) {
         Some(_) => support::captures_in("kernel"),
         None => {
             eprintln!("../shared/captures is absent: the engine bench reads the repository's kernel captures");
-            support::OWN_KERNEL.iter().map(|name| support::own(name)).collect()
+            support::OWN_KERNEL
+                .iter()
+                .map(|name| support::own(name))
+                .collect()
         }
     };
     let kernel = Input::read(&files.iter().map(|f| f.as_path()).collect::<Vec<_>>());
@@ -87,10 +102,19 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(kernel.packets.len() as u64));
     group.bench_function("kernel_captures", |b| {
-        b.iter_batched(|| (), |()| kernel.run(Config::default()), BatchSize::PerIteration)
+        b.iter_batched(
+            || (),
+            |()| kernel.run(Config::default()),
+            BatchSize::PerIteration,
+        )
     });
-    let no_crypto = Config { verify_crypto: false, ..Config::default() };
-    group.bench_function("kernel_captures_no_crypto", |b| b.iter_batched(|| (), |()| kernel.run(no_crypto), BatchSize::PerIteration));
+    let no_crypto = Config {
+        verify_crypto: false,
+        ..Config::default()
+    };
+    group.bench_function("kernel_captures_no_crypto", |b| {
+        b.iter_batched(|| (), |()| kernel.run(no_crypto), BatchSize::PerIteration)
+    });
     group.finish();
 
     if let Ok(file) = std::env::var("MPTCPX_BENCH_CAPTURE") {
@@ -105,7 +129,13 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group("engine");
         group.throughput(Throughput::Elements(input.packets.len() as u64));
         group.sample_size(10);
-        group.bench_function("file", |b| b.iter_batched(|| (), |()| input.run(Config::default()), BatchSize::PerIteration));
+        group.bench_function("file", |b| {
+            b.iter_batched(
+                || (),
+                |()| input.run(Config::default()),
+                BatchSize::PerIteration,
+            )
+        });
         group.finish();
     }
 }

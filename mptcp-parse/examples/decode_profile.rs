@@ -12,7 +12,10 @@
 //! `parse_mptcp_option_lenient`, `update_1400` (elements: payload bytes).
 
 use mptcp_parse::crypto::DssChecksum;
-use mptcp_parse::{mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, tcp_options, Context, TcpSegment};
+use mptcp_parse::{
+    mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, tcp_options, Context,
+    TcpSegment,
+};
 use std::hint::black_box;
 use std::ops::Range;
 
@@ -31,7 +34,11 @@ struct Inputs {
 
 fn inputs() -> Inputs {
     let segments = inputs::segments();
-    let real_payloads = segments.iter().filter_map(|t| TcpSegment::parse(t).ok()).filter(|s| s.payload.len() >= 1400).count();
+    let real_payloads = segments
+        .iter()
+        .filter_map(|t| TcpSegment::parse(t).ok())
+        .filter(|s| s.payload.len() >= 1400)
+        .count();
     // The benchmark fills up to 64 payloads with pseudo-random bytes; the captures have enough.
     assert!(real_payloads >= 64, "fewer than 64 payloads of 1400 bytes");
     let (options, areas) = inputs::collect(&segments);
@@ -94,7 +101,10 @@ fn run_update_1400(i: &Inputs) {
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let (Some(which), Some(iterations)) = (args.next(), args.next().and_then(|n| n.parse::<usize>().ok())) else {
+    let (Some(which), Some(iterations)) = (
+        args.next(),
+        args.next().and_then(|n| n.parse::<usize>().ok()),
+    ) else {
         eprintln!("usage: decode_profile BENCHMARK ITERATIONS");
         std::process::exit(2);
     };

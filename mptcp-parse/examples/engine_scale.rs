@@ -175,17 +175,29 @@ fn read_capture(path: &str) -> Result<Capture, String> {
         if !cap.linktypes.contains(&linktype) {
             cap.linktypes.push(linktype);
         }
-        let Some((src, dst, tcp)) = support::link_to_tcp(linktype, bytes) else { return };
+        let Some((src, dst, tcp)) = support::link_to_tcp(linktype, bytes) else {
+            return;
+        };
         if tcp.len() < 20 {
             return;
         }
         let sport = u16::from_be_bytes([tcp[0], tcp[1]]);
         let dport = u16::from_be_bytes([tcp[2], tcp[3]]);
-        let key = if (src, sport) <= (dst, dport) { ((src, sport), (dst, dport)) } else { ((dst, dport), (src, sport)) };
+        let key = if (src, sport) <= (dst, dport) {
+            ((src, sport), (dst, dport))
+        } else {
+            ((dst, dport), (src, sport))
+        };
         let next = streams.len() as u32;
         let stream = *streams.entry(key).or_insert(next);
         let first_patch = cap.patches.len() as u32;
-        find_patches(tcp, &mut cap.patches, &mut cap.keys, &mut tokens, &mut joins);
+        find_patches(
+            tcp,
+            &mut cap.patches,
+            &mut cap.keys,
+            &mut tokens,
+            &mut joins,
+        );
         cap.first_time = cap.first_time.min(time);
         cap.last_time = cap.last_time.max(time);
         cap.segs.push(Seg {
@@ -201,7 +213,8 @@ fn read_capture(path: &str) -> Result<Capture, String> {
         cap.bytes.extend_from_slice(tcp);
     };
     if data.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
-        let mut reader = PcapNGReader::new(1 << 20, &data[..]).map_err(|e| format!("{path}: pcapng header: {e:?}"))?;
+        let mut reader = PcapNGReader::new(1 << 20, &data[..])
+            .map_err(|e| format!("{path}: pcapng header: {e:?}"))?;
         // Per interface: link type, resolution (units a second), offset (seconds).
         let mut interfaces: Vec<(Linktype, u64, i64)> = Vec::new();
         loop {
@@ -211,14 +224,20 @@ fn read_capture(path: &str) -> Result<Capture, String> {
                         use pcap_parser::Block;
                         match b {
                             Block::SectionHeader(_) => interfaces.clear(),
-                            Block::InterfaceDescription(idb) => {
-                                interfaces.push((idb.linktype, idb.ts_resolution().unwrap_or(1_000_000), idb.ts_offset()))
-                            }
+                            Block::InterfaceDescription(idb) => interfaces.push((
+                                idb.linktype,
+                                idb.ts_resolution().unwrap_or(1_000_000),
+                                idb.ts_offset(),
+                            )),
                             Block::EnhancedPacket(epb) => {
-                                let (lt, res, off) =
-                                    interfaces.get(epb.if_id as usize).copied().unwrap_or((Linktype::ETHERNET, 1_000_000, 0));
+                                let (lt, res, off) = interfaces
+                                    .get(epb.if_id as usize)
+                                    .copied()
+                                    .unwrap_or((Linktype::ETHERNET, 1_000_000, 0));
                                 let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                                let ns = (u128::from(raw) * 1_000_000_000 / u128::from(res.max(1))) as i64 + off * 1_000_000_000;
+                                let ns = (u128::from(raw) * 1_000_000_000 / u128::from(res.max(1)))
+                                    as i64
+                                    + off * 1_000_000_000;
                                 let caplen = (epb.caplen as usize).min(epb.data.len());
                                 push(&mut cap, lt, ns, &epb.data[..caplen]);
                             }
@@ -232,12 +251,15 @@ fn read_capture(path: &str) -> Result<Capture, String> {
                     reader.consume(offset);
                 }
                 Err(PcapError::Eof) => break,
-                Err(PcapError::Incomplete(_)) => reader.refill().map_err(|e| format!("{path}: {e:?}"))?,
+                Err(PcapError::Incomplete(_)) => {
+                    reader.refill().map_err(|e| format!("{path}: {e:?}"))?
+                }
                 Err(e) => return Err(format!("{path}: {e:?}")),
             }
         }
     } else {
-        let mut reader = LegacyPcapReader::new(1 << 20, &data[..]).map_err(|e| format!("{path}: pcap header: {e:?}"))?;
+        let mut reader = LegacyPcapReader::new(1 << 20, &data[..])
+            .map_err(|e| format!("{path}: pcap header: {e:?}"))?;
         let (mut linktype, mut nanos) = (Linktype::ETHERNET, false);
         loop {
             match reader.next() {
@@ -250,14 +272,21 @@ fn read_capture(path: &str) -> Result<Capture, String> {
                         PcapBlockOwned::Legacy(b) => {
                             let frac = i64::from(b.ts_usec) * if nanos { 1 } else { 1000 };
                             let caplen = (b.caplen as usize).min(b.data.len());
-                            push(&mut cap, linktype, i64::from(b.ts_sec) * 1_000_000_000 + frac, &b.data[..caplen]);
+                            push(
+                                &mut cap,
+                                linktype,
+                                i64::from(b.ts_sec) * 1_000_000_000 + frac,
+                                &b.data[..caplen],
+                            );
                         }
                         _ => {}
                     }
                     reader.consume(offset);
                 }
                 Err(PcapError::Eof) => break,
-                Err(PcapError::Incomplete(_)) => reader.refill().map_err(|e| format!("{path}: {e:?}"))?,
+                Err(PcapError::Incomplete(_)) => {
+                    reader.refill().map_err(|e| format!("{path}: {e:?}"))?
+                }
                 Err(e) => return Err(format!("{path}: {e:?}")),
             }
         }
@@ -298,7 +327,9 @@ fn find_patches(
             at += 1;
             continue;
         }
-        let Some(&len) = options.get(at + 1) else { break };
+        let Some(&len) = options.get(at + 1) else {
+            break;
+        };
         let len = usize::from(len);
         if len < 2 || at + len > options.len() {
             break;
@@ -349,7 +380,11 @@ fn port_shifts(cap: &Capture, repeat: u32) -> Vec<u16> {
     let canonical = |s: &Seg, bytes: &[u8], shift: u16| {
         let sport = u16::from_be_bytes([bytes[s.at], bytes[s.at + 1]]).wrapping_add(shift);
         let dport = u16::from_be_bytes([bytes[s.at + 2], bytes[s.at + 3]]).wrapping_add(shift);
-        if (s.src, sport) <= (s.dst, dport) { (s.src, sport, s.dst, dport) } else { (s.dst, dport, s.src, sport) }
+        if (s.src, sport) <= (s.dst, dport) {
+            (s.src, sport, s.dst, dport)
+        } else {
+            (s.dst, dport, s.src, sport)
+        }
     };
     // One segment a stream is enough: all its segments have the same 4-tuple.
     let mut firsts: Vec<usize> = Vec::with_capacity(cap.streams as usize);
@@ -367,7 +402,11 @@ fn port_shifts(cap: &Capture, repeat: u32) -> Vec<u16> {
         }
         loop {
             let shift = (k % 65536) as u16;
-            if r == 0 || firsts.iter().all(|&i| !tuples.contains(&canonical(&cap.segs[i], &cap.bytes, shift))) {
+            if r == 0
+                || firsts
+                    .iter()
+                    .all(|&i| !tuples.contains(&canonical(&cap.segs[i], &cap.bytes, shift)))
+            {
                 break;
             }
             k += 7919;
@@ -377,7 +416,11 @@ fn port_shifts(cap: &Capture, repeat: u32) -> Vec<u16> {
             }
         }
         let shift = (k % 65536) as u16;
-        tuples.extend(firsts.iter().map(|&i| canonical(&cap.segs[i], &cap.bytes, shift)));
+        tuples.extend(
+            firsts
+                .iter()
+                .map(|&i| canonical(&cap.segs[i], &cap.bytes, shift)),
+        );
         shifts.push(shift);
         k += 7919;
     }
@@ -397,7 +440,14 @@ fn key_mask(r: u32) -> u64 {
 }
 
 /// Copies segment `s` into `scratch` and rewrites it for a replay; returns its length.
-fn prepare(cap: &Capture, s: &Seg, scratch: &mut [u8], shift: u16, mask: u64, new_tokens: &[u32]) -> usize {
+fn prepare(
+    cap: &Capture,
+    s: &Seg,
+    scratch: &mut [u8],
+    shift: u16,
+    mask: u64,
+    new_tokens: &[u32],
+) -> usize {
     let len = s.len as usize;
     let out = &mut scratch[..len];
     out.copy_from_slice(&cap.bytes[s.at..s.at + len]);
@@ -413,7 +463,8 @@ fn prepare(cap: &Capture, s: &Seg, scratch: &mut [u8], shift: u16, mask: u64, ne
                 Patch::Skip => {}
                 Patch::Key(at) => {
                     let at = usize::from(at);
-                    let key = u64::from_be_bytes(out[at..at + 8].try_into().unwrap_or_default()) ^ mask;
+                    let key =
+                        u64::from_be_bytes(out[at..at + 8].try_into().unwrap_or_default()) ^ mask;
                     out[at..at + 8].copy_from_slice(&key.to_be_bytes());
                 }
                 Patch::Token(at, k) => {
@@ -440,19 +491,32 @@ struct Options {
 fn parse_args() -> Result<Options, String> {
     let usage = "usage: engine_scale FILE.pcap [--repeat N] [--every PACKETS] [--tuples] [--same-keys] [--no-verify]";
     let mut args = std::env::args().skip(1);
-    let mut o = Options { path: String::new(), repeat: 1, every: 100_000, tuples: false, same_keys: false, no_verify: false };
+    let mut o = Options {
+        path: String::new(),
+        repeat: 1,
+        every: 100_000,
+        tuples: false,
+        same_keys: false,
+        no_verify: false,
+    };
     while let Some(a) = args.next() {
         let mut number = |name: &str| -> Result<u64, String> {
-            let v = args.next().ok_or_else(|| format!("{name} needs a value\n{usage}"))?;
+            let v = args
+                .next()
+                .ok_or_else(|| format!("{name} needs a value\n{usage}"))?;
             let v = v.replace('_', "");
-            let n = v.parse::<f64>().map_err(|_| format!("{name}: not a number: {v}\n{usage}"))?;
+            let n = v
+                .parse::<f64>()
+                .map_err(|_| format!("{name}: not a number: {v}\n{usage}"))?;
             if n < 1.0 || n.fract() != 0.0 {
                 return Err(format!("{name}: expected a positive integer: {v}"));
             }
             Ok(n as u64)
         };
         match a.as_str() {
-            "--repeat" => o.repeat = u32::try_from(number("--repeat")?).map_err(|e| e.to_string())?,
+            "--repeat" => {
+                o.repeat = u32::try_from(number("--repeat")?).map_err(|e| e.to_string())?
+            }
             "--every" => o.every = number("--every")?,
             "--tuples" => o.tuples = true,
             "--same-keys" => o.same_keys = true,
@@ -487,7 +551,11 @@ fn mib(bytes: usize) -> f64 {
 }
 
 fn per(bytes: usize, n: usize) -> String {
-    if n == 0 { "-".to_string() } else { format!("{:.0}", bytes as f64 / n as f64) }
+    if n == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.0}", bytes as f64 / n as f64)
+    }
 }
 
 fn live(baseline: usize) -> usize {
@@ -535,8 +603,13 @@ fn main() -> ExitCode {
     let load = load.elapsed();
     let n = cap.segs.len() as u64;
     let total = n * u64::from(o.repeat);
-    if total > u64::from(u32::MAX) || u64::from(cap.frames) * u64::from(o.repeat) > u64::from(u32::MAX) {
-        eprintln!("too many frames for 32-bit frame numbers: {} x {}", cap.frames, o.repeat);
+    if total > u64::from(u32::MAX)
+        || u64::from(cap.frames) * u64::from(o.repeat) > u64::from(u32::MAX)
+    {
+        eprintln!(
+            "too many frames for 32-bit frame numbers: {} x {}",
+            cap.frames, o.repeat
+        );
         return ExitCode::FAILURE;
     }
     let shifts = port_shifts(&cap, o.repeat);
@@ -559,8 +632,16 @@ fn main() -> ExitCode {
         "replays      {} ({} packets); subflows told by {}; keys {}; port shifts {:?}",
         o.repeat,
         grouped(total),
-        if o.tuples { "4-tuple (no stream)" } else { "stream number" },
-        if o.same_keys { "the same in every replay" } else { "masked per replay" },
+        if o.tuples {
+            "4-tuple (no stream)"
+        } else {
+            "stream number"
+        },
+        if o.same_keys {
+            "the same in every replay"
+        } else {
+            "masked per replay"
+        },
         &shifts[..shifts.len().min(6)]
     );
     println!(
@@ -585,14 +666,25 @@ fn main() -> ExitCode {
     println!();
     println!(
         "{:>12} {:>10} {:>8} {:>10} {:>10} {:>12} {:>12} {:>10} {:>10}",
-        "packets", "ms/1e5 pkt", "ns/pkt", "live MiB", "peak MiB", "connections", "subflows", "B/subflow", "B/conn"
+        "packets",
+        "ms/1e5 pkt",
+        "ns/pkt",
+        "live MiB",
+        "peak MiB",
+        "connections",
+        "subflows",
+        "B/subflow",
+        "B/conn"
     );
     println!("{}", "-".repeat(12 + 11 + 9 + 11 + 11 + 13 + 13 + 11 + 11));
 
     // Everything the loop needs is allocated: what is allocated from here on is the engine's.
     let baseline = CURRENT.load(Relaxed);
     PEAK.store(baseline, Relaxed);
-    let mut engine = Engine::new(Config { verify_crypto: !o.no_verify, ..Config::default() });
+    let mut engine = Engine::new(Config {
+        verify_crypto: !o.no_verify,
+        ..Config::default()
+    });
 
     let mut packets: u64 = 0;
     let mut block: u64 = 0;
@@ -616,7 +708,11 @@ fn main() -> ExitCode {
                 time: s.time + time_base,
                 src: s.src,
                 dst: s.dst,
-                stream: if o.tuples { None } else { Some(stream_base + s.stream) },
+                stream: if o.tuples {
+                    None
+                } else {
+                    Some(stream_base + s.stream)
+                },
                 tcp: &scratch[..len],
             };
             engine.process(&packet);
@@ -652,12 +748,32 @@ fn main() -> ExitCode {
     let secs = engine_time.as_secs_f64();
     println!();
     println!("packets          {}", grouped(packets));
-    println!("time             {:.3} s in process(): {:.0} packets/s, {:.0} ns/packet", secs, packets as f64 / secs, secs * 1e9 / packets.max(1) as f64);
+    println!(
+        "time             {:.3} s in process(): {:.0} packets/s, {:.0} ns/packet",
+        secs,
+        packets as f64 / secs,
+        secs * 1e9 / packets.max(1) as f64
+    );
     println!("connections      {}", grouped(c as u64));
     println!("subflows         {}", grouped(s as u64));
-    println!("live engine heap {} B ({:.1} MiB); {} B/subflow, {} B/connection, {:.1} B/packet", grouped(bytes as u64), mib(bytes), per(bytes, s), per(bytes, c), bytes as f64 / packets.max(1) as f64);
-    println!("peak engine heap {} B ({:.1} MiB)", grouped(top as u64), mib(top));
-    println!("finish()         {:.1} ms; live heap after it {} B", finish.as_secs_f64() * 1e3, grouped(after_finish as u64));
+    println!(
+        "live engine heap {} B ({:.1} MiB); {} B/subflow, {} B/connection, {:.1} B/packet",
+        grouped(bytes as u64),
+        mib(bytes),
+        per(bytes, s),
+        per(bytes, c),
+        bytes as f64 / packets.max(1) as f64
+    );
+    println!(
+        "peak engine heap {} B ({:.1} MiB)",
+        grouped(top as u64),
+        mib(top)
+    );
+    println!(
+        "finish()         {:.1} ms; live heap after it {} B",
+        finish.as_secs_f64() * 1e3,
+        grouped(after_finish as u64)
+    );
     println!("after drop       {after_drop:+} B (0: the engine freed everything)");
     ExitCode::SUCCESS
 }

@@ -1,7 +1,9 @@
 //! ADD_ADDR (subtype 0x3) and REMOVE_ADDR (subtype 0x4): address announcements.
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
-use crate::wire::{expect_length, field_array, field_u16, field_u64, field_u8, EmitError, Header, Writer};
+use crate::wire::{
+    expect_length, field_array, field_u16, field_u64, field_u8, EmitError, Header, Writer,
+};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Which ADD_ADDR format: told apart by the subtype byte's low nibble (4 or 6 is v0's IPVer).
@@ -43,7 +45,9 @@ impl AddAddr {
     /// Bytes [`emit`](Self::emit) writes.
     pub fn buffer_len(&self) -> usize {
         let addr = if self.address.is_ipv4() { 4 } else { 16 };
-        4 + addr + if self.port.is_some() { 2 } else { 0 } + if self.truncated_hmac.is_some() { 8 } else { 0 }
+        4 + addr
+            + if self.port.is_some() { 2 } else { 0 }
+            + if self.truncated_hmac.is_some() { 8 } else { 0 }
     }
 
     /// Writes the whole option; returns its length.
@@ -71,7 +75,10 @@ impl AddAddr {
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if let AddAddrVersion::V1 { reserved, .. } = self.version {
             if reserved != 0 {
-                out.push(Warning::ReservedBits { field: ReservedField::AddAddrFlags, bits: reserved });
+                out.push(Warning::ReservedBits {
+                    field: ReservedField::AddAddrFlags,
+                    bits: reserved,
+                });
             }
         }
     }
@@ -101,7 +108,14 @@ pub(crate) fn parse_add_addr(header: Header, body: &[u8]) -> Result<AddAddr, Err
                 expect_length("ADD_ADDR (with HMAC)", V1_HMAC, length)?;
             }
             let ipv4 = matches!(length, 8 | 10 | 16 | 18);
-            (AddAddrVersion::V1 { echo, reserved: nibble & 0x0e }, ipv4, !echo)
+            (
+                AddAddrVersion::V1 {
+                    echo,
+                    reserved: nibble & 0x0e,
+                },
+                ipv4,
+                !echo,
+            )
         }
     };
     let has_port = matches!(length, 10 | 18 | 22 | 30);
@@ -119,8 +133,18 @@ pub(crate) fn parse_add_addr(header: Header, body: &[u8]) -> Result<AddAddr, Err
     } else {
         (i, None)
     };
-    let truncated_hmac = if has_hmac { Some(field_u64(i, "truncated HMAC")?.1) } else { None };
-    Ok(AddAddr { version, address_id, address, port, truncated_hmac })
+    let truncated_hmac = if has_hmac {
+        Some(field_u64(i, "truncated HMAC")?.1)
+    } else {
+        None
+    };
+    Ok(AddAddr {
+        version,
+        address_id,
+        address,
+        port,
+        truncated_hmac,
+    })
 }
 
 /// REMOVE_ADDR: the sender withdraws the addresses with these IDs.
@@ -147,7 +171,10 @@ impl RemoveAddr<'_> {
 
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: ReservedField::RemoveAddrSubtypeByte, bits: self.reserved });
+            out.push(Warning::ReservedBits {
+                field: ReservedField::RemoveAddrSubtypeByte,
+                bits: self.reserved,
+            });
         }
     }
 }
@@ -156,7 +183,13 @@ pub(crate) fn parse_remove_addr(header: Header, body: &[u8]) -> Result<RemoveAdd
     expect_length("REMOVE_ADDR", LengthSet::range(4, 40), header.length)?;
     let wanted = header.length as usize - 3;
     if body.len() < wanted {
-        return Err(Error::Truncated { field: "address ID list", needed: wanted - body.len() });
+        return Err(Error::Truncated {
+            field: "address ID list",
+            needed: wanted - body.len(),
+        });
     }
-    Ok(RemoveAddr { reserved: header.nibble, address_ids: body })
+    Ok(RemoveAddr {
+        reserved: header.nibble,
+        address_ids: body,
+    })
 }

@@ -1,6 +1,8 @@
 //! MP_CAPABLE (subtype 0x0): the handshake that starts an MPTCP connection.
 
-use crate::error::{Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings};
+use crate::error::{
+    Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings,
+};
 use crate::wire::{expect_length, field_u16, field_u64, field_u8, EmitError, Header, Writer};
 use crate::Segment;
 
@@ -41,7 +43,11 @@ impl CapableFlags {
 
     /// Bits set that the given version leaves unassigned or requires to be zero.
     pub const fn reserved(self, version: u8) -> u8 {
-        let unassigned = if version == 0 { Self::UNASSIGNED_V0 } else { Self::UNASSIGNED_V1 };
+        let unassigned = if version == 0 {
+            Self::UNASSIGNED_V0
+        } else {
+            Self::UNASSIGNED_V1
+        };
         self.0 & (unassigned | Self::EXTENSIBILITY)
     }
 }
@@ -104,11 +110,18 @@ pub(crate) fn parse(header: Header, body: &[u8], lenient: bool) -> Result<MpCapa
         _ if lenient => {
             // Like any opaque body: room for the flags byte is all that is required.
             if header.length < 4 {
-                return Err(Error::InvalidLength { option: "MP_CAPABLE (unknown version)", expected: LengthSet::range(4, 40), found: header.length });
+                return Err(Error::InvalidLength {
+                    option: "MP_CAPABLE (unknown version)",
+                    expected: LengthSet::range(4, 40),
+                    found: header.length,
+                });
             }
             let wanted = header.length as usize - 3;
             if body.len() < wanted {
-                return Err(Error::Truncated { field: "option body", needed: wanted - body.len() });
+                return Err(Error::Truncated {
+                    field: "option body",
+                    needed: wanted - body.len(),
+                });
             }
         }
         _ => return Err(Error::UnsupportedVersion { version }),
@@ -119,7 +132,11 @@ pub(crate) fn parse(header: Header, body: &[u8], lenient: bool) -> Result<MpCapa
         0 | 1 => keys(rest, header.length)?,
         _ => CapableForm::Opaque(rest),
     };
-    Ok(MpCapable { version, flags, form })
+    Ok(MpCapable {
+        version,
+        flags,
+        form,
+    })
 }
 
 fn keys(i: &[u8], length: u8) -> Result<CapableForm<'static>, Error> {
@@ -132,11 +149,23 @@ fn keys(i: &[u8], length: u8) -> Result<CapableForm<'static>, Error> {
     }
     let (i, receiver_key) = field_u64(i, "receiver key")?;
     if length == 20 {
-        return Ok(CapableForm::BothKeys { sender_key, receiver_key });
+        return Ok(CapableForm::BothKeys {
+            sender_key,
+            receiver_key,
+        });
     }
     let (i, data_len) = field_u16(i, "data-level length")?;
-    let checksum = if length == 24 { Some(field_u16(i, "checksum")?.1) } else { None };
-    Ok(CapableForm::BothKeysData { sender_key, receiver_key, data_len, checksum })
+    let checksum = if length == 24 {
+        Some(field_u16(i, "checksum")?.1)
+    } else {
+        None
+    };
+    Ok(CapableForm::BothKeysData {
+        sender_key,
+        receiver_key,
+        data_len,
+        checksum,
+    })
 }
 
 impl MpCapable<'_> {
@@ -146,7 +175,9 @@ impl MpCapable<'_> {
             CapableForm::Bare => 4,
             CapableForm::SenderKey { .. } => 12,
             CapableForm::BothKeys { .. } => 20,
-            CapableForm::BothKeysData { checksum, .. } => 22 + if checksum.is_some() { 2 } else { 0 },
+            CapableForm::BothKeysData { checksum, .. } => {
+                22 + if checksum.is_some() { 2 } else { 0 }
+            }
             CapableForm::Opaque(body) => 4 + body.len(),
         }
     }
@@ -158,11 +189,19 @@ impl MpCapable<'_> {
         match self.form {
             CapableForm::Bare => {}
             CapableForm::SenderKey { key } => w.u64(key),
-            CapableForm::BothKeys { sender_key, receiver_key } => {
+            CapableForm::BothKeys {
+                sender_key,
+                receiver_key,
+            } => {
                 w.u64(sender_key);
                 w.u64(receiver_key);
             }
-            CapableForm::BothKeysData { sender_key, receiver_key, data_len, checksum } => {
+            CapableForm::BothKeysData {
+                sender_key,
+                receiver_key,
+                data_len,
+                checksum,
+            } => {
                 w.u64(sender_key);
                 w.u64(receiver_key);
                 w.u16(data_len);
@@ -179,7 +218,8 @@ impl MpCapable<'_> {
     pub fn sender_key(&self) -> Option<u64> {
         match self.form {
             CapableForm::SenderKey { key } => Some(key),
-            CapableForm::BothKeys { sender_key, .. } | CapableForm::BothKeysData { sender_key, .. } => Some(sender_key),
+            CapableForm::BothKeys { sender_key, .. }
+            | CapableForm::BothKeysData { sender_key, .. } => Some(sender_key),
             _ => None,
         }
     }
@@ -187,7 +227,8 @@ impl MpCapable<'_> {
     /// The receiver's key (third ACK and first data only).
     pub fn receiver_key(&self) -> Option<u64> {
         match self.form {
-            CapableForm::BothKeys { receiver_key, .. } | CapableForm::BothKeysData { receiver_key, .. } => Some(receiver_key),
+            CapableForm::BothKeys { receiver_key, .. }
+            | CapableForm::BothKeysData { receiver_key, .. } => Some(receiver_key),
             _ => None,
         }
     }
@@ -206,12 +247,17 @@ impl MpCapable<'_> {
 
     pub(crate) fn add_warnings(&self, segment: Option<Segment>, out: &mut Warnings) {
         if let CapableForm::Opaque(_) = self.form {
-            out.push(Warning::UnknownVersion { version: self.version });
+            out.push(Warning::UnknownVersion {
+                version: self.version,
+            });
             return;
         }
         let reserved = self.flags.reserved(self.version);
         if reserved != 0 {
-            out.push(Warning::ReservedBits { field: ReservedField::MpCapableFlags, bits: reserved });
+            out.push(Warning::ReservedBits {
+                field: ReservedField::MpCapableFlags,
+                bits: reserved,
+            });
         }
         let Some(s) = segment else { return };
         let fits = match self.form {
@@ -229,7 +275,10 @@ impl MpCapable<'_> {
                 CapableForm::BothKeys { .. } => HandshakeForm::CapableBothKeys,
                 _ => HandshakeForm::CapableWithData,
             };
-            out.push(Warning::UnexpectedSegment { option, expected: self.step_segment() });
+            out.push(Warning::UnexpectedSegment {
+                option,
+                expected: self.step_segment(),
+            });
         }
     }
 

@@ -70,7 +70,11 @@ impl fmt::Display for UnusableSubtype {
                 "subtype {} is {name}, assigned by RFC 8684: FAULT_ANNOUNCE goes at 9 to 15",
                 self.0
             ),
-            _ => write!(f, "{} is not an MPTCP subtype (4 bits): FAULT_ANNOUNCE goes at 9 to 15", self.0),
+            _ => write!(
+                f,
+                "{} is not an MPTCP subtype (4 bits): FAULT_ANNOUNCE goes at 9 to 15",
+                self.0
+            ),
         }
     }
 }
@@ -87,7 +91,10 @@ impl Context {
 
     /// Context for an option found on `segment`, FAULT_ANNOUNCE at its default subtype.
     pub const fn on(segment: Segment) -> Context {
-        Context { segment: Some(segment), ..Context::UNKNOWN_SEGMENT }
+        Context {
+            segment: Some(segment),
+            ..Context::UNKNOWN_SEGMENT
+        }
     }
 
     /// No segment information, FAULT_ANNOUNCE at its default subtype.
@@ -105,7 +112,10 @@ impl Context {
     /// assert!(private.is_fault_announce(15));
     /// assert_eq!(Context::default().with_fault_announce_subtype(Some(2)), Err(UnusableSubtype(2)));
     /// ```
-    pub fn with_fault_announce_subtype(mut self, subtype: Option<u8>) -> Result<Context, UnusableSubtype> {
+    pub fn with_fault_announce_subtype(
+        mut self,
+        subtype: Option<u8>,
+    ) -> Result<Context, UnusableSubtype> {
         self.fault_announce_subtype = match subtype {
             None | Some(0) => None,
             Some(s) if Context::FAULT_ANNOUNCE_SUBTYPES.contains(&s) => Some(s),

@@ -49,14 +49,23 @@ pub fn key_derived(version: Version, key: u64) -> KeyDerived {
     let (head, tail): ([u8; 4], [u8; 8]) = match version {
         Version::V1 => {
             let h = Sha256::digest(bytes);
-            (h[..4].try_into().unwrap_or_default(), h[24..32].try_into().unwrap_or_default())
+            (
+                h[..4].try_into().unwrap_or_default(),
+                h[24..32].try_into().unwrap_or_default(),
+            )
         }
         Version::V0 => {
             let h = Sha1::digest(bytes);
-            (h[..4].try_into().unwrap_or_default(), h[12..20].try_into().unwrap_or_default())
+            (
+                h[..4].try_into().unwrap_or_default(),
+                h[12..20].try_into().unwrap_or_default(),
+            )
         }
     };
-    KeyDerived { token: u32::from_be_bytes(head), idsn: u64::from_be_bytes(tail) }
+    KeyDerived {
+        token: u32::from_be_bytes(head),
+        idsn: u64::from_be_bytes(tail),
+    }
 }
 
 /// A full HMAC: 20 bytes (v0, SHA-1) or 32 bytes (v1, SHA-256).
@@ -93,13 +102,15 @@ fn hmac(version: Version, key: &[u8; 16], msg: &[&[u8]]) -> FullHmac {
     let mut bytes = [0u8; 32];
     let len = match version {
         Version::V1 => {
-            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+            let mut mac =
+                <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
             msg.iter().for_each(|m| mac.update(m));
             bytes.copy_from_slice(&mac.finalize().into_bytes());
             32
         }
         Version::V0 => {
-            let mut mac = <Hmac<Sha1> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+            let mut mac =
+                <Hmac<Sha1> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
             msg.iter().for_each(|m| mac.update(m));
             bytes[..20].copy_from_slice(&mac.finalize().into_bytes());
             20
@@ -121,7 +132,13 @@ fn key_pair(first: u64, second: u64) -> [u8; 16] {
 /// With A the host sending the SYN and B the listener, HMAC-B (SYN/ACK) is
 /// `join_hmac(v, key_b, key_a, r_b, r_a)` and HMAC-A (third ACK) is
 /// `join_hmac(v, key_a, key_b, r_a, r_b)`.
-pub fn join_hmac(version: Version, own_key: u64, peer_key: u64, own_nonce: u32, peer_nonce: u32) -> FullHmac {
+pub fn join_hmac(
+    version: Version,
+    own_key: u64,
+    peer_key: u64,
+    own_nonce: u32,
+    peer_nonce: u32,
+) -> FullHmac {
     let mut msg = [0u8; 8];
     msg[..4].copy_from_slice(&own_nonce.to_be_bytes());
     msg[4..].copy_from_slice(&peer_nonce.to_be_bytes());
@@ -129,18 +146,38 @@ pub fn join_hmac(version: Version, own_key: u64, peer_key: u64, own_nonce: u32, 
 }
 
 /// Checks the truncated HMAC of an MP_JOIN SYN/ACK, sent by the listener B.
-pub fn verify_join_syn_ack(version: Version, key_b: u64, key_a: u64, nonce_b: u32, nonce_a: u32, truncated_hmac: u64) -> bool {
+pub fn verify_join_syn_ack(
+    version: Version,
+    key_b: u64,
+    key_a: u64,
+    nonce_b: u32,
+    nonce_a: u32,
+    truncated_hmac: u64,
+) -> bool {
     join_hmac(version, key_b, key_a, nonce_b, nonce_a).leftmost_64() == truncated_hmac
 }
 
 /// Checks the HMAC of an MP_JOIN third ACK, sent by the joining host A.
-pub fn verify_join_ack(version: Version, key_a: u64, key_b: u64, nonce_a: u32, nonce_b: u32, hmac: &[u8; 20]) -> bool {
+pub fn verify_join_ack(
+    version: Version,
+    key_a: u64,
+    key_b: u64,
+    nonce_a: u32,
+    nonce_b: u32,
+    hmac: &[u8; 20],
+) -> bool {
     join_hmac(version, key_a, key_b, nonce_a, nonce_b).leftmost_160() == *hmac
 }
 
 /// The full HMAC-SHA256 of an ADD_ADDR: key = sender's key ‖ receiver's key, message =
 /// address ID ‖ address ‖ port (0 when absent).
-pub fn add_addr_hmac(sender_key: u64, receiver_key: u64, address_id: u8, address: IpAddr, port: Option<u16>) -> FullHmac {
+pub fn add_addr_hmac(
+    sender_key: u64,
+    receiver_key: u64,
+    address_id: u8,
+    address: IpAddr,
+    port: Option<u16>,
+) -> FullHmac {
     let port = port.unwrap_or(0).to_be_bytes();
     let key = key_pair(sender_key, receiver_key);
     match address {
@@ -219,11 +256,18 @@ impl DssChecksum {
     /// Starts with the pseudo-header: DSN (always 64 bits), relative SSN, data-level length,
     /// and a zero checksum field.
     pub fn new(dsn: u64, ssn: u32, data_len: u16) -> DssChecksum {
-        let sum = (dsn >> 48) + ((dsn >> 32) & 0xffff) + ((dsn >> 16) & 0xffff) + (dsn & 0xffff)
+        let sum = (dsn >> 48)
+            + ((dsn >> 32) & 0xffff)
+            + ((dsn >> 16) & 0xffff)
+            + (dsn & 0xffff)
             + u64::from(ssn >> 16)
             + u64::from(ssn & 0xffff)
             + u64::from(data_len);
-        DssChecksum { sum, odd: false, fed: 0 }
+        DssChecksum {
+            sum,
+            odd: false,
+            fed: 0,
+        }
     }
 
     /// Adds payload bytes that follow the ones already fed.

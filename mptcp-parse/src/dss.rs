@@ -1,8 +1,8 @@
 //! DSS (subtype 0x2): Data ACK and data sequence mapping.
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
-use crate::seq::DataSeq;
 use crate::option::{Decoded, MptcpOption};
+use crate::seq::DataSeq;
 use crate::wire::{field_u16, field_u32, field_u64, field_u8, EmitError, Header, PResult, Writer};
 
 /// DSS flag bits (byte 3).
@@ -65,10 +65,19 @@ pub struct Dss {
 pub const fn expected_len(flags_byte: u8) -> u8 {
     let mut len = 4;
     if flags_byte & flags::DATA_ACK != 0 {
-        len += if flags_byte & flags::ACK_64 != 0 { 8 } else { 4 };
+        len += if flags_byte & flags::ACK_64 != 0 {
+            8
+        } else {
+            4
+        };
     }
     if flags_byte & flags::MAPPING != 0 {
-        len += if flags_byte & flags::DSN_64 != 0 { 8 } else { 4 } + 4 + 2;
+        len += if flags_byte & flags::DSN_64 != 0 {
+            8
+        } else {
+            4
+        } + 4
+            + 2;
     }
     len
 }
@@ -87,10 +96,22 @@ const EXPECTED_LEN: [u8; 16] = {
 fn variant_name(flags_byte: u8) -> &'static str {
     // The option name in errors says which flags chose the layout.
     const NAMES: [&str; 16] = [
-        "DSS (no flags)", "DSS (flags A)", "DSS (flags a)", "DSS (flags A a)",
-        "DSS (flags M)", "DSS (flags A M)", "DSS (flags a M)", "DSS (flags A a M)",
-        "DSS (flags m)", "DSS (flags A m)", "DSS (flags a m)", "DSS (flags A a m)",
-        "DSS (flags M m)", "DSS (flags A M m)", "DSS (flags a M m)", "DSS (flags A a M m)",
+        "DSS (no flags)",
+        "DSS (flags A)",
+        "DSS (flags a)",
+        "DSS (flags A a)",
+        "DSS (flags M)",
+        "DSS (flags A M)",
+        "DSS (flags a M)",
+        "DSS (flags A a M)",
+        "DSS (flags m)",
+        "DSS (flags A m)",
+        "DSS (flags a m)",
+        "DSS (flags A a m)",
+        "DSS (flags M m)",
+        "DSS (flags A M m)",
+        "DSS (flags a M m)",
+        "DSS (flags A a M m)",
     ];
     NAMES[(flags_byte & 0x0f) as usize]
 }
@@ -108,14 +129,22 @@ fn invalid_length(flags_byte: u8, found: u8) -> Error {
     } else {
         LengthSet::of(&[expected])
     };
-    Error::InvalidLength { option: variant_name(flags_byte), expected: valid, found }
+    Error::InvalidLength {
+        option: variant_name(flags_byte),
+        expected: valid,
+        found,
+    }
 }
 
 /// The error for a length byte below 4: no room for the flags byte, no DSS is that short.
 #[cold]
 #[inline(never)]
 fn too_short(found: u8) -> Error {
-    Error::InvalidLength { option: "DSS", expected: ANY_DSS_LENGTH, found }
+    Error::InvalidLength {
+        option: "DSS",
+        expected: ANY_DSS_LENGTH,
+        found,
+    }
 }
 
 /// Decodes a DSS option by its flags, field by field: the reference decoder, which the fast
@@ -160,11 +189,23 @@ impl<'a> Output<'a> for (&'a [u8], Decoded<'a>) {
     fn decoded(rest: &'a [u8], dss: Dss) -> Self {
         let mut warnings = Warnings::new();
         dss.add_warnings(&mut warnings);
-        (rest, Decoded { option: Ok(MptcpOption::Dss(dss)), warnings })
+        (
+            rest,
+            Decoded {
+                option: Ok(MptcpOption::Dss(dss)),
+                warnings,
+            },
+        )
     }
     #[inline(always)]
     fn failed(rest: &'a [u8], error: Error) -> Self {
-        (rest, Decoded { option: Err(error), warnings: Warnings::new() })
+        (
+            rest,
+            Decoded {
+                option: Err(error),
+                warnings: Warnings::new(),
+            },
+        )
     }
 }
 
@@ -191,7 +232,12 @@ type LayoutFn<'a, O> = fn(u16, &'a [u8], &'a [u8]) -> O;
 /// place. Errors are tail calls to cold functions, so the layout functions are leaves that
 /// save no register; and no value is copied from one `Result` into another.
 #[inline(always)]
-pub(crate) fn decode<'a, O: Output<'a>>(header: Header, body: &'a [u8], rest: &'a [u8], table: &[LayoutFn<'a, O>; 32]) -> O {
+pub(crate) fn decode<'a, O: Output<'a>>(
+    header: Header,
+    body: &'a [u8],
+    rest: &'a [u8],
+    table: &[LayoutFn<'a, O>; 32],
+) -> O {
     let Some((&f, i)) = body.split_first().filter(|_| header.length >= 4) else {
         return fail(header, body, rest);
     };
@@ -220,10 +266,18 @@ fn fail<'a, O: Output<'a>>(header: Header, body: &[u8], rest: &'a [u8]) -> O {
 
 /// The decoder of one layout (`LAYOUT`: flags A a M m; `CHECKSUM`: with the 2-byte checksum).
 #[inline(always)]
-fn layout<'a, O: Output<'a>, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> O {
+fn layout<'a, O: Output<'a>, const LAYOUT: u8, const CHECKSUM: bool>(
+    bits: u16,
+    i: &'a [u8],
+    rest: &'a [u8],
+) -> O {
     let (f, nibble) = (bits as u8, (bits >> 8) as u8 & 0x0f);
     let length = expected_len(LAYOUT) + if CHECKSUM { 2 } else { 0 };
-    let header = Header { length, subtype: 2, nibble };
+    let header = Header {
+        length,
+        subtype: 2,
+        nibble,
+    };
     if i.len() < length as usize - 4 {
         return cut(bits, length, i, rest);
     }
@@ -238,7 +292,11 @@ fn layout<'a, O: Output<'a>, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, 
 #[cold]
 #[inline(never)]
 fn cut<'a, O: Output<'a>>(bits: u16, length: u8, i: &[u8], rest: &'a [u8]) -> O {
-    let header = Header { length, subtype: 2, nibble: (bits >> 8) as u8 & 0x0f };
+    let header = Header {
+        length,
+        subtype: 2,
+        nibble: (bits >> 8) as u8 & 0x0f,
+    };
     match read_fields((bits & 0x0f) as u8, header, bits as u8, i) {
         Err(e) => O::failed(rest, e),
         // Not reached: the caller found the fields too short.
@@ -250,15 +308,39 @@ fn cut<'a, O: Output<'a>>(bits: u16, length: u8, i: &[u8], rest: &'a [u8]) -> O 
 macro_rules! layouts {
     ($name:ident) => {
         [
-            $name::<0, false>, $name::<1, false>, $name::<2, false>, $name::<3, false>,
-            $name::<4, false>, $name::<5, false>, $name::<6, false>, $name::<7, false>,
-            $name::<8, false>, $name::<9, false>, $name::<10, false>, $name::<11, false>,
-            $name::<12, false>, $name::<13, false>, $name::<14, false>, $name::<15, false>,
+            $name::<0, false>,
+            $name::<1, false>,
+            $name::<2, false>,
+            $name::<3, false>,
+            $name::<4, false>,
+            $name::<5, false>,
+            $name::<6, false>,
+            $name::<7, false>,
+            $name::<8, false>,
+            $name::<9, false>,
+            $name::<10, false>,
+            $name::<11, false>,
+            $name::<12, false>,
+            $name::<13, false>,
+            $name::<14, false>,
+            $name::<15, false>,
             // With a checksum: only the layouts with M are reached; the others stand in without.
-            $name::<0, false>, $name::<1, false>, $name::<2, false>, $name::<3, false>,
-            $name::<4, true>, $name::<5, true>, $name::<6, true>, $name::<7, true>,
-            $name::<8, false>, $name::<9, false>, $name::<10, false>, $name::<11, false>,
-            $name::<12, true>, $name::<13, true>, $name::<14, true>, $name::<15, true>,
+            $name::<0, false>,
+            $name::<1, false>,
+            $name::<2, false>,
+            $name::<3, false>,
+            $name::<4, true>,
+            $name::<5, true>,
+            $name::<6, true>,
+            $name::<7, true>,
+            $name::<8, false>,
+            $name::<9, false>,
+            $name::<10, false>,
+            $name::<11, false>,
+            $name::<12, true>,
+            $name::<13, true>,
+            $name::<14, true>,
+            $name::<15, true>,
         ]
     };
 }
@@ -277,17 +359,29 @@ pub(crate) static LENIENT: [LenientFn; 32] = layouts!(lenient);
 pub(crate) static ITEMS: [ItemFn; 32] = layouts!(item);
 
 #[inline(never)]
-fn strict<'a, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> PResult<'a, MptcpOption<'a>> {
+fn strict<'a, const LAYOUT: u8, const CHECKSUM: bool>(
+    bits: u16,
+    i: &'a [u8],
+    rest: &'a [u8],
+) -> PResult<'a, MptcpOption<'a>> {
     layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
 }
 
 #[inline(never)]
-fn lenient<'a, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> (&'a [u8], Decoded<'a>) {
+fn lenient<'a, const LAYOUT: u8, const CHECKSUM: bool>(
+    bits: u16,
+    i: &'a [u8],
+    rest: &'a [u8],
+) -> (&'a [u8], Decoded<'a>) {
     layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
 }
 
 #[inline(never)]
-fn item<'a, const LAYOUT: u8, const CHECKSUM: bool>(bits: u16, i: &'a [u8], rest: &'a [u8]) -> Option<Decoded<'a>> {
+fn item<'a, const LAYOUT: u8, const CHECKSUM: bool>(
+    bits: u16,
+    i: &'a [u8],
+    rest: &'a [u8],
+) -> Option<Decoded<'a>> {
     layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
 }
 
@@ -314,8 +408,17 @@ fn read_fields(layout: u8, header: Header, f: u8, i: &[u8]) -> Result<Dss, Error
         };
         let (i, ssn) = field_u32(i, "subflow sequence number")?;
         let (i, data_len) = field_u16(i, "data-level length")?;
-        let checksum = if header.length > expected_len(layout) { Some(field_u16(i, "checksum")?.1) } else { None };
-        Some(Mapping { dsn, ssn, data_len, checksum })
+        let checksum = if header.length > expected_len(layout) {
+            Some(field_u16(i, "checksum")?.1)
+        } else {
+            None
+        };
+        Some(Mapping {
+            dsn,
+            ssn,
+            data_len,
+            checksum,
+        })
     } else {
         None
     };
@@ -327,7 +430,13 @@ fn read_fields(layout: u8, header: Header, f: u8, i: &[u8]) -> Result<Dss, Error
     if !has_mapping {
         unused |= flags::DSN_64;
     }
-    Ok(Dss { data_ack, mapping, data_fin: f & flags::DATA_FIN != 0, unused_flags: f & unused, reserved: header.nibble })
+    Ok(Dss {
+        data_ack,
+        mapping,
+        data_fin: f & flags::DATA_FIN != 0,
+        unused_flags: f & unused,
+        reserved: header.nibble,
+    })
 }
 
 impl Dss {
@@ -348,7 +457,8 @@ impl Dss {
 
     /// Bytes [`emit`](Self::emit) writes.
     pub fn buffer_len(&self) -> usize {
-        4 + self.data_ack.map_or(0, DataSeq::wire_len) + self.mapping.as_ref().map_or(0, Mapping::wire_len)
+        4 + self.data_ack.map_or(0, DataSeq::wire_len)
+            + self.mapping.as_ref().map_or(0, Mapping::wire_len)
     }
 
     /// Writes the whole option; returns its length.
@@ -376,10 +486,16 @@ impl Dss {
 
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: ReservedField::DssSubtypeByte, bits: self.reserved });
+            out.push(Warning::ReservedBits {
+                field: ReservedField::DssSubtypeByte,
+                bits: self.reserved,
+            });
         }
         if self.unused_flags & flags::RESERVED != 0 {
-            out.push(Warning::ReservedBits { field: ReservedField::DssFlags, bits: self.unused_flags & flags::RESERVED });
+            out.push(Warning::ReservedBits {
+                field: ReservedField::DssFlags,
+                bits: self.unused_flags & flags::RESERVED,
+            });
         }
     }
 }

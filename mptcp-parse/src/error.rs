@@ -320,13 +320,19 @@ impl fmt::Display for Warning {
                 write!(f, "reserved bits set in {field}: 0x{bits:02x}")
             }
             Warning::UnknownVersion { version } => {
-                write!(f, "MP_CAPABLE version {version} is unknown; body kept as bytes")
+                write!(
+                    f,
+                    "MP_CAPABLE version {version} is unknown; body kept as bytes"
+                )
             }
             Warning::UnassignedRstReason { reason } => {
                 write!(f, "MP_TCPRST reason 0x{reason:02x} is not assigned")
             }
             Warning::TcpRstWithoutRst => {
-                write!(f, "MP_TCPRST on a segment without RST is ignored by receivers")
+                write!(
+                    f,
+                    "MP_TCPRST on a segment without RST is ignored by receivers"
+                )
             }
             Warning::NonZeroPadding => write!(f, "FAULT_ANNOUNCE padding is not zero"),
             Warning::UnexpectedSegment { option, expected } => {
@@ -364,7 +370,10 @@ impl Warnings {
 
     /// An empty list.
     pub const fn new() -> Warnings {
-        Warnings { items: [Warning::NonZeroPadding; Warnings::CAPACITY], len: 0 }
+        Warnings {
+            items: [Warning::NonZeroPadding; Warnings::CAPACITY],
+            len: 0,
+        }
     }
 
     #[inline]
@@ -417,7 +426,10 @@ mod tests {
     fn length_set_prints_like_a_sentence() {
         assert_eq!(LengthSet::of(&[12]).to_string(), "12");
         assert_eq!(LengthSet::of(&[18, 20]).to_string(), "18 or 20");
-        assert_eq!(LengthSet::of(&[4, 12, 20, 22, 24]).to_string(), "4, 12, 20, 22 or 24");
+        assert_eq!(
+            LengthSet::of(&[4, 12, 20, 22, 24]).to_string(),
+            "4, 12, 20, 22 or 24"
+        );
         assert_eq!(LengthSet::range(4, 40).to_string(), "4 to 40");
     }
 

@@ -22,14 +22,24 @@ pub struct MpFastclose {
     pub receiver_key: u64,
 }
 
-fn parse_reserved_u64(name: &'static str, header: Header, body: &[u8], value: &'static str) -> Result<(u16, u64), Error> {
+fn parse_reserved_u64(
+    name: &'static str,
+    header: Header,
+    body: &[u8],
+    value: &'static str,
+) -> Result<(u16, u64), Error> {
     expect_length(name, LengthSet::of(&[12]), header.length)?;
     let (i, byte3) = field_u8(body, "reserved")?;
     let (_, v) = field_u64(i, value)?;
     Ok((u16::from(header.nibble) << 8 | u16::from(byte3), v))
 }
 
-fn emit_reserved_u64(buf: &mut [u8], subtype: u8, reserved: u16, value: u64) -> Result<usize, EmitError> {
+fn emit_reserved_u64(
+    buf: &mut [u8],
+    subtype: u8,
+    reserved: u16,
+    value: u64,
+) -> Result<usize, EmitError> {
     let mut w = Writer::start(buf, 12, subtype, (reserved >> 8) as u8 & 0x0f)?;
     w.u8(reserved as u8);
     w.u64(value);
@@ -42,8 +52,12 @@ pub(crate) fn parse_fail(header: Header, body: &[u8]) -> Result<MpFail, Error> {
 }
 
 pub(crate) fn parse_fastclose(header: Header, body: &[u8]) -> Result<MpFastclose, Error> {
-    let (reserved, receiver_key) = parse_reserved_u64("MP_FASTCLOSE", header, body, "receiver key")?;
-    Ok(MpFastclose { reserved, receiver_key })
+    let (reserved, receiver_key) =
+        parse_reserved_u64("MP_FASTCLOSE", header, body, "receiver key")?;
+    Ok(MpFastclose {
+        reserved,
+        receiver_key,
+    })
 }
 
 impl MpFail {
@@ -56,7 +70,14 @@ impl MpFail {
         emit_reserved_u64(buf, 6, self.reserved, self.dsn)
     }
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
-        reserved_warnings([ReservedField::MpFailSubtypeByte, ReservedField::MpFailReservedByte], self.reserved, out);
+        reserved_warnings(
+            [
+                ReservedField::MpFailSubtypeByte,
+                ReservedField::MpFailReservedByte,
+            ],
+            self.reserved,
+            out,
+        );
     }
 }
 
@@ -70,7 +91,14 @@ impl MpFastclose {
         emit_reserved_u64(buf, 7, self.reserved, self.receiver_key)
     }
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
-        reserved_warnings([ReservedField::MpFastcloseSubtypeByte, ReservedField::MpFastcloseReservedByte], self.reserved, out);
+        reserved_warnings(
+            [
+                ReservedField::MpFastcloseSubtypeByte,
+                ReservedField::MpFastcloseReservedByte,
+            ],
+            self.reserved,
+            out,
+        );
     }
 }
 
@@ -78,9 +106,15 @@ impl MpFastclose {
 fn reserved_warnings(fields: [ReservedField; 2], reserved: u16, out: &mut Warnings) {
     let (nibble, byte3) = ((reserved >> 8) as u8 & 0x0f, reserved as u8);
     if nibble != 0 {
-        out.push(Warning::ReservedBits { field: fields[0], bits: nibble });
+        out.push(Warning::ReservedBits {
+            field: fields[0],
+            bits: nibble,
+        });
     }
     if byte3 != 0 {
-        out.push(Warning::ReservedBits { field: fields[1], bits: byte3 });
+        out.push(Warning::ReservedBits {
+            field: fields[1],
+            bits: byte3,
+        });
     }
 }

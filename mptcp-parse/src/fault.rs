@@ -98,7 +98,10 @@ pub(crate) fn parse(header: Header, body: &[u8]) -> Result<FaultAnnounce<'_>, Er
     let (has_addr, ipv6) = (nibble & flags::ADDRESS != 0, nibble & flags::IPV6 != 0);
     let (option, valid) = match (has_addr, ipv6) {
         (false, true) => {
-            return Err(Error::InvalidFlags { option: "FAULT_ANNOUNCE", reason: "V (IPv6) set without A (address present)" })
+            return Err(Error::InvalidFlags {
+                option: "FAULT_ANNOUNCE",
+                reason: "V (IPv6) set without A (address present)",
+            })
         }
         (false, false) => ("FAULT_ANNOUNCE", NO_ADDR),
         (true, false) => ("FAULT_ANNOUNCE (IPv4 middlebox)", V4_ADDR),
@@ -120,9 +123,13 @@ pub(crate) fn parse(header: Header, body: &[u8]) -> Result<FaultAnnounce<'_>, Er
         }
         _ => (i, None),
     };
-    let wanted_padding = header.length as usize - 6 - middlebox.map_or(0, |a| if a.is_ipv4() { 4 } else { 16 });
+    let wanted_padding =
+        header.length as usize - 6 - middlebox.map_or(0, |a| if a.is_ipv4() { 4 } else { 16 });
     if padding.len() < wanted_padding {
-        return Err(Error::Truncated { field: "padding", needed: wanted_padding - padding.len() });
+        return Err(Error::Truncated {
+            field: "padding",
+            needed: wanted_padding - padding.len(),
+        });
     }
     Ok(FaultAnnounce {
         subtype: header.subtype,
@@ -156,7 +163,10 @@ impl FaultAnnounce<'_> {
 
     /// Bytes [`emit`](Self::emit) writes.
     pub fn buffer_len(&self) -> usize {
-        6 + self.middlebox.map_or(0, |a| if a.is_ipv4() { 4 } else { 16 }) + self.padding.len()
+        6 + self
+            .middlebox
+            .map_or(0, |a| if a.is_ipv4() { 4 } else { 16 })
+            + self.padding.len()
     }
 
     /// Writes the whole option; returns its length.
@@ -176,7 +186,10 @@ impl FaultAnnounce<'_> {
 
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if self.reserved {
-            out.push(Warning::ReservedBits { field: ReservedField::FaultAnnounceFlags, bits: flags::RESERVED });
+            out.push(Warning::ReservedBits {
+                field: ReservedField::FaultAnnounceFlags,
+                bits: flags::RESERVED,
+            });
         }
         if self.padding.iter().any(|b| *b != 0) {
             out.push(Warning::NonZeroPadding);

@@ -1,7 +1,11 @@
 //! MP_JOIN (subtype 0x1): a new subflow joins an existing connection.
 
-use crate::error::{Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings};
-use crate::wire::{expect_length, field_array, field_u32, field_u64, field_u8, EmitError, Header, Writer};
+use crate::error::{
+    Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings,
+};
+use crate::wire::{
+    expect_length, field_array, field_u32, field_u64, field_u8, EmitError, Header, Writer,
+};
 use crate::Segment;
 
 /// The three forms of MP_JOIN, one per handshake step, told apart by length.
@@ -55,13 +59,21 @@ pub(crate) fn parse(header: Header, body: &[u8]) -> Result<MpJoin<'_>, Error> {
             let (i, address_id) = field_u8(body, "address ID")?;
             let (i, receiver_token) = field_u32(i, "receiver token")?;
             let (_, sender_nonce) = field_u32(i, "sender random number")?;
-            JoinForm::Syn { address_id, receiver_token, sender_nonce }
+            JoinForm::Syn {
+                address_id,
+                receiver_token,
+                sender_nonce,
+            }
         }
         16 => {
             let (i, address_id) = field_u8(body, "address ID")?;
             let (i, truncated_hmac) = field_u64(i, "truncated HMAC")?;
             let (_, sender_nonce) = field_u32(i, "sender random number")?;
-            JoinForm::SynAck { address_id, truncated_hmac, sender_nonce }
+            JoinForm::SynAck {
+                address_id,
+                truncated_hmac,
+                sender_nonce,
+            }
         }
         _ => {
             let (i, reserved) = field_u8(body, "reserved")?;
@@ -70,8 +82,16 @@ pub(crate) fn parse(header: Header, body: &[u8]) -> Result<MpJoin<'_>, Error> {
         }
     };
     Ok(match form {
-        JoinForm::Ack { .. } => MpJoin { backup: false, reserved: header.nibble, form },
-        _ => MpJoin { backup: header.nibble & 1 != 0, reserved: header.nibble & 0x0e, form },
+        JoinForm::Ack { .. } => MpJoin {
+            backup: false,
+            reserved: header.nibble,
+            form,
+        },
+        _ => MpJoin {
+            backup: header.nibble & 1 != 0,
+            reserved: header.nibble & 0x0e,
+            form,
+        },
     })
 }
 
@@ -90,12 +110,20 @@ impl MpJoin<'_> {
         let nibble = self.reserved | u8::from(self.backup);
         let mut w = Writer::start(buf, self.buffer_len(), 1, nibble)?;
         match self.form {
-            JoinForm::Syn { address_id, receiver_token, sender_nonce } => {
+            JoinForm::Syn {
+                address_id,
+                receiver_token,
+                sender_nonce,
+            } => {
                 w.u8(address_id);
                 w.u32(receiver_token);
                 w.u32(sender_nonce);
             }
-            JoinForm::SynAck { address_id, truncated_hmac, sender_nonce } => {
+            JoinForm::SynAck {
+                address_id,
+                truncated_hmac,
+                sender_nonce,
+            } => {
                 w.u8(address_id);
                 w.u64(truncated_hmac);
                 w.u32(sender_nonce);
@@ -111,24 +139,36 @@ impl MpJoin<'_> {
     /// The address ID (SYN and SYN/ACK forms).
     pub fn address_id(&self) -> Option<u8> {
         match self.form {
-            JoinForm::Syn { address_id, .. } | JoinForm::SynAck { address_id, .. } => Some(address_id),
+            JoinForm::Syn { address_id, .. } | JoinForm::SynAck { address_id, .. } => {
+                Some(address_id)
+            }
             JoinForm::Ack { .. } => None,
         }
     }
 
     pub(crate) fn add_warnings(&self, segment: Option<Segment>, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: ReservedField::MpJoinSubtypeByte, bits: self.reserved });
+            out.push(Warning::ReservedBits {
+                field: ReservedField::MpJoinSubtypeByte,
+                bits: self.reserved,
+            });
         }
         if let JoinForm::Ack { reserved, .. } = self.form {
             if reserved != 0 {
-                out.push(Warning::ReservedBits { field: ReservedField::MpJoinAckReservedByte, bits: reserved });
+                out.push(Warning::ReservedBits {
+                    field: ReservedField::MpJoinAckReservedByte,
+                    bits: reserved,
+                });
             }
         }
         let Some(s) = segment else { return };
         let (fits, option, expected) = match self.form {
             JoinForm::Syn { .. } => (s.is_syn(), HandshakeForm::JoinSyn, SegmentKind::Syn),
-            JoinForm::SynAck { .. } => (s.is_syn_ack(), HandshakeForm::JoinSynAck, SegmentKind::SynAck),
+            JoinForm::SynAck { .. } => (
+                s.is_syn_ack(),
+                HandshakeForm::JoinSynAck,
+                SegmentKind::SynAck,
+            ),
             JoinForm::Ack { .. } => (s.ack && !s.syn, HandshakeForm::JoinAck, SegmentKind::Ack),
         };
         if !fits {

@@ -66,9 +66,9 @@ pub mod fail;
 pub mod fault;
 pub mod join;
 mod option;
+pub mod options_area;
 pub mod prio;
 mod seq;
-pub mod options_area;
 pub mod tcprst;
 mod wire;
 
@@ -80,10 +80,14 @@ pub use error::{Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, War
 pub use fail::{MpFail, MpFastclose};
 pub use fault::{FaultAnnounce, FaultCause};
 pub use join::{JoinForm, MpJoin};
-pub use option::{parse_mptcp_option, parse_mptcp_option_lenient, subtype, Decoded, MptcpOption, Opaque};
+pub use option::{
+    parse_mptcp_option, parse_mptcp_option_lenient, subtype, Decoded, MptcpOption, Opaque,
+};
+pub use options_area::{
+    mptcp_options_lenient, raw_options, tcp_options, RawOption, TcpOption, TcpSegment,
+};
 pub use prio::MpPrio;
 pub use seq::DataSeq;
-pub use options_area::{mptcp_options_lenient, raw_options, tcp_options, RawOption, TcpOption, TcpSegment};
 pub use tcprst::{MpTcpRst, RstReason};
 pub use wire::{EmitError, MPTCP_KIND};
 

@@ -81,9 +81,16 @@ impl Opaque<'_> {
 fn parse_opaque(header: Header, body: &[u8]) -> Result<Opaque<'_>, Error> {
     let wanted = header.length as usize - 3;
     if body.len() < wanted {
-        return Err(Error::Truncated { field: "option body", needed: wanted - body.len() });
+        return Err(Error::Truncated {
+            field: "option body",
+            needed: wanted - body.len(),
+        });
     }
-    Ok(Opaque { subtype: header.subtype, nibble: header.nibble, body })
+    Ok(Opaque {
+        subtype: header.subtype,
+        nibble: header.nibble,
+        body,
+    })
 }
 
 /// One decoded MPTCP option.
@@ -227,7 +234,13 @@ pub fn parse_mptcp_option_lenient<'a>(input: &'a [u8], ctx: &Context) -> (&'a [u
 #[inline(never)]
 pub(crate) fn lenient_other<'a>(input: &'a [u8], ctx: &Context) -> (&'a [u8], Decoded<'a>) {
     match frame(input) {
-        Err(e) => (&[], Decoded { option: Err(e), warnings: Warnings::new() }),
+        Err(e) => (
+            &[],
+            Decoded {
+                option: Err(e),
+                warnings: Warnings::new(),
+            },
+        ),
         Ok(framed) => {
             let option = decode(framed.header, framed.body, ctx);
             let warnings = match &option {

@@ -43,11 +43,17 @@ impl<'a> Iterator for RawOptions<'a> {
         if kind == KIND_EOL || kind == KIND_NOP {
             // Bytes after EOL are padding, not options.
             self.rest = if kind == KIND_EOL { &[] } else { after_kind };
-            return Some(Ok(RawOption { kind, bytes: &input[..1] }));
+            return Some(Ok(RawOption {
+                kind,
+                bytes: &input[..1],
+            }));
         }
         self.rest = &[];
         let Some(&length) = after_kind.first() else {
-            return Some(Err(Error::Truncated { field: "TCP option length", needed: 1 }));
+            return Some(Err(Error::Truncated {
+                field: "TCP option length",
+                needed: 1,
+            }));
         };
         if length < 2 || length as usize > input.len() {
             // An MPTCP option cut by the end of the captured header is still worth decoding:
@@ -55,7 +61,11 @@ impl<'a> Iterator for RawOptions<'a> {
             if kind == MPTCP_KIND && length >= 3 {
                 return Some(Ok(RawOption { kind, bytes: input }));
             }
-            return Some(Err(Error::BadTcpOptionLength { kind, length, available: input.len() }));
+            return Some(Err(Error::BadTcpOptionLength {
+                kind,
+                length,
+                available: input.len(),
+            }));
         }
         let (bytes, rest) = input.split_at(length as usize);
         self.rest = rest;
@@ -100,7 +110,10 @@ pub struct TcpOptions<'a> {
 /// assert!(matches!(kinds[3], TcpOption::Mptcp(MptcpOption::Dss(_))));
 /// ```
 pub fn tcp_options(area: &[u8], ctx: Context) -> TcpOptions<'_> {
-    TcpOptions { raw: raw_options(area), ctx }
+    TcpOptions {
+        raw: raw_options(area),
+        ctx,
+    }
 }
 
 impl<'a> Iterator for TcpOptions<'a> {
@@ -114,8 +127,13 @@ impl<'a> Iterator for TcpOptions<'a> {
         Some(match raw.kind {
             KIND_EOL => Ok(TcpOption::EndOfList),
             KIND_NOP => Ok(TcpOption::Nop),
-            MPTCP_KIND => parse_mptcp_option(raw.bytes, &self.ctx).map(|(_, o)| TcpOption::Mptcp(o)).map_err(Error::from),
-            kind => Ok(TcpOption::Other { kind, data: &raw.bytes[2..] }),
+            MPTCP_KIND => parse_mptcp_option(raw.bytes, &self.ctx)
+                .map(|(_, o)| TcpOption::Mptcp(o))
+                .map_err(Error::from),
+            kind => Ok(TcpOption::Other {
+                kind,
+                data: &raw.bytes[2..],
+            }),
         })
     }
 }
@@ -124,7 +142,10 @@ impl<'a> Iterator for TcpOptions<'a> {
 /// [`parse_mptcp_option_lenient`]); other kinds are skipped. A broken TCP option length
 /// yields one error and ends the walk.
 pub fn mptcp_options_lenient(area: &[u8], ctx: Context) -> impl Iterator<Item = Decoded<'_>> {
-    MptcpOptionsLenient { raw: raw_options(area), ctx }
+    MptcpOptionsLenient {
+        raw: raw_options(area),
+        ctx,
+    }
 }
 
 /// The iterator of [`mptcp_options_lenient`].
@@ -141,11 +162,18 @@ impl<'a> Iterator for MptcpOptionsLenient<'a> {
             let raw = match self.raw.next()? {
                 Ok(raw) if raw.kind == MPTCP_KIND => raw,
                 Ok(_) => continue,
-                Err(e) => return Some(Decoded { option: Err(e), warnings: Default::default() }),
+                Err(e) => {
+                    return Some(Decoded {
+                        option: Err(e),
+                        warnings: Default::default(),
+                    })
+                }
             };
             // DSS, as `parse_mptcp_option_lenient` decodes it, but built in the `Some` itself.
             return match frame(raw.bytes) {
-                Ok(f) if f.header.subtype == subtype::DSS => dss::decode(f.header, f.body, f.rest, &dss::ITEMS),
+                Ok(f) if f.header.subtype == subtype::DSS => {
+                    dss::decode(f.header, f.body, f.rest, &dss::ITEMS)
+                }
                 _ => Some(lenient_other(raw.bytes, &self.ctx).1),
             };
         }
@@ -175,7 +203,10 @@ impl<'a> TcpSegment<'a> {
     /// Splits a TCP segment (header, then payload) into header fields, options and payload.
     pub fn parse(segment: &'a [u8]) -> Result<TcpSegment<'a>, Error> {
         let Some(fixed) = segment.first_chunk::<20>() else {
-            return Err(Error::Truncated { field: "TCP header", needed: 20 - segment.len() });
+            return Err(Error::Truncated {
+                field: "TCP header",
+                needed: 20 - segment.len(),
+            });
         };
         let header_len = (fixed[12] >> 4) as usize * 4;
         if header_len < 20 {
@@ -186,7 +217,10 @@ impl<'a> TcpSegment<'a> {
             });
         }
         if segment.len() < header_len {
-            return Err(Error::Truncated { field: "TCP options", needed: header_len - segment.len() });
+            return Err(Error::Truncated {
+                field: "TCP options",
+                needed: header_len - segment.len(),
+            });
         }
         Ok(TcpSegment {
             src_port: u16::from_be_bytes([fixed[0], fixed[1]]),
@@ -221,7 +255,9 @@ mod tests {
 
     #[test]
     fn eol_ends_the_walk() {
-        let kinds: Vec<u8> = raw_options(&[1, 0, 30, 4]).map(|o| o.unwrap().kind).collect();
+        let kinds: Vec<u8> = raw_options(&[1, 0, 30, 4])
+            .map(|o| o.unwrap().kind)
+            .collect();
         assert_eq!(kinds, [1, 0]);
     }
 
@@ -229,16 +265,33 @@ mod tests {
     fn bad_length_yields_one_error_and_stops() {
         let items: Vec<_> = raw_options(&[1, 8, 1, 1]).collect();
         assert_eq!(items.len(), 2);
-        assert_eq!(items[1], Err(Error::BadTcpOptionLength { kind: 8, length: 1, available: 3 }));
+        assert_eq!(
+            items[1],
+            Err(Error::BadTcpOptionLength {
+                kind: 8,
+                length: 1,
+                available: 3
+            })
+        );
         let items: Vec<_> = raw_options(&[8, 10, 1]).collect();
-        assert_eq!(items, [Err(Error::BadTcpOptionLength { kind: 8, length: 10, available: 3 })]);
+        assert_eq!(
+            items,
+            [Err(Error::BadTcpOptionLength {
+                kind: 8,
+                length: 10,
+                available: 3
+            })]
+        );
     }
 
     #[test]
     fn bad_mptcp_option_does_not_stop_the_walk() {
         // MP_TCPRST with length 5 (invalid), then a NOP.
         let items: Vec<_> = tcp_options(&[30, 5, 0x80, 0, 0, 1], Context::default()).collect();
-        assert!(matches!(items[0], Err(Error::InvalidLength { found: 5, .. })));
+        assert!(matches!(
+            items[0],
+            Err(Error::InvalidLength { found: 5, .. })
+        ));
         assert_eq!(items[1], Ok(TcpOption::Nop));
     }
 
@@ -246,7 +299,13 @@ mod tests {
     fn cut_mptcp_option_names_the_missing_field() {
         // MP_FASTCLOSE whose key is cut after 3 bytes.
         let items: Vec<_> = tcp_options(&[30, 12, 0x70, 0, 1, 2, 3], Context::default()).collect();
-        assert_eq!(items, [Err(Error::Truncated { field: "receiver key", needed: 5 })]);
+        assert_eq!(
+            items,
+            [Err(Error::Truncated {
+                field: "receiver key",
+                needed: 5
+            })]
+        );
     }
 
     #[test]

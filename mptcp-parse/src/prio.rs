@@ -16,8 +16,16 @@ pub struct MpPrio {
 
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<MpPrio, Error> {
     expect_length("MP_PRIO", LengthSet::of(&[3, 4]), header.length)?;
-    let address_id = if header.length == 4 { Some(field_u8(body, "address ID")?.1) } else { None };
-    Ok(MpPrio { backup: header.nibble & 1 != 0, reserved: header.nibble & 0x0e, address_id })
+    let address_id = if header.length == 4 {
+        Some(field_u8(body, "address ID")?.1)
+    } else {
+        None
+    };
+    Ok(MpPrio {
+        backup: header.nibble & 1 != 0,
+        reserved: header.nibble & 0x0e,
+        address_id,
+    })
 }
 
 impl MpPrio {
@@ -28,7 +36,12 @@ impl MpPrio {
 
     /// Writes the whole option; returns its length.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
-        let mut w = Writer::start(buf, self.buffer_len(), 5, self.reserved | u8::from(self.backup))?;
+        let mut w = Writer::start(
+            buf,
+            self.buffer_len(),
+            5,
+            self.reserved | u8::from(self.backup),
+        )?;
         if let Some(id) = self.address_id {
             w.u8(id);
         }
@@ -37,7 +50,10 @@ impl MpPrio {
 
     pub(crate) fn add_warnings(&self, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: ReservedField::MpPrioFlags, bits: self.reserved });
+            out.push(Warning::ReservedBits {
+                field: ReservedField::MpPrioFlags,
+                bits: self.reserved,
+            });
         }
     }
 }

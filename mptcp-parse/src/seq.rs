@@ -77,8 +77,14 @@ mod tests {
         // Just after the reference, across the 2^32 boundary.
         assert_eq!(DataSeq::U32(0x10).expand(reference), 0x0000_0006_0000_0010);
         // Just before it.
-        assert_eq!(DataSeq::U32(0xffff_ff00).expand(reference), 0x0000_0005_ffff_ff00);
+        assert_eq!(
+            DataSeq::U32(0xffff_ff00).expand(reference),
+            0x0000_0005_ffff_ff00
+        );
         // Before, across the boundary backwards.
-        assert_eq!(DataSeq::U32(0xffff_fff0).expand(0x0000_0006_0000_0010), 0x0000_0005_ffff_fff0);
+        assert_eq!(
+            DataSeq::U32(0xffff_fff0).expand(0x0000_0006_0000_0010),
+            0x0000_0005_ffff_fff0
+        );
     }
 }

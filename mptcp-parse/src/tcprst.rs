@@ -69,7 +69,11 @@ pub struct MpTcpRst {
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<MpTcpRst, Error> {
     expect_length("MP_TCPRST", LengthSet::of(&[4]), header.length)?;
     let (_, reason) = field_u8(body, "reason")?;
-    Ok(MpTcpRst { reserved: header.nibble & 0x0e, transient: header.nibble & 1 != 0, reason: RstReason(reason) })
+    Ok(MpTcpRst {
+        reserved: header.nibble & 0x0e,
+        transient: header.nibble & 1 != 0,
+        reason: RstReason(reason),
+    })
 }
 
 impl MpTcpRst {
@@ -87,10 +91,15 @@ impl MpTcpRst {
 
     pub(crate) fn add_warnings(&self, rst: Option<bool>, out: &mut Warnings) {
         if self.reserved != 0 {
-            out.push(Warning::ReservedBits { field: ReservedField::MpTcpRstFlags, bits: self.reserved });
+            out.push(Warning::ReservedBits {
+                field: ReservedField::MpTcpRstFlags,
+                bits: self.reserved,
+            });
         }
         if !self.reason.is_assigned() {
-            out.push(Warning::UnassignedRstReason { reason: self.reason.0 });
+            out.push(Warning::UnassignedRstReason {
+                reason: self.reason.0,
+            });
         }
         if rst == Some(false) {
             out.push(Warning::TcpRstWithoutRst);

@@ -38,7 +38,11 @@ pub(crate) fn frame(input: &[u8]) -> Result<Framed<'_>, Error> {
         let end = (length as usize).min(input.len());
         let (option, rest) = input.split_at(end);
         return Ok(Framed {
-            header: Header { length, subtype: byte2 >> 4, nibble: byte2 & 0x0f },
+            header: Header {
+                length,
+                subtype: byte2 >> 4,
+                nibble: byte2 & 0x0f,
+            },
             body: option.get(3..).unwrap_or_default(),
             rest,
         });
@@ -51,25 +55,42 @@ pub(crate) fn frame(input: &[u8]) -> Result<Framed<'_>, Error> {
 #[inline(never)]
 fn frame_error(input: &[u8]) -> Error {
     match input {
-        [] => Error::Truncated { field: "kind", needed: 1 },
+        [] => Error::Truncated {
+            field: "kind",
+            needed: 1,
+        },
         [kind, ..] if *kind != MPTCP_KIND => Error::NotMptcp { kind: *kind },
-        [_] => Error::Truncated { field: "length", needed: 1 },
+        [_] => Error::Truncated {
+            field: "length",
+            needed: 1,
+        },
         [_, length, ..] if *length < 3 => Error::InvalidLength {
             option: "MPTCP option",
             expected: LengthSet::range(3, 40),
             found: *length,
         },
-        _ => Error::Truncated { field: "subtype", needed: 1 },
+        _ => Error::Truncated {
+            field: "subtype",
+            needed: 1,
+        },
     }
 }
 
 /// Checks the length byte against the lengths valid for this option and flags.
 #[inline]
-pub(crate) fn expect_length(option: &'static str, expected: LengthSet, found: u8) -> Result<(), Error> {
+pub(crate) fn expect_length(
+    option: &'static str,
+    expected: LengthSet,
+    found: u8,
+) -> Result<(), Error> {
     if expected.contains(found) {
         Ok(())
     } else {
-        Err(Error::InvalidLength { option, expected, found })
+        Err(Error::InvalidLength {
+            option,
+            expected,
+            found,
+        })
     }
 }
 
@@ -92,7 +113,10 @@ macro_rules! field_reader {
 #[cold]
 #[inline(never)]
 fn truncated(field: &'static str, size: usize, available: usize) -> nom::Err<Error> {
-    nom::Err::Error(Error::Truncated { field, needed: size - available })
+    nom::Err::Error(Error::Truncated {
+        field,
+        needed: size - available,
+    })
 }
 
 field_reader!(field_u8, u8);
@@ -102,7 +126,10 @@ field_reader!(field_u64, u64);
 
 /// Reads `N` bytes as an array reference (zero copy).
 #[inline(always)]
-pub(crate) fn field_array<'a, const N: usize>(input: &'a [u8], field: &'static str) -> PResult<'a, &'a [u8; N]> {
+pub(crate) fn field_array<'a, const N: usize>(
+    input: &'a [u8],
+    field: &'static str,
+) -> PResult<'a, &'a [u8; N]> {
     match input.split_first_chunk::<N>() {
         Some((array, rest)) => Ok((rest, array)),
         None => Err(truncated(field, N, input.len())),
@@ -130,9 +157,14 @@ impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EmitError::BufferTooSmall { needed, available } => {
-                write!(f, "buffer of {available} byte(s) is too small for {needed} byte(s)")
+                write!(
+                    f,
+                    "buffer of {available} byte(s) is too small for {needed} byte(s)"
+                )
             }
-            EmitError::TooLong { length } => write!(f, "option of {length} bytes does not fit a length byte"),
+            EmitError::TooLong { length } => {
+                write!(f, "option of {length} bytes does not fit a length byte")
+            }
         }
     }
 }
@@ -148,14 +180,25 @@ pub(crate) struct Writer<'b> {
 
 impl<'b> Writer<'b> {
     /// Starts an MPTCP option of `length` bytes: writes kind, length and the subtype byte.
-    pub fn start(buf: &'b mut [u8], length: usize, subtype: u8, nibble: u8) -> Result<Writer<'b>, EmitError> {
+    pub fn start(
+        buf: &'b mut [u8],
+        length: usize,
+        subtype: u8,
+        nibble: u8,
+    ) -> Result<Writer<'b>, EmitError> {
         let Ok(length_byte) = u8::try_from(length) else {
             return Err(EmitError::TooLong { length });
         };
         if buf.len() < length {
-            return Err(EmitError::BufferTooSmall { needed: length, available: buf.len() });
+            return Err(EmitError::BufferTooSmall {
+                needed: length,
+                available: buf.len(),
+            });
         }
-        let mut w = Writer { buf: &mut buf[..length], pos: 0 };
+        let mut w = Writer {
+            buf: &mut buf[..length],
+            pos: 0,
+        };
         w.u8(MPTCP_KIND);
         w.u8(length_byte);
         w.u8((subtype << 4) | (nibble & 0x0f));
@@ -193,23 +236,57 @@ mod tests {
     #[test]
     fn frame_bounds_the_body_by_the_length_byte() {
         let f = frame(&[30, 4, 0x81, 0x81, 1, 1, 8, 10]).unwrap();
-        assert_eq!(f.header, Header { length: 4, subtype: 8, nibble: 1 });
+        assert_eq!(
+            f.header,
+            Header {
+                length: 4,
+                subtype: 8,
+                nibble: 1
+            }
+        );
         assert_eq!(f.body, &[0x81]);
         assert_eq!(f.rest, &[1, 1, 8, 10]);
     }
 
     #[test]
     fn frame_reports_each_missing_header_byte() {
-        assert_eq!(frame(&[]).err(), Some(Error::Truncated { field: "kind", needed: 1 }));
-        assert_eq!(frame(&[30]).err(), Some(Error::Truncated { field: "length", needed: 1 }));
-        assert_eq!(frame(&[30, 4]).err(), Some(Error::Truncated { field: "subtype", needed: 1 }));
-        assert!(matches!(frame(&[30, 2, 0]), Err(Error::InvalidLength { found: 2, .. })));
+        assert_eq!(
+            frame(&[]).err(),
+            Some(Error::Truncated {
+                field: "kind",
+                needed: 1
+            })
+        );
+        assert_eq!(
+            frame(&[30]).err(),
+            Some(Error::Truncated {
+                field: "length",
+                needed: 1
+            })
+        );
+        assert_eq!(
+            frame(&[30, 4]).err(),
+            Some(Error::Truncated {
+                field: "subtype",
+                needed: 1
+            })
+        );
+        assert!(matches!(
+            frame(&[30, 2, 0]),
+            Err(Error::InvalidLength { found: 2, .. })
+        ));
         assert_eq!(frame(&[8, 10]).err(), Some(Error::NotMptcp { kind: 8 }));
     }
 
     #[test]
     fn field_reader_names_the_field_and_the_shortfall() {
         let e = field_u64(&[1, 2, 3], "sender key").unwrap_err();
-        assert_eq!(e, nom::Err::Error(Error::Truncated { field: "sender key", needed: 5 }));
+        assert_eq!(
+            e,
+            nom::Err::Error(Error::Truncated {
+                field: "sender key",
+                needed: 5
+            })
+        );
     }
 }

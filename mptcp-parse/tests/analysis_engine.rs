@@ -3,7 +3,9 @@
 //! own encoder.
 #![cfg(feature = "analysis")]
 
-use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, Finding, HandshakeStep, JoinRefusal, Packet};
+use mptcp_parse::analysis::{
+    AddAddrVerdict, Config, Engine, Finding, HandshakeStep, JoinRefusal, Packet,
+};
 use mptcp_parse::crypto::{self, Version};
 use mptcp_parse::*;
 use std::net::{IpAddr, Ipv4Addr};
@@ -23,11 +25,22 @@ struct End {
 }
 
 fn end(last: u8, port: u16) -> End {
-    End { ip: IpAddr::V4(Ipv4Addr::new(10, 0, last, 1)), port }
+    End {
+        ip: IpAddr::V4(Ipv4Addr::new(10, 0, last, 1)),
+        port,
+    }
 }
 
 /// A TCP segment with the given MPTCP options (NOP-padded to a 4-byte boundary).
-fn segment(src: End, dst: End, flags: u8, seq: u32, ack: u32, options: &[MptcpOption], payload: &[u8]) -> Vec<u8> {
+fn segment(
+    src: End,
+    dst: End,
+    flags: u8,
+    seq: u32,
+    ack: u32,
+    options: &[MptcpOption],
+    payload: &[u8],
+) -> Vec<u8> {
     let mut opts = Vec::new();
     for o in options {
         let mut buf = [0u8; 40];
@@ -60,13 +73,32 @@ struct Sim {
 
 impl Sim {
     fn new() -> Sim {
-        Sim { engine: Engine::new(Config::default()), frame: 0, connections: Vec::new() }
+        Sim {
+            engine: Engine::new(Config::default()),
+            frame: 0,
+            connections: Vec::new(),
+        }
     }
 
-    fn send(&mut self, src: End, dst: End, flags: u8, seq: u32, options: &[MptcpOption], payload: &[u8]) -> (u32, Vec<Finding>) {
+    fn send(
+        &mut self,
+        src: End,
+        dst: End,
+        flags: u8,
+        seq: u32,
+        options: &[MptcpOption],
+        payload: &[u8],
+    ) -> (u32, Vec<Finding>) {
         self.frame += 1;
         let tcp = segment(src, dst, flags, seq, 0, options, payload);
-        let packet = Packet { frame: self.frame, time: i64::from(self.frame) * 10_000_000, src: src.ip, dst: dst.ip, stream: None, tcp: &tcp };
+        let packet = Packet {
+            frame: self.frame,
+            time: i64::from(self.frame) * 10_000_000,
+            src: src.ip,
+            dst: dst.ip,
+            stream: None,
+            tcp: &tcp,
+        };
         let report = self.engine.process(&packet);
         self.connections.push(report.connection);
         (self.frame, report.findings.to_vec())
@@ -77,32 +109,75 @@ impl Sim {
     }
 
     fn all(&self) -> Vec<(u32, Finding)> {
-        (1..=self.frame).flat_map(|f| self.findings(f).into_iter().map(move |x| (f, x))).collect()
+        (1..=self.frame)
+            .flat_map(|f| self.findings(f).into_iter().map(move |x| (f, x)))
+            .collect()
     }
 }
 
 fn capable(flags: u8, form: CapableForm<'static>) -> MptcpOption<'static> {
-    MptcpOption::MpCapable(MpCapable { version: 1, flags: CapableFlags(flags), form })
+    MptcpOption::MpCapable(MpCapable {
+        version: 1,
+        flags: CapableFlags(flags),
+        form,
+    })
 }
 
 fn dss(data_ack: Option<u64>, mapping: Option<Mapping>) -> MptcpOption<'static> {
-    MptcpOption::Dss(Dss { data_ack: data_ack.map(DataSeq::U64), mapping, data_fin: false, unused_flags: 0, reserved: 0 })
+    MptcpOption::Dss(Dss {
+        data_ack: data_ack.map(DataSeq::U64),
+        mapping,
+        data_fin: false,
+        unused_flags: 0,
+        reserved: 0,
+    })
 }
 
 fn fastclose(key: u64) -> MptcpOption<'static> {
-    MptcpOption::MpFastclose(MpFastclose { reserved: 0, receiver_key: key })
+    MptcpOption::MpFastclose(MpFastclose {
+        reserved: 0,
+        receiver_key: key,
+    })
 }
 
 /// An MPTCP v1 handshake between `a` (ISN 1000) and `b` (ISN 5000); checksums when `csum`.
 fn connect(sim: &mut Sim, a: End, b: End, csum: bool) {
     let flags = if csum { 0x81 } else { 0x01 };
     sim.send(a, b, SYN, 1000, &[capable(flags, CapableForm::Bare)], b"");
-    sim.send(b, a, SYN_ACK, 5000, &[capable(flags, CapableForm::SenderKey { key: KEY_B })], b"");
-    sim.send(a, b, ACK, 1001, &[capable(flags, CapableForm::BothKeys { sender_key: KEY_A, receiver_key: KEY_B })], b"");
+    sim.send(
+        b,
+        a,
+        SYN_ACK,
+        5000,
+        &[capable(flags, CapableForm::SenderKey { key: KEY_B })],
+        b"",
+    );
+    sim.send(
+        a,
+        b,
+        ACK,
+        1001,
+        &[capable(
+            flags,
+            CapableForm::BothKeys {
+                sender_key: KEY_A,
+                receiver_key: KEY_B,
+            },
+        )],
+        b"",
+    );
 }
 
 fn join_syn(id: u8, token: u32, nonce: u32) -> MptcpOption<'static> {
-    MptcpOption::MpJoin(MpJoin { backup: false, reserved: 0, form: JoinForm::Syn { address_id: id, receiver_token: token, sender_nonce: nonce } })
+    MptcpOption::MpJoin(MpJoin {
+        backup: false,
+        reserved: 0,
+        form: JoinForm::Syn {
+            address_id: id,
+            receiver_token: token,
+            sender_nonce: nonce,
+        },
+    })
 }
 
 const R_A: u32 = 0xaaaa_0001;
@@ -116,10 +191,25 @@ fn join(sim: &mut Sim, a2: End, b: End, forge_synack: bool) -> [u32; 3] {
     if forge_synack {
         hmac_b ^= 1;
     }
-    let synack = MptcpOption::MpJoin(MpJoin { backup: false, reserved: 0, form: JoinForm::SynAck { address_id: 0, truncated_hmac: hmac_b, sender_nonce: R_B } });
+    let synack = MptcpOption::MpJoin(MpJoin {
+        backup: false,
+        reserved: 0,
+        form: JoinForm::SynAck {
+            address_id: 0,
+            truncated_hmac: hmac_b,
+            sender_nonce: R_B,
+        },
+    });
     let (f2, _) = sim.send(b, a2, SYN_ACK, 9000, &[synack], b"");
     let hmac_a = crypto::join_hmac(Version::V1, KEY_A, KEY_B, R_A, R_B).leftmost_160();
-    let ack = MptcpOption::MpJoin(MpJoin { backup: false, reserved: 0, form: JoinForm::Ack { reserved: 0, hmac: &hmac_a } });
+    let ack = MptcpOption::MpJoin(MpJoin {
+        backup: false,
+        reserved: 0,
+        form: JoinForm::Ack {
+            reserved: 0,
+            hmac: &hmac_a,
+        },
+    });
     let (f3, _) = sim.send(a2, b, ACK, 7001, &[ack], b"");
     [f1, f2, f3]
 }
@@ -130,8 +220,20 @@ fn valid_join_verifies_both_hmacs_and_nothing_else() {
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
     let [_, synack, ack] = join(&mut sim, a2, b, false);
-    assert_eq!(sim.findings(synack), [Finding::JoinHmac { step: HandshakeStep::SynAck, valid: true }]);
-    assert_eq!(sim.findings(ack), [Finding::JoinHmac { step: HandshakeStep::Ack, valid: true }]);
+    assert_eq!(
+        sim.findings(synack),
+        [Finding::JoinHmac {
+            step: HandshakeStep::SynAck,
+            valid: true
+        }]
+    );
+    assert_eq!(
+        sim.findings(ack),
+        [Finding::JoinHmac {
+            step: HandshakeStep::Ack,
+            valid: true
+        }]
+    );
     assert_eq!(sim.all().len(), 2);
     // The join belongs to the connection.
     assert_eq!(sim.connections[synack as usize - 1], Some(0));
@@ -144,7 +246,13 @@ fn forged_join_hmac_is_reported() {
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
     let [_, synack, _] = join(&mut sim, a2, b, true);
-    assert_eq!(sim.findings(synack), [Finding::JoinHmac { step: HandshakeStep::SynAck, valid: false }]);
+    assert_eq!(
+        sim.findings(synack),
+        [Finding::JoinHmac {
+            step: HandshakeStep::SynAck,
+            valid: false
+        }]
+    );
 }
 
 #[test]
@@ -168,21 +276,43 @@ fn join_refused_by_plain_rst_or_stripped_synack() {
     connect(&mut sim, a, b, false);
     let (syn, _) = sim.send(a2, b, SYN, 7000, &[join_syn(2, token_b, R_A)], b"");
     let (_, found) = sim.send(b, a2, RST | ACK, 0, &[], b"");
-    assert_eq!(found, [Finding::JoinRefused { how: JoinRefusal::Rst, syn }]);
+    assert_eq!(
+        found,
+        [Finding::JoinRefused {
+            how: JoinRefusal::Rst,
+            syn
+        }]
+    );
 
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
     let (syn, _) = sim.send(a2, b, SYN, 7000, &[join_syn(2, token_b, R_A)], b"");
     let (_, found) = sim.send(b, a2, SYN_ACK, 9000, &[], b"");
-    assert_eq!(found, [Finding::JoinRefused { how: JoinRefusal::SynAckWithoutJoin, syn }]);
+    assert_eq!(
+        found,
+        [Finding::JoinRefused {
+            how: JoinRefusal::SynAckWithoutJoin,
+            syn
+        }]
+    );
 
     // A RST that says why is a reason, not a refusal without one.
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
     sim.send(a2, b, SYN, 7000, &[join_syn(2, token_b, R_A)], b"");
-    let tcprst = MptcpOption::MpTcpRst(MpTcpRst { reserved: 0, transient: false, reason: RstReason::ADMINISTRATIVELY_PROHIBITED });
+    let tcprst = MptcpOption::MpTcpRst(MpTcpRst {
+        reserved: 0,
+        transient: false,
+        reason: RstReason::ADMINISTRATIVELY_PROHIBITED,
+    });
     let (_, found) = sim.send(b, a2, RST, 0, &[tcprst], b"");
-    assert_eq!(found, [Finding::RstReasonGiven { reason: RstReason::ADMINISTRATIVELY_PROHIBITED, transient: false }]);
+    assert_eq!(
+        found,
+        [Finding::RstReasonGiven {
+            reason: RstReason::ADMINISTRATIVELY_PROHIBITED,
+            transient: false
+        }]
+    );
 }
 
 #[test]
@@ -193,7 +323,13 @@ fn mptcp_syns_dropped_then_plain_syn() {
         sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
     }
     let (_, found) = sim.send(a, b, SYN, 1000, &[], b"");
-    assert_eq!(found, [Finding::SynDropped { attempts: 3, first_syn: 1 }]);
+    assert_eq!(
+        found,
+        [Finding::SynDropped {
+            attempts: 3,
+            first_syn: 1
+        }]
+    );
 }
 
 #[test]
@@ -207,7 +343,14 @@ fn answered_or_single_mptcp_syn_is_not_a_drop() {
     let mut sim = Sim::new();
     sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
     sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
-    sim.send(b, a, SYN_ACK, 5000, &[capable(0x01, CapableForm::SenderKey { key: KEY_B })], b"");
+    sim.send(
+        b,
+        a,
+        SYN_ACK,
+        5000,
+        &[capable(0x01, CapableForm::SenderKey { key: KEY_B })],
+        b"",
+    );
     assert_eq!(sim.send(end(1, 40002), b, SYN, 3000, &[], b"").1, []);
 }
 
@@ -217,7 +360,14 @@ fn answered_mptcp_syn_retransmitted_is_not_a_drop_but_a_new_one_is() {
     let (a, b) = (end(1, 40000), end(3, 80));
     let mut sim = Sim::new();
     sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
-    sim.send(b, a, SYN_ACK, 5000, &[capable(0x01, CapableForm::SenderKey { key: KEY_B })], b"");
+    sim.send(
+        b,
+        a,
+        SYN_ACK,
+        5000,
+        &[capable(0x01, CapableForm::SenderKey { key: KEY_B })],
+        b"",
+    );
     // The same SYN again (its answer lost after the capture point), then a plain retry.
     sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
     sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
@@ -225,10 +375,23 @@ fn answered_mptcp_syn_retransmitted_is_not_a_drop_but_a_new_one_is() {
     // A new attempt on the same ports after an answered one counts from its own first SYN.
     let mut sim = Sim::new();
     sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
-    sim.send(b, a, SYN_ACK, 5000, &[capable(0x01, CapableForm::SenderKey { key: KEY_B })], b"");
+    sim.send(
+        b,
+        a,
+        SYN_ACK,
+        5000,
+        &[capable(0x01, CapableForm::SenderKey { key: KEY_B })],
+        b"",
+    );
     let (first, _) = sim.send(a, b, SYN, 3000, &[capable(0x01, CapableForm::Bare)], b"");
     sim.send(a, b, SYN, 3000, &[capable(0x01, CapableForm::Bare)], b"");
-    assert_eq!(sim.send(a, b, SYN, 3000, &[], b"").1, [Finding::SynDropped { attempts: 2, first_syn: first }]);
+    assert_eq!(
+        sim.send(a, b, SYN, 3000, &[], b"").1,
+        [Finding::SynDropped {
+            attempts: 2,
+            first_syn: first
+        }]
+    );
 }
 
 #[test]
@@ -238,20 +401,40 @@ fn unanswered_fastclose_shows_at_the_end() {
     connect(&mut sim, a, b, false);
     let (first, found) = sim.send(a, b, ACK, 1001, &[fastclose(KEY_B)], b"");
     // The valid key is a check that passed: after the findings.
-    assert_eq!(found, [Finding::FastcloseInitiated { answered_in: None, answer_delay: None }, Finding::FastcloseKey { valid: true }]);
+    assert_eq!(
+        found,
+        [
+            Finding::FastcloseInitiated {
+                answered_in: None,
+                answer_delay: None
+            },
+            Finding::FastcloseKey { valid: true }
+        ]
+    );
     assert!(found[1].is_passed_check() && !found[0].is_passed_check());
     let outcome = sim.engine.frame_outcome(first);
     assert!(outcome.findings && outcome.passed_checks, "{outcome:?}");
     sim.send(a, b, ACK, 1001, &[fastclose(KEY_B)], b"");
     let (last, _) = sim.send(a, b, ACK, 1001, &[fastclose(KEY_B)], b"");
     // One pass: nothing says it stays unanswered yet.
-    assert!(!sim.findings(last).iter().any(|f| matches!(f, Finding::FastcloseUnanswered { .. })));
+    assert!(!sim
+        .findings(last)
+        .iter()
+        .any(|f| matches!(f, Finding::FastcloseUnanswered { .. })));
     sim.engine.finish();
-    assert!(sim.findings(last).contains(&Finding::FastcloseUnanswered { retransmissions: 2 }));
+    assert!(sim
+        .findings(last)
+        .contains(&Finding::FastcloseUnanswered { retransmissions: 2 }));
     assert_eq!(first, 4);
     // finish is idempotent.
     sim.engine.finish();
-    assert_eq!(sim.findings(last).iter().filter(|f| matches!(f, Finding::FastcloseUnanswered { .. })).count(), 1);
+    assert_eq!(
+        sim.findings(last)
+            .iter()
+            .filter(|f| matches!(f, Finding::FastcloseUnanswered { .. }))
+            .count(),
+        1
+    );
 }
 
 #[test]
@@ -262,8 +445,17 @@ fn answered_fastclose_links_forward() {
     let (first, _) = sim.send(a, b, ACK, 1001, &[fastclose(KEY_B)], b"");
     let (rst, _) = sim.send(b, a, RST, 5001, &[], b"");
     sim.engine.finish();
-    assert_eq!(sim.findings(first)[0], Finding::FastcloseInitiated { answered_in: Some(rst), answer_delay: Some(10_000_000) });
-    assert!(!sim.all().iter().any(|(_, f)| matches!(f, Finding::FastcloseUnanswered { .. })));
+    assert_eq!(
+        sim.findings(first)[0],
+        Finding::FastcloseInitiated {
+            answered_in: Some(rst),
+            answer_delay: Some(10_000_000)
+        }
+    );
+    assert!(!sim
+        .all()
+        .iter()
+        .any(|(_, f)| matches!(f, Finding::FastcloseUnanswered { .. })));
 }
 
 #[test]
@@ -300,7 +492,12 @@ fn option_r_fastclose_names_the_subflow_left_open() {
     let (at, _) = sim.send(a, b, RST | ACK, 1001, &[fastclose(KEY_B)], b"");
     sim.engine.finish();
     // Subflow 1 (the join) got no RST.
-    assert!(sim.findings(at).contains(&Finding::FastcloseSubflowsNotReset { streams: vec![1] }), "{:?}", sim.findings(at));
+    assert!(
+        sim.findings(at)
+            .contains(&Finding::FastcloseSubflowsNotReset { streams: vec![1] }),
+        "{:?}",
+        sim.findings(at)
+    );
 
     // Both reset: nothing to say.
     let mut sim = Sim::new();
@@ -309,7 +506,10 @@ fn option_r_fastclose_names_the_subflow_left_open() {
     sim.send(a, b, RST | ACK, 1001, &[fastclose(KEY_B)], b"");
     sim.send(a2, b, RST | ACK, 7001, &[fastclose(KEY_B)], b"");
     sim.engine.finish();
-    assert!(!sim.all().iter().any(|(_, f)| matches!(f, Finding::FastcloseSubflowsNotReset { .. })));
+    assert!(!sim
+        .all()
+        .iter()
+        .any(|(_, f)| matches!(f, Finding::FastcloseSubflowsNotReset { .. })));
 }
 
 fn add_addr(id: u8, last: u8, echo: bool, hmac: Option<u64>) -> MptcpOption<'static> {
@@ -331,20 +531,52 @@ fn add_addr_repeated_with_and_without_echo() {
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
     let (first, found) = sim.send(b, a, ACK, 5001, &[add_addr(5, 4, false, Some(h))], b"");
-    assert_eq!(found, [Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }]);
+    assert_eq!(
+        found,
+        [Finding::AddAddrHmac {
+            verdict: AddAddrVerdict::Valid
+        }]
+    );
     let (second, found) = sim.send(b, a, ACK, 5001, &[add_addr(5, 4, false, Some(h))], b"");
     // (Checks that passed come after the other findings of a frame.)
-    assert_eq!(found, [Finding::AddAddrRepeated { previous: first, echo_seen: false }, Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }]);
+    assert_eq!(
+        found,
+        [
+            Finding::AddAddrRepeated {
+                previous: first,
+                echo_seen: false
+            },
+            Finding::AddAddrHmac {
+                verdict: AddAddrVerdict::Valid
+            }
+        ]
+    );
     sim.send(a, b, ACK, 1001, &[add_addr(5, 4, true, None)], b"");
     let (_, found) = sim.send(b, a, ACK, 5001, &[add_addr(5, 4, false, Some(h))], b"");
-    assert_eq!(found[0], Finding::AddAddrRepeated { previous: second, echo_seen: true });
+    assert_eq!(
+        found[0],
+        Finding::AddAddrRepeated {
+            previous: second,
+            echo_seen: true
+        }
+    );
     // Another ID is another announcement; a wrong HMAC is reported.
     let (_, found) = sim.send(b, a, ACK, 5001, &[add_addr(6, 4, false, Some(h))], b"");
-    assert_eq!(found, [Finding::AddAddrHmac { verdict: AddAddrVerdict::Invalid }]);
+    assert_eq!(
+        found,
+        [Finding::AddAddrHmac {
+            verdict: AddAddrVerdict::Invalid
+        }]
+    );
 }
 
 fn mapping(dsn: u64, ssn: u32, len: u16, checksum: Option<u16>) -> Option<Mapping> {
-    Some(Mapping { dsn: DataSeq::U64(dsn), ssn, data_len: len, checksum })
+    Some(Mapping {
+        dsn: DataSeq::U64(dsn),
+        ssn,
+        data_len: len,
+        checksum,
+    })
 }
 
 #[test]
@@ -356,15 +588,38 @@ fn checksum_over_a_mapping_spanning_three_segments() {
     for (csum, valid) in [(good, true), (good ^ 0x00ff, false)] {
         let mut sim = Sim::new();
         connect(&mut sim, a, b, true);
-        let (map_frame, found) = sim.send(a, b, ACK, 1001, &[dss(None, mapping(dsn, 1, 3000, Some(csum)))], &payload[..1400]);
+        let (map_frame, found) = sim.send(
+            a,
+            b,
+            ACK,
+            1001,
+            &[dss(None, mapping(dsn, 1, 3000, Some(csum)))],
+            &payload[..1400],
+        );
         assert_eq!(found, []);
         let (_, found) = sim.send(a, b, ACK, 2401, &[dss(None, None)], &payload[1400..2800]);
         assert_eq!(found, []);
         let (last, found) = sim.send(a, b, ACK, 3801, &[dss(None, None)], &payload[2800..]);
-        assert_eq!(found, [Finding::DssChecksum { valid, mapping_frame: map_frame, completed_in: last, followed_by: None }]);
+        assert_eq!(
+            found,
+            [Finding::DssChecksum {
+                valid,
+                mapping_frame: map_frame,
+                completed_in: last,
+                followed_by: None
+            }]
+        );
         // The frame that carried the DSS shows the verdict too, once known; the one between,
         // without the DSS, does not.
-        assert_eq!(sim.findings(map_frame), [Finding::DssChecksum { valid, mapping_frame: map_frame, completed_in: last, followed_by: None }]);
+        assert_eq!(
+            sim.findings(map_frame),
+            [Finding::DssChecksum {
+                valid,
+                mapping_frame: map_frame,
+                completed_in: last,
+                followed_by: None
+            }]
+        );
         assert_eq!(sim.findings(map_frame + 1), []);
         let outcome = sim.engine.frame_outcome(map_frame);
         assert_eq!((outcome.findings, outcome.passed_checks), (!valid, valid));
@@ -376,7 +631,14 @@ fn checksum_presence_must_match_the_handshake() {
     let (a, b) = (end(1, 40000), end(3, 80));
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
-    let (_, found) = sim.send(a, b, ACK, 1001, &[dss(None, mapping(1, 1, 1, Some(0)))], b"x");
+    let (_, found) = sim.send(
+        a,
+        b,
+        ACK,
+        1001,
+        &[dss(None, mapping(1, 1, 1, Some(0)))],
+        b"x",
+    );
     assert_eq!(found[0], Finding::ChecksumPresence { present: true });
 
     let mut sim = Sim::new();
@@ -390,7 +652,14 @@ fn capture_from_mid_connection_raises_no_false_alarm() {
     // No handshake: no keys, no ISN. Checksums, keys and stripping cannot be judged.
     let (a, b) = (end(1, 40000), end(3, 80));
     let mut sim = Sim::new();
-    sim.send(a, b, ACK, 1_000_000, &[dss(Some(5), mapping(99, 1234, 100, Some(0xdead)))], &[7; 100]);
+    sim.send(
+        a,
+        b,
+        ACK,
+        1_000_000,
+        &[dss(Some(5), mapping(99, 1234, 100, Some(0xdead)))],
+        &[7; 100],
+    );
     sim.send(a, b, ACK, 1_000_100, &[], &[7; 100]);
     sim.send(b, a, ACK | RST, 5, &[fastclose(0x1234)], b"");
     sim.engine.finish();
@@ -403,9 +672,36 @@ fn one_direction_only_raises_no_false_alarm() {
     let (a, b) = (end(1, 40000), end(3, 80));
     let mut sim = Sim::new();
     sim.send(a, b, SYN, 1000, &[capable(0x01, CapableForm::Bare)], b"");
-    sim.send(a, b, ACK, 1001, &[capable(0x01, CapableForm::BothKeys { sender_key: KEY_A, receiver_key: KEY_B })], b"");
-    sim.send(a, b, ACK, 1001, &[dss(None, mapping(1, 1, 100, None))], &[1; 100]);
-    sim.send(a, b, ACK, 1101, &[dss(None, mapping(101, 101, 100, None))], &[1; 100]);
+    sim.send(
+        a,
+        b,
+        ACK,
+        1001,
+        &[capable(
+            0x01,
+            CapableForm::BothKeys {
+                sender_key: KEY_A,
+                receiver_key: KEY_B,
+            },
+        )],
+        b"",
+    );
+    sim.send(
+        a,
+        b,
+        ACK,
+        1001,
+        &[dss(None, mapping(1, 1, 100, None))],
+        &[1; 100],
+    );
+    sim.send(
+        a,
+        b,
+        ACK,
+        1101,
+        &[dss(None, mapping(101, 101, 100, None))],
+        &[1; 100],
+    );
     sim.engine.finish();
     assert_eq!(sim.all(), []);
 }
@@ -415,7 +711,14 @@ fn stripped_dss_on_established_subflow_is_reported_once() {
     let (a, b) = (end(1, 40000), end(3, 80));
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
-    sim.send(a, b, ACK, 1001, &[dss(None, mapping(1, 1, 100, None))], &[1; 100]);
+    sim.send(
+        a,
+        b,
+        ACK,
+        1001,
+        &[dss(None, mapping(1, 1, 100, None))],
+        &[1; 100],
+    );
     // Next 100 bytes: no mapping covers them.
     let (_, found) = sim.send(a, b, ACK, 1101, &[], &[1; 100]);
     assert_eq!(found, [Finding::OptionsMissing]);
@@ -429,7 +732,14 @@ fn a_frame_seen_again_reports_the_same() {
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
     let tcp = segment(a, b, ACK, 1001, 0, &[fastclose(KEY_B)], b"");
-    let packet = Packet { frame: 4, time: 40_000_000, src: a.ip, dst: b.ip, stream: None, tcp: &tcp };
+    let packet = Packet {
+        frame: 4,
+        time: 40_000_000,
+        src: a.ip,
+        dst: b.ip,
+        stream: None,
+        tcp: &tcp,
+    };
     let first = sim.engine.process(&packet).findings.to_vec();
     let again = sim.engine.process(&packet).findings.to_vec();
     assert_eq!(first, again);
@@ -452,7 +762,16 @@ fn regression_syn_drop_fallback_synack_is_not_a_stripped_handshake() {
     sim.send(a, b, ACK, 1001, &[], b"");
     assert_eq!(sim.send(a, b, ACK, 1001, &[], &[1; 100]).1, []);
     sim.engine.finish();
-    assert_eq!(sim.all(), [(4, Finding::SynDropped { attempts: 3, first_syn: 1 })]);
+    assert_eq!(
+        sim.all(),
+        [(
+            4,
+            Finding::SynDropped {
+                attempts: 3,
+                first_syn: 1
+            }
+        )]
+    );
 }
 
 #[test]
@@ -475,9 +794,22 @@ fn syn_flood_hits_the_tracking_limit_once_and_keeps_going() {
     let mut sim = Sim::new();
     let mut limit_frames = Vec::new();
     for i in 0..=MAX_SYN_ATTEMPTS as u32 + 10 {
-        let src = End { ip: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), port: 1024 + (i % 60000) as u16 };
-        let (frame, found) = sim.send(src, server, SYN, i, &[capable(0x01, CapableForm::Bare)], b"");
-        if found.iter().any(|f| matches!(f, Finding::StateLimit { .. })) {
+        let src = End {
+            ip: IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)),
+            port: 1024 + (i % 60000) as u16,
+        };
+        let (frame, found) = sim.send(
+            src,
+            server,
+            SYN,
+            i,
+            &[capable(0x01, CapableForm::Bare)],
+            b"",
+        );
+        if found
+            .iter()
+            .any(|f| matches!(f, Finding::StateLimit { .. }))
+        {
             limit_frames.push(frame);
         }
     }
@@ -486,18 +818,41 @@ fn syn_flood_hits_the_tracking_limit_once_and_keeps_going() {
     let (a, a2, b) = (end(1, 40000), end(2, 40001), end(3, 81));
     connect(&mut sim, a, b, false);
     let [_, synack, _] = join(&mut sim, a2, b, false);
-    assert_eq!(sim.findings(synack), [Finding::JoinHmac { step: HandshakeStep::SynAck, valid: true }]);
+    assert_eq!(
+        sim.findings(synack),
+        [Finding::JoinHmac {
+            step: HandshakeStep::SynAck,
+            valid: true
+        }]
+    );
 }
 
 #[test]
 fn an_address_id_rebound_to_another_address_is_not_a_repeat() {
     let (a, b) = (end(1, 40000), end(3, 80));
-    let repeats = |found: Vec<Finding>| found.into_iter().filter(|f| matches!(f, Finding::AddAddrRepeated { .. })).count();
+    let repeats = |found: Vec<Finding>| {
+        found
+            .into_iter()
+            .filter(|f| matches!(f, Finding::AddAddrRepeated { .. }))
+            .count()
+    };
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
     sim.send(b, a, ACK, 5001, &[add_addr(5, 4, false, Some(1))], b"");
-    assert_eq!(repeats(sim.send(b, a, ACK, 5001, &[add_addr(5, 6, false, Some(1))], b"").1), 0);
-    assert_eq!(repeats(sim.send(b, a, ACK, 5001, &[add_addr(5, 6, false, Some(1))], b"").1), 1);
+    assert_eq!(
+        repeats(
+            sim.send(b, a, ACK, 5001, &[add_addr(5, 6, false, Some(1))], b"")
+                .1
+        ),
+        0
+    );
+    assert_eq!(
+        repeats(
+            sim.send(b, a, ACK, 5001, &[add_addr(5, 6, false, Some(1))], b"")
+                .1
+        ),
+        1
+    );
 }
 
 #[test]
@@ -505,13 +860,28 @@ fn frame_seen_again_is_not_analysed_again_and_finds_its_connection_by_stream() {
     let (a, b) = (end(1, 40000), end(3, 80));
     let mut engine = Engine::new(Config::default());
     let syn = segment(a, b, SYN, 1000, 0, &[capable(0x01, CapableForm::Bare)], b"");
-    let synack = segment(b, a, SYN_ACK, 5000, 1001, &[capable(0x01, CapableForm::SenderKey { key: KEY_B })], b"");
+    let synack = segment(
+        b,
+        a,
+        SYN_ACK,
+        5000,
+        1001,
+        &[capable(0x01, CapableForm::SenderKey { key: KEY_B })],
+        b"",
+    );
     let fastclose_1 = segment(a, b, ACK, 1001, 5001, &[fastclose(KEY_B)], b"");
     let fastclose_2 = segment(a, b, ACK, 1001, 5001, &[fastclose(KEY_B)], b"");
     let frames = [&syn, &synack, &fastclose_1, &fastclose_2];
     let packet = |i: usize| {
         let (src, dst) = if i == 1 { (b.ip, a.ip) } else { (a.ip, b.ip) };
-        Packet { frame: i as u32 + 1, time: i as i64 * 1_000_000, src, dst, stream: Some(7), tcp: frames[i] }
+        Packet {
+            frame: i as u32 + 1,
+            time: i as i64 * 1_000_000,
+            src,
+            dst,
+            stream: Some(7),
+            tcp: frames[i],
+        }
     };
     let pass = |engine: &mut Engine| -> Vec<(Option<u32>, Vec<Finding>)> {
         (0..frames.len())
@@ -523,7 +893,17 @@ fn frame_seen_again_is_not_analysed_again_and_finds_its_connection_by_stream() {
     };
     let first = pass(&mut engine);
     assert!(first.iter().all(|(c, _)| *c == Some(0)), "{first:?}");
-    assert!(first[3].1.iter().any(|f| matches!(f, Finding::FastcloseRetransmitted { number: 1, first: 3, .. })), "{first:?}");
+    assert!(
+        first[3].1.iter().any(|f| matches!(
+            f,
+            Finding::FastcloseRetransmitted {
+                number: 1,
+                first: 3,
+                ..
+            }
+        )),
+        "{first:?}"
+    );
     // The second pass gives the same answers, and no second retransmission is counted.
     let again = pass(&mut engine);
     assert_eq!(first, again);
@@ -544,11 +924,23 @@ fn subflows_are_found_by_stream_number_dense_or_not() {
         frame += 1;
         let a = end(1, 10_000 + (stream % 50_000) as u16);
         let tcp = segment(a, b, ACK, 1000, 1, &[], b"x");
-        engine.process(&Packet { frame, time: i64::from(frame), src: a.ip, dst: b.ip, stream: Some(stream), tcp: &tcp });
+        engine.process(&Packet {
+            frame,
+            time: i64::from(frame),
+            src: a.ip,
+            dst: b.ip,
+            stream: Some(stream),
+            tcp: &tcp,
+        });
     };
     // Far ahead first, then every number up to past the first one, then all of them again.
     let ahead = [5_000, 1_000_000];
-    let order: Vec<u32> = ahead.into_iter().chain(0..6_000).chain(ahead).chain(0..6_000).collect();
+    let order: Vec<u32> = ahead
+        .into_iter()
+        .chain(0..6_000)
+        .chain(ahead)
+        .chain(0..6_000)
+        .collect();
     for &stream in &order {
         feed(&mut engine, stream);
         assert!(engine.subflow_count() <= 6_001, "stream {stream}");
@@ -569,7 +961,14 @@ fn a_plain_connection_closed_by_fins_leaves_its_ports_to_the_next() {
         frame += 1;
         let (src, dst) = if from_a { (a, b) } else { (b, a) };
         let tcp = segment(src, dst, flags, seq, 1, &[], b"");
-        engine.process(&Packet { frame, time: i64::from(frame), src: src.ip, dst: dst.ip, stream: None, tcp: &tcp });
+        engine.process(&Packet {
+            frame,
+            time: i64::from(frame),
+            src: src.ip,
+            dst: dst.ip,
+            stream: None,
+            tcp: &tcp,
+        });
     };
     feed(&mut engine, true, SYN, 1000);
     feed(&mut engine, false, SYN_ACK, 5000);

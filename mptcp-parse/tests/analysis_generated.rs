@@ -5,7 +5,9 @@
 
 mod support;
 
-use mptcp_parse::analysis::{AddAddrVerdict, Config, Engine, Finding, HandshakeStep, JoinRefusal, Packet};
+use mptcp_parse::analysis::{
+    AddAddrVerdict, Config, Engine, Finding, HandshakeStep, JoinRefusal, Packet,
+};
 use mptcp_parse::RstReason;
 
 /// The captures these tests read: a missing one is a failure, never a skip.
@@ -20,9 +22,15 @@ const CAPTURES: [&str; 8] = [
     "fastclose_unanswered.pcap",
 ];
 
-
 fn packet(p: &support::Packet) -> Packet<'_> {
-    Packet { frame: p.frame as u32, time: (p.time * 1e9) as i64, src: p.src, dst: p.dst, stream: None, tcp: &p.tcp }
+    Packet {
+        frame: p.frame as u32,
+        time: (p.time * 1e9) as i64,
+        src: p.src,
+        dst: p.dst,
+        stream: None,
+        tcp: &p.tcp,
+    }
 }
 
 /// Runs the engine over a capture in one pass. With `finish`, adds what the end of the capture
@@ -41,7 +49,12 @@ fn run(name: &str, finish: bool) -> Vec<(u32, Finding)> {
     if finish {
         engine.finish();
         for p in frames.iter().flatten() {
-            out.extend(engine.findings(p.frame as u32).iter().map(|f| (p.frame as u32, f.clone())));
+            out.extend(
+                engine
+                    .findings(p.frame as u32)
+                    .iter()
+                    .map(|f| (p.frame as u32, f.clone())),
+            );
         }
     }
     out
@@ -53,7 +66,9 @@ fn analyse(name: &str) -> Vec<(u32, Finding)> {
 
 /// The findings other than the routine successes (valid checksums, HMACs and keys).
 fn notable(name: &str) -> Vec<(u32, Finding)> {
-    analyse(name).into_iter().filter(|(_, f)| !support::is_routine(f))
+    analyse(name)
+        .into_iter()
+        .filter(|(_, f)| !support::is_routine(f))
         .collect()
 }
 
@@ -64,7 +79,10 @@ fn count(found: &[(u32, Finding)], pred: fn(&Finding) -> bool) -> usize {
 /// Asserts `got` is within a microsecond of `expected` nanoseconds (pcap times are in
 /// microseconds, read through an f64).
 fn near(got: i64, expected: i64) {
-    assert!((got - expected).abs() < 1_000, "{got} ns, expected {expected} ns");
+    assert!(
+        (got - expected).abs() < 1_000,
+        "{got} ns, expected {expected} ns"
+    );
 }
 
 #[test]
@@ -78,7 +96,11 @@ fn every_generated_capture_is_there_and_small() {
         let size = std::fs::metadata(&path).unwrap().len();
         assert!(size < 50_000, "{}: {size} bytes", path.display());
         if !path.ends_with("encap_ipip.pcap") {
-            assert!(support::read_frames(&path).iter().flatten().count() > 0, "{}: no TCP segment", path.display());
+            assert!(
+                support::read_frames(&path).iter().flatten().count() > 0,
+                "{}: no TCP segment",
+                path.display()
+            );
         }
     }
 }
@@ -90,18 +112,37 @@ fn every_generated_capture_is_there_and_small() {
 
 #[test]
 fn syn_drop_fallback_is_found_on_the_plain_syn() {
-    let dropped = Finding::SynDropped { attempts: 3, first_syn: 1 };
+    let dropped = Finding::SynDropped {
+        attempts: 3,
+        first_syn: 1,
+    };
     // It needs only the past: the one-pass run shows it.
     assert!(run("syn_drop_fallback.pcap", false).contains(&(4, dropped.clone())));
     let found = notable("syn_drop_fallback.pcap");
-    assert_eq!(found.iter().filter(|(frame, _)| *frame <= 4).cloned().collect::<Vec<_>>(), [(4, dropped)]);
+    assert_eq!(
+        found
+            .iter()
+            .filter(|(frame, _)| *frame <= 4)
+            .cloned()
+            .collect::<Vec<_>>(),
+        [(4, dropped)]
+    );
     // The plain TCP that follows is not taken for stripped MPTCP data.
     assert!(!found.iter().any(|(_, f)| *f == Finding::OptionsMissing));
 }
 
 #[test]
 fn syn_drop_fallback_raises_nothing_else() {
-    assert_eq!(notable("syn_drop_fallback.pcap"), [(4, Finding::SynDropped { attempts: 3, first_syn: 1 })]);
+    assert_eq!(
+        notable("syn_drop_fallback.pcap"),
+        [(
+            4,
+            Finding::SynDropped {
+                attempts: 3,
+                first_syn: 1
+            }
+        )]
+    );
 }
 
 // ---------------------------------------------------------------- add_addr_echo_lost (kernel)
@@ -112,20 +153,52 @@ fn syn_drop_fallback_raises_nothing_else() {
 #[test]
 fn add_addr_not_echoed_seen_from_the_server() {
     // The echoes never reach the server's side.
-    let repeated = |previous| Finding::AddAddrRepeated { previous, echo_seen: false };
-    assert_eq!(notable("add_addr_echo_lost.pcap"), [(12, repeated(4)), (13, repeated(12)), (14, repeated(13))]);
+    let repeated = |previous| Finding::AddAddrRepeated {
+        previous,
+        echo_seen: false,
+    };
+    assert_eq!(
+        notable("add_addr_echo_lost.pcap"),
+        [(12, repeated(4)), (13, repeated(12)), (14, repeated(13))]
+    );
     let found = analyse("add_addr_echo_lost.pcap");
-    assert_eq!(count(&found, |f| matches!(f, Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid })), 4);
-    assert_eq!(run("add_addr_echo_lost.pcap", false), found, "nothing here needs the future");
+    assert_eq!(
+        count(&found, |f| matches!(
+            f,
+            Finding::AddAddrHmac {
+                verdict: AddAddrVerdict::Valid
+            }
+        )),
+        4
+    );
+    assert_eq!(
+        run("add_addr_echo_lost.pcap", false),
+        found,
+        "nothing here needs the future"
+    );
 }
 
 #[test]
 fn add_addr_echo_lost_seen_from_the_client() {
     // The client's side, before the drop: each announcement was echoed (frames 5, 14, 16, 18).
-    let repeated = |previous| Finding::AddAddrRepeated { previous, echo_seen: true };
-    assert_eq!(notable("add_addr_echo_lost_cliside.pcap"), [(13, repeated(4)), (15, repeated(13)), (17, repeated(15))]);
+    let repeated = |previous| Finding::AddAddrRepeated {
+        previous,
+        echo_seen: true,
+    };
+    assert_eq!(
+        notable("add_addr_echo_lost_cliside.pcap"),
+        [(13, repeated(4)), (15, repeated(13)), (17, repeated(15))]
+    );
     let found = analyse("add_addr_echo_lost_cliside.pcap");
-    assert_eq!(count(&found, |f| matches!(f, Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid })), 4);
+    assert_eq!(
+        count(&found, |f| matches!(
+            f,
+            Finding::AddAddrHmac {
+                verdict: AddAddrVerdict::Valid
+            }
+        )),
+        4
+    );
 }
 
 // ---------------------------------------------------------------- join_unknown_token (kernel)
@@ -139,10 +212,19 @@ fn join_with_an_unknown_token_is_reset_with_a_reason() {
         [
             (11, Finding::JoinUnknownToken { token: 0x0bad_c0de }),
             // The RST gives a reason: not a bare refusal.
-            (12, Finding::RstReasonGiven { reason: RstReason::MPTCP_SPECIFIC, transient: false }),
+            (
+                12,
+                Finding::RstReasonGiven {
+                    reason: RstReason::MPTCP_SPECIFIC,
+                    transient: false
+                }
+            ),
         ]
     );
-    assert_eq!(run("join_unknown_token.pcap", false), analyse("join_unknown_token.pcap"));
+    assert_eq!(
+        run("join_unknown_token.pcap", false),
+        analyse("join_unknown_token.pcap")
+    );
 }
 
 // ---------------------------------------------------------------- join_closed_port (kernel)
@@ -151,11 +233,31 @@ fn join_with_an_unknown_token_is_reset_with_a_reason() {
 
 #[test]
 fn join_to_a_closed_port_is_refused_by_rst() {
-    assert_eq!(notable("join_closed_port.pcap"), [(7, Finding::JoinRefused { how: JoinRefusal::Rst, syn: 6 })]);
+    assert_eq!(
+        notable("join_closed_port.pcap"),
+        [(
+            7,
+            Finding::JoinRefused {
+                how: JoinRefusal::Rst,
+                syn: 6
+            }
+        )]
+    );
     let found = analyse("join_closed_port.pcap");
-    assert_eq!(count(&found, |f| matches!(f, Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid })), 1);
+    assert_eq!(
+        count(&found, |f| matches!(
+            f,
+            Finding::AddAddrHmac {
+                verdict: AddAddrVerdict::Valid
+            }
+        )),
+        1
+    );
     // The token was the connection's.
-    assert_eq!(count(&found, |f| matches!(f, Finding::JoinUnknownToken { .. })), 0);
+    assert_eq!(
+        count(&found, |f| matches!(f, Finding::JoinUnknownToken { .. })),
+        0
+    );
 }
 
 // ---------------------------------------------------------------- forged_fastclose_key (kernel)
@@ -168,7 +270,11 @@ fn forged_fastclose_key_is_flagged() {
     let forged = Finding::FastcloseKey { valid: false };
     assert!(run("forged_fastclose_key.pcap", false).contains(&(13, forged.clone())));
     let found = notable("forged_fastclose_key.pcap");
-    assert_eq!(found.iter().filter(|(_, f)| *f == forged).count(), 1, "{found:?}");
+    assert_eq!(
+        found.iter().filter(|(_, f)| *f == forged).count(),
+        1,
+        "{found:?}"
+    );
     assert!(found.iter().all(|(frame, _)| *frame == 13), "{found:?}");
 }
 
@@ -176,8 +282,10 @@ fn forged_fastclose_key_is_flagged() {
 fn forged_fastclose_raises_no_other_alarm() {
     // Whether a forged MP_FASTCLOSE is also noted as "initiated" is left open; no warning must
     // follow from it.
-    let found: Vec<_> =
-        notable("forged_fastclose_key.pcap").into_iter().filter(|(_, f)| !matches!(f, Finding::FastcloseInitiated { .. })).collect();
+    let found: Vec<_> = notable("forged_fastclose_key.pcap")
+        .into_iter()
+        .filter(|(_, f)| !matches!(f, Finding::FastcloseInitiated { .. }))
+        .collect();
     assert_eq!(found, [(13, Finding::FastcloseKey { valid: false })]);
 }
 
@@ -190,24 +298,56 @@ fn forged_fastclose_raises_no_other_alarm() {
 #[test]
 fn v0_connection_verifies_everything() {
     let found = analyse("v0_connection.pcap");
-    let delay = match found.iter().find(|(_, f)| matches!(f, Finding::FastcloseInitiated { .. })) {
-        Some((16, Finding::FastcloseInitiated { answer_delay: Some(d), .. })) => *d,
+    let delay = match found
+        .iter()
+        .find(|(_, f)| matches!(f, Finding::FastcloseInitiated { .. }))
+    {
+        Some((
+            16,
+            Finding::FastcloseInitiated {
+                answer_delay: Some(d),
+                ..
+            },
+        )) => *d,
         other => panic!("{other:?}"),
     };
     near(delay, 5_100_000);
-    let ok = |at, completed_in| Finding::DssChecksum { valid: true, mapping_frame: at, completed_in, followed_by: None };
+    let ok = |at, completed_in| Finding::DssChecksum {
+        valid: true,
+        mapping_frame: at,
+        completed_in,
+        followed_by: None,
+    };
     assert_eq!(
         found,
         [
             (4, ok(4, 4)),
             (5, ok(5, 5)),
-            (8, Finding::JoinHmac { step: HandshakeStep::SynAck, valid: true }),
-            (9, Finding::JoinHmac { step: HandshakeStep::Ack, valid: true }),
+            (
+                8,
+                Finding::JoinHmac {
+                    step: HandshakeStep::SynAck,
+                    valid: true
+                }
+            ),
+            (
+                9,
+                Finding::JoinHmac {
+                    step: HandshakeStep::Ack,
+                    valid: true
+                }
+            ),
             (11, ok(11, 11)),
             // The mapping of frame 13, complete with the payload of frame 14: both show it.
             (13, ok(13, 14)),
             (14, ok(13, 14)),
-            (16, Finding::FastcloseInitiated { answered_in: Some(18), answer_delay: Some(delay) }),
+            (
+                16,
+                Finding::FastcloseInitiated {
+                    answered_in: Some(18),
+                    answer_delay: Some(delay)
+                }
+            ),
             (16, Finding::FastcloseKey { valid: true }),
         ]
     );
@@ -215,7 +355,16 @@ fn v0_connection_verifies_everything() {
     let one_pass = run("v0_connection.pcap", false);
     let without_13: Vec<_> = found.iter().filter(|(f, _)| *f != 13).cloned().collect();
     assert_eq!(one_pass[..6], without_13[..6]);
-    assert_eq!(one_pass[6], (16, Finding::FastcloseInitiated { answered_in: None, answer_delay: None }));
+    assert_eq!(
+        one_pass[6],
+        (
+            16,
+            Finding::FastcloseInitiated {
+                answered_in: None,
+                answer_delay: None
+            }
+        )
+    );
     assert_eq!(one_pass[7], without_13[7]);
 }
 
@@ -237,11 +386,21 @@ fn fastclose_unanswered_after_three_retransmissions() {
     for (got, expected) in since.iter().zip([200_000_000, 600_000_000, 1_400_000_000]) {
         near(*got, expected);
     }
-    let again = |number, i: usize| Finding::FastcloseRetransmitted { number, first: 7, since_first: since[i] };
+    let again = |number, i: usize| Finding::FastcloseRetransmitted {
+        number,
+        first: 7,
+        since_first: since[i],
+    };
     assert_eq!(
         found,
         [
-            (7, Finding::FastcloseInitiated { answered_in: None, answer_delay: None }),
+            (
+                7,
+                Finding::FastcloseInitiated {
+                    answered_in: None,
+                    answer_delay: None
+                }
+            ),
             (8, again(1, 0)),
             (9, again(2, 1)),
             (10, again(3, 2)),
@@ -249,9 +408,18 @@ fn fastclose_unanswered_after_three_retransmissions() {
         ]
     );
     // Every MP_FASTCLOSE carries the receiver's key.
-    assert_eq!(count(&analyse("fastclose_unanswered.pcap"), |f| *f == Finding::FastcloseKey { valid: true }), 4);
+    assert_eq!(
+        count(&analyse("fastclose_unanswered.pcap"), |f| *f
+            == Finding::FastcloseKey { valid: true }),
+        4
+    );
     // Before the end of the capture nothing says it is unanswered.
     let one_pass = run("fastclose_unanswered.pcap", false);
-    assert!(!one_pass.iter().any(|(_, f)| matches!(f, Finding::FastcloseUnanswered { .. })), "{one_pass:?}");
+    assert!(
+        !one_pass
+            .iter()
+            .any(|(_, f)| matches!(f, Finding::FastcloseUnanswered { .. })),
+        "{one_pass:?}"
+    );
     assert_eq!(one_pass.len(), 8);
 }

@@ -60,7 +60,11 @@ struct Results {
 }
 
 fn pair(a: Endpoint, b: Endpoint) -> (Endpoint, Endpoint) {
-    if a <= b { (a, b) } else { (b, a) }
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
 }
 
 fn analyse(path: &Path) -> Results {
@@ -87,11 +91,14 @@ fn analyse(path: &Path) -> Results {
             }
         }
         if let (Some(isn), false) = (dir.isn, seg.payload.is_empty()) {
-            dir.payload.insert(seg.seq.wrapping_sub(isn), seg.payload.to_vec());
+            dir.payload
+                .insert(seg.seq.wrapping_sub(isn), seg.payload.to_vec());
         }
         let from_syn_sender = sf.syn_sender == Some(src);
         for option in seg.options() {
-            let Ok(TcpOption::Mptcp(option)) = option else { continue };
+            let Ok(TcpOption::Mptcp(option)) = option else {
+                continue;
+            };
             match option {
                 MptcpOption::MpCapable(c) => {
                     let v = Version::from_nibble(c.version).unwrap();
@@ -99,42 +106,79 @@ fn analyse(path: &Path) -> Results {
                     match c.form {
                         CapableForm::SenderKey { key: k } if from_syn_sender => entry.1 = Some(k),
                         CapableForm::SenderKey { key: k } => entry.2 = Some(k),
-                        CapableForm::BothKeys { sender_key, receiver_key }
-                        | CapableForm::BothKeysData { sender_key, receiver_key, .. } => {
+                        CapableForm::BothKeys {
+                            sender_key,
+                            receiver_key,
+                        }
+                        | CapableForm::BothKeysData {
+                            sender_key,
+                            receiver_key,
+                            ..
+                        } => {
                             entry.1 = Some(sender_key);
                             entry.2 = Some(receiver_key);
                         }
                         _ => {}
                     }
-                    if let (Some(client_key), Some(server_key), None) = (entry.1, entry.2, sf.connection) {
+                    if let (Some(client_key), Some(server_key), None) =
+                        (entry.1, entry.2, sf.connection)
+                    {
                         let index = connections.len();
-                        connections.push(Connection { version: v, client_key, server_key });
+                        connections.push(Connection {
+                            version: v,
+                            client_key,
+                            server_key,
+                        });
                         tokens.insert(crypto::key_derived(v, client_key).token, (index, false));
                         tokens.insert(crypto::key_derived(v, server_key).token, (index, true));
                         sf.connection = Some(index);
                         sf.syn_sender_key = Some(client_key);
                         sf.peer_key = Some(server_key);
                     }
-                    if let CapableForm::BothKeysData { sender_key, data_len, checksum: Some(csum), .. } = c.form {
+                    if let CapableForm::BothKeysData {
+                        sender_key,
+                        data_len,
+                        checksum: Some(csum),
+                        ..
+                    } = c.form
+                    {
                         // Implicit mapping of the first data: DSN = IDSN + 1, SSN 1.
                         let idsn = crypto::key_derived(v, sender_key).idsn;
-                        dir.mappings.push((packet.frame, idsn.wrapping_add(1), 1, data_len, csum, false));
+                        dir.mappings.push((
+                            packet.frame,
+                            idsn.wrapping_add(1),
+                            1,
+                            data_len,
+                            csum,
+                            false,
+                        ));
                     }
                 }
                 MptcpOption::MpJoin(j) => match j.form {
-                    JoinForm::Syn { receiver_token, sender_nonce, .. } => {
+                    JoinForm::Syn {
+                        receiver_token,
+                        sender_nonce,
+                        ..
+                    } => {
                         sf.join_token = Some(receiver_token);
                         sf.nonce_syn_sender = Some(sender_nonce);
                         if let Some(&(index, token_is_server)) = tokens.get(&receiver_token) {
                             let c = connections[index];
-                            let (listener, joiner) =
-                                if token_is_server { (c.server_key, c.client_key) } else { (c.client_key, c.server_key) };
+                            let (listener, joiner) = if token_is_server {
+                                (c.server_key, c.client_key)
+                            } else {
+                                (c.client_key, c.server_key)
+                            };
                             sf.connection = Some(index);
                             sf.syn_sender_key = Some(joiner);
                             sf.peer_key = Some(listener);
                         }
                     }
-                    JoinForm::SynAck { truncated_hmac, sender_nonce, .. } => {
+                    JoinForm::SynAck {
+                        truncated_hmac,
+                        sender_nonce,
+                        ..
+                    } => {
                         sf.nonce_listener = Some(sender_nonce);
                         sf.join_synack = Some((packet.frame, truncated_hmac));
                     }
@@ -154,28 +198,48 @@ fn analyse(path: &Path) -> Results {
                             DataSeq::U64(v) => v,
                             DataSeq::U32(_) => {
                                 // Expand next to the sender's IDSN.
-                                let c = connections[sf.connection.expect("32-bit DSN without a known connection")];
-                                let sender = if from_syn_sender { sf.syn_sender_key } else { sf.peer_key }.unwrap();
+                                let c = connections[sf
+                                    .connection
+                                    .expect("32-bit DSN without a known connection")];
+                                let sender = if from_syn_sender {
+                                    sf.syn_sender_key
+                                } else {
+                                    sf.peer_key
+                                }
+                                .unwrap();
                                 m.dsn.expand(crypto::key_derived(c.version, sender).idsn)
                             }
                         };
-                        dir.mappings.push((packet.frame, dsn, m.ssn, m.data_len, csum, d.data_fin));
+                        dir.mappings
+                            .push((packet.frame, dsn, m.ssn, m.data_len, csum, d.data_fin));
                     }
                 }
                 _ => {}
             }
         }
         // Join HMACs, once the randoms of both ends are known.
-        if let (Some(index), Some(joiner), Some(listener), Some(r_a), Some(r_b)) =
-            (sf.connection, sf.syn_sender_key, sf.peer_key, sf.nonce_syn_sender, sf.nonce_listener)
-        {
+        if let (Some(index), Some(joiner), Some(listener), Some(r_a), Some(r_b)) = (
+            sf.connection,
+            sf.syn_sender_key,
+            sf.peer_key,
+            sf.nonce_syn_sender,
+            sf.nonce_listener,
+        ) {
             let v = connections[index].version;
             if let Some((frame, truncated)) = sf.join_synack.take() {
-                assert!(crypto::verify_join_syn_ack(v, listener, joiner, r_b, r_a, truncated), "{} frame {frame}: SYN/ACK HMAC", path.display());
+                assert!(
+                    crypto::verify_join_syn_ack(v, listener, joiner, r_b, r_a, truncated),
+                    "{} frame {frame}: SYN/ACK HMAC",
+                    path.display()
+                );
                 results.join_hmacs_valid += 1;
             }
             if let Some((frame, hmac)) = sf.join_ack.take() {
-                assert!(crypto::verify_join_ack(v, joiner, listener, r_a, r_b, &hmac), "{} frame {frame}: ACK HMAC", path.display());
+                assert!(
+                    crypto::verify_join_ack(v, joiner, listener, r_a, r_b, &hmac),
+                    "{} frame {frame}: ACK HMAC",
+                    path.display()
+                );
                 results.join_hmacs_valid += 1;
             }
         }
@@ -183,12 +247,17 @@ fn analyse(path: &Path) -> Results {
 
     for (frame, key, from_syn_sender, a, h) in add_addrs {
         let sf = &subflows[&key];
-        let (Some(k1), Some(k2)) = (sf.syn_sender_key, sf.peer_key) else { continue };
+        let (Some(k1), Some(k2)) = (sf.syn_sender_key, sf.peer_key) else {
+            continue;
+        };
         let (sender, receiver) = if from_syn_sender { (k1, k2) } else { (k2, k1) };
         match crypto::verify_add_addr_hmac(sender, receiver, a.address_id, a.address, a.port, h) {
             AddAddrHmacCheck::Valid => results.add_addr_valid += 1,
             AddAddrHmacCheck::Legacy(form) => results.add_addr_legacy.push((frame, form)),
-            AddAddrHmacCheck::Invalid { expected } => panic!("{} frame {frame}: ADD_ADDR HMAC 0x{h:x}, expected 0x{expected:x}", path.display()),
+            AddAddrHmacCheck::Invalid { expected } => panic!(
+                "{} frame {frame}: ADD_ADDR HMAC 0x{h:x}, expected 0x{expected:x}",
+                path.display()
+            ),
         }
     }
 
@@ -201,7 +270,9 @@ fn analyse(path: &Path) -> Results {
             let end = ssn.wrapping_add(bytes as u32);
             while next != end {
                 // The stored segment that holds `next`.
-                let Some((&start, data)) = dir.payload.range(..=next).next_back() else { break };
+                let Some((&start, data)) = dir.payload.range(..=next).next_back() else {
+                    break;
+                };
                 let offset = next.wrapping_sub(start) as usize;
                 if offset >= data.len() {
                     break;
@@ -210,7 +281,12 @@ fn analyse(path: &Path) -> Results {
                 checksum.update(&data[offset..offset + take]);
                 next = next.wrapping_add(take as u32);
             }
-            assert_eq!(checksum.fed(), bytes, "{} frame {frame}: mapping payload not all captured", path.display());
+            assert_eq!(
+                checksum.fed(),
+                bytes,
+                "{} frame {frame}: mapping payload not all captured",
+                path.display()
+            );
             if checksum.verify(csum) {
                 results.checksum_valid += 1;
             } else {
@@ -225,14 +301,23 @@ fn analyse(path: &Path) -> Results {
 /// Verifies every capture of a current kernel: no bad DSS checksum but on the frame of the
 /// altered capture (`altered`: its file name and frame), no legacy ADD_ADDR HMAC. Returns the
 /// join HMACs, ADD_ADDR HMACs and DSS checksums that verified.
-fn verify_kernel_captures(paths: impl IntoIterator<Item = PathBuf>, altered: (&str, usize)) -> (usize, usize, usize) {
+fn verify_kernel_captures(
+    paths: impl IntoIterator<Item = PathBuf>,
+    altered: (&str, usize),
+) -> (usize, usize, usize) {
     let (mut joins, mut add_addrs, mut checksums) = (0, 0, 0);
     for path in paths {
         let r = analyse(&path);
         let name = path.file_name().unwrap().to_str().unwrap();
         let expected_bad: &[usize] = if name == altered.0 { &[altered.1] } else { &[] };
-        assert_eq!(r.checksum_bad, expected_bad, "{name}: frames with a bad DSS checksum");
-        assert!(r.add_addr_legacy.is_empty(), "{name}: legacy ADD_ADDR HMAC from a current kernel");
+        assert_eq!(
+            r.checksum_bad, expected_bad,
+            "{name}: frames with a bad DSS checksum"
+        );
+        assert!(
+            r.add_addr_legacy.is_empty(),
+            "{name}: legacy ADD_ADDR HMAC from a current kernel"
+        );
         joins += r.join_hmacs_valid;
         add_addrs += r.add_addr_valid;
         checksums += r.checksum_valid;
@@ -264,7 +349,8 @@ fn kernel_captures_all_verify_but_the_altered_payload() {
         return;
     }
     let altered = ("10_v4_mp_fail_single_subflow_srvside.pcap", 20);
-    let (joins, add_addrs, checksums) = verify_kernel_captures(support::captures_in("kernel"), altered);
+    let (joins, add_addrs, checksums) =
+        verify_kernel_captures(support::captures_in("kernel"), altered);
     // Every join (2 HMACs each), announcement and checksummed mapping of the inventory in
     // captures/README.md; the infinite mappings carry no checksum to verify.
     assert_eq!(joins, 42, "join HMACs verified");
@@ -277,9 +363,17 @@ fn public_v0_joins_and_checksums_verify() {
     // The crafted RFC 6824 connection: one join (2 HMAC-SHA1s), 4 checksummed mappings (one
     // over two segments).
     let r = analyse(&support::own("v0_connection.pcap"));
-    assert_eq!((r.join_hmacs_valid, r.checksum_valid, &r.checksum_bad[..]), (2, 4, &[][..]), "{r:?}");
+    assert_eq!(
+        (r.join_hmacs_valid, r.checksum_valid, &r.checksum_bad[..]),
+        (2, 4, &[][..]),
+        "{r:?}"
+    );
     let r = analyse(&support::own("encap_plain.pcap"));
-    assert_eq!((r.checksum_valid, &r.checksum_bad[..]), (2, &[][..]), "{r:?}");
+    assert_eq!(
+        (r.checksum_valid, &r.checksum_bad[..]),
+        (2, &[][..]),
+        "{r:?}"
+    );
     if support::shared_for("public_v0_joins_and_checksums_verify").is_none() {
         return;
     }

@@ -10,12 +10,18 @@ mod engine_input;
 use std::path::PathBuf;
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
-    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "fuzz", "regressions", target].iter().collect();
+    let dir: PathBuf = [env!("CARGO_MANIFEST_DIR"), "fuzz", "regressions", target]
+        .iter()
+        .collect();
     let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|entry| {
             let path = entry.expect("directory entry").path();
-            let name = path.file_name().expect("file name").to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .expect("file name")
+                .to_string_lossy()
+                .into_owned();
             let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             (name, data)
         })
@@ -26,7 +32,10 @@ fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
 
 /// Replays one saved input of the `engine` target (a failed check panics).
 fn engine(name: &str) {
-    let (_, data) = inputs("engine").into_iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no input engine/{name}"));
+    let (_, data) = inputs("engine")
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no input engine/{name}"));
     engine_input::run(&data);
 }
 

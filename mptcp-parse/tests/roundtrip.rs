@@ -5,10 +5,11 @@
 
 use mptcp_parse::nom;
 use mptcp_parse::{
-    mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, raw_options, tcp_options, AddAddr,
-    AddAddrVersion, EmitError, CapableFlags, CapableForm, Context, DataSeq, Dss, Error, FaultAnnounce, FaultCause,
-    JoinForm, Mapping, MpCapable, MpFail, MpFastclose, MpJoin, MpPrio, MpTcpRst, MptcpOption, Opaque, RemoveAddr,
-    RstReason, Segment, TcpOption, TcpSegment, Warning,
+    mptcp_options_lenient, parse_mptcp_option, parse_mptcp_option_lenient, raw_options,
+    tcp_options, AddAddr, AddAddrVersion, CapableFlags, CapableForm, Context, DataSeq, Dss,
+    EmitError, Error, FaultAnnounce, FaultCause, JoinForm, Mapping, MpCapable, MpFail, MpFastclose,
+    MpJoin, MpPrio, MpTcpRst, MptcpOption, Opaque, RemoveAddr, RstReason, Segment, TcpOption,
+    TcpSegment, Warning,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -56,24 +57,46 @@ impl Gen {
     fn view(&self) -> MptcpOption<'_> {
         match self {
             Gen::Plain(o) => *o,
-            Gen::JoinAck { nibble, byte3, hmac } => MptcpOption::MpJoin(MpJoin {
+            Gen::JoinAck {
+                nibble,
+                byte3,
+                hmac,
+            } => MptcpOption::MpJoin(MpJoin {
                 backup: false,
                 reserved: *nibble,
-                form: JoinForm::Ack { reserved: *byte3, hmac: hmac.as_slice().try_into().unwrap() },
+                form: JoinForm::Ack {
+                    reserved: *byte3,
+                    hmac: hmac.as_slice().try_into().unwrap(),
+                },
             }),
-            Gen::RemoveAddr { reserved, ids } => {
-                MptcpOption::RemoveAddr(RemoveAddr { reserved: *reserved, address_ids: ids })
-            }
-            Gen::Opaque { subtype, nibble, body } => {
-                let o = Opaque { subtype: *subtype, nibble: *nibble, body };
+            Gen::RemoveAddr { reserved, ids } => MptcpOption::RemoveAddr(RemoveAddr {
+                reserved: *reserved,
+                address_ids: ids,
+            }),
+            Gen::Opaque {
+                subtype,
+                nibble,
+                body,
+            } => {
+                let o = Opaque {
+                    subtype: *subtype,
+                    nibble: *nibble,
+                    body,
+                };
                 if *subtype == 15 {
                     MptcpOption::MpExperimental(o)
                 } else {
                     MptcpOption::Unknown(o)
                 }
             }
-            Gen::Fault { fields, padding } => MptcpOption::FaultAnnounce(FaultAnnounce { padding, ..*fields }),
-            Gen::CapableOpaque { version, flags, body } => MptcpOption::MpCapable(MpCapable {
+            Gen::Fault { fields, padding } => {
+                MptcpOption::FaultAnnounce(FaultAnnounce { padding, ..*fields })
+            }
+            Gen::CapableOpaque {
+                version,
+                flags,
+                body,
+            } => MptcpOption::MpCapable(MpCapable {
                 version: *version,
                 flags: CapableFlags(*flags),
                 form: CapableForm::Opaque(body),
@@ -83,11 +106,17 @@ impl Gen {
 }
 
 fn arb_seq() -> impl Strategy<Value = DataSeq> {
-    prop_oneof![any::<u32>().prop_map(DataSeq::U32), any::<u64>().prop_map(DataSeq::U64)]
+    prop_oneof![
+        any::<u32>().prop_map(DataSeq::U32),
+        any::<u64>().prop_map(DataSeq::U64)
+    ]
 }
 
 fn arb_ip() -> impl Strategy<Value = IpAddr> {
-    prop_oneof![any::<[u8; 4]>().prop_map(IpAddr::from), any::<[u8; 16]>().prop_map(IpAddr::from)]
+    prop_oneof![
+        any::<[u8; 4]>().prop_map(IpAddr::from),
+        any::<[u8; 16]>().prop_map(IpAddr::from)
+    ]
 }
 
 /// Bits 1 to 3 of a subtype nibble (bit 0 is a flag).
@@ -99,45 +128,87 @@ fn arb_capable() -> impl Strategy<Value = MptcpOption<'static>> {
     let form = prop_oneof![
         Just(CapableForm::Bare),
         any::<u64>().prop_map(|key| CapableForm::SenderKey { key }),
-        (any::<u64>(), any::<u64>())
-            .prop_map(|(sender_key, receiver_key)| CapableForm::BothKeys { sender_key, receiver_key }),
-        (any::<u64>(), any::<u64>(), any::<u16>(), any::<Option<u16>>()).prop_map(
-            |(sender_key, receiver_key, data_len, checksum)| CapableForm::BothKeysData {
-                sender_key,
-                receiver_key,
-                data_len,
-                checksum
-            }
-        ),
+        (any::<u64>(), any::<u64>()).prop_map(|(sender_key, receiver_key)| CapableForm::BothKeys {
+            sender_key,
+            receiver_key
+        }),
+        (
+            any::<u64>(),
+            any::<u64>(),
+            any::<u16>(),
+            any::<Option<u16>>()
+        )
+            .prop_map(|(sender_key, receiver_key, data_len, checksum)| {
+                CapableForm::BothKeysData {
+                    sender_key,
+                    receiver_key,
+                    data_len,
+                    checksum,
+                }
+            }),
     ];
     (any::<bool>(), any::<u8>(), form).prop_map(|(v0, flags, form)| {
         // Version 0 has only the forms with keys and no data.
-        let v0_form = matches!(form, CapableForm::SenderKey { .. } | CapableForm::BothKeys { .. });
+        let v0_form = matches!(
+            form,
+            CapableForm::SenderKey { .. } | CapableForm::BothKeys { .. }
+        );
         let version = if v0 && v0_form { 0 } else { 1 };
-        MptcpOption::MpCapable(MpCapable { version, flags: CapableFlags(flags), form })
+        MptcpOption::MpCapable(MpCapable {
+            version,
+            flags: CapableFlags(flags),
+            form,
+        })
     })
 }
 
 fn arb_join_syn() -> impl Strategy<Value = Gen> {
     let form = prop_oneof![
-        (any::<u8>(), any::<u32>(), any::<u32>()).prop_map(|(address_id, receiver_token, sender_nonce)| {
-            JoinForm::Syn { address_id, receiver_token, sender_nonce }
-        }),
-        (any::<u8>(), any::<u64>(), any::<u32>()).prop_map(|(address_id, truncated_hmac, sender_nonce)| {
-            JoinForm::SynAck { address_id, truncated_hmac, sender_nonce }
-        }),
+        (any::<u8>(), any::<u32>(), any::<u32>()).prop_map(
+            |(address_id, receiver_token, sender_nonce)| {
+                JoinForm::Syn {
+                    address_id,
+                    receiver_token,
+                    sender_nonce,
+                }
+            }
+        ),
+        (any::<u8>(), any::<u64>(), any::<u32>()).prop_map(
+            |(address_id, truncated_hmac, sender_nonce)| {
+                JoinForm::SynAck {
+                    address_id,
+                    truncated_hmac,
+                    sender_nonce,
+                }
+            }
+        ),
     ];
-    (any::<bool>(), arb_high3(), form)
-        .prop_map(|(backup, reserved, form)| Gen::Plain(MptcpOption::MpJoin(MpJoin { backup, reserved, form })))
+    (any::<bool>(), arb_high3(), form).prop_map(|(backup, reserved, form)| {
+        Gen::Plain(MptcpOption::MpJoin(MpJoin {
+            backup,
+            reserved,
+            form,
+        }))
+    })
 }
 
 fn arb_join_ack() -> impl Strategy<Value = Gen> {
-    (0u8..16, any::<u8>(), vec(any::<u8>(), 20)).prop_map(|(nibble, byte3, hmac)| Gen::JoinAck { nibble, byte3, hmac })
+    (0u8..16, any::<u8>(), vec(any::<u8>(), 20)).prop_map(|(nibble, byte3, hmac)| Gen::JoinAck {
+        nibble,
+        byte3,
+        hmac,
+    })
 }
 
 fn arb_dss() -> impl Strategy<Value = MptcpOption<'static>> {
-    let mapping = (arb_seq(), any::<u32>(), any::<u16>(), any::<Option<u16>>())
-        .prop_map(|(dsn, ssn, data_len, checksum)| Mapping { dsn, ssn, data_len, checksum });
+    let mapping = (arb_seq(), any::<u32>(), any::<u16>(), any::<Option<u16>>()).prop_map(
+        |(dsn, ssn, data_len, checksum)| Mapping {
+            dsn,
+            ssn,
+            data_len,
+            checksum,
+        },
+    );
     (
         proptest::option::of(arb_seq()),
         proptest::option::of(mapping),
@@ -146,30 +217,51 @@ fn arb_dss() -> impl Strategy<Value = MptcpOption<'static>> {
         any::<(bool, bool)>(),
         0u8..16,
     )
-        .prop_map(|(data_ack, mapping, data_fin, high, (stray_a, stray_m), reserved)| {
-            // Only bits no field describes: the three reserved ones, and a or m without A or M.
-            let mut unused_flags = high << 5;
-            if data_ack.is_none() && stray_a {
-                unused_flags |= 0x02;
-            }
-            if mapping.is_none() && stray_m {
-                unused_flags |= 0x08;
-            }
-            MptcpOption::Dss(Dss { data_ack, mapping, data_fin, unused_flags, reserved })
-        })
+        .prop_map(
+            |(data_ack, mapping, data_fin, high, (stray_a, stray_m), reserved)| {
+                // Only bits no field describes: the three reserved ones, and a or m without A or M.
+                let mut unused_flags = high << 5;
+                if data_ack.is_none() && stray_a {
+                    unused_flags |= 0x02;
+                }
+                if mapping.is_none() && stray_m {
+                    unused_flags |= 0x08;
+                }
+                MptcpOption::Dss(Dss {
+                    data_ack,
+                    mapping,
+                    data_fin,
+                    unused_flags,
+                    reserved,
+                })
+            },
+        )
 }
 
 fn arb_add_addr() -> impl Strategy<Value = MptcpOption<'static>> {
     let version = prop_oneof![
         Just(AddAddrVersion::V0),
         // An echo's nibble is odd: never 4 or 6.
-        arb_high3().prop_map(|reserved| AddAddrVersion::V1 { echo: true, reserved }),
+        arb_high3().prop_map(|reserved| AddAddrVersion::V1 {
+            echo: true,
+            reserved
+        }),
         // An announcement's nibble must not read as v0's IPVer (4 or 6).
-        proptest::sample::select(vec![0u8, 2, 8, 10, 12, 14])
-            .prop_map(|reserved| AddAddrVersion::V1 { echo: false, reserved }),
+        proptest::sample::select(vec![0u8, 2, 8, 10, 12, 14]).prop_map(|reserved| {
+            AddAddrVersion::V1 {
+                echo: false,
+                reserved,
+            }
+        }),
     ];
-    (version, any::<u8>(), arb_ip(), any::<Option<u16>>(), any::<u64>()).prop_map(
-        |(version, address_id, address, port, hmac)| {
+    (
+        version,
+        any::<u8>(),
+        arb_ip(),
+        any::<Option<u16>>(),
+        any::<u64>(),
+    )
+        .prop_map(|(version, address_id, address, port, hmac)| {
             let has_hmac = matches!(version, AddAddrVersion::V1 { echo: false, .. });
             MptcpOption::AddAddr(AddAddr {
                 version,
@@ -178,19 +270,32 @@ fn arb_add_addr() -> impl Strategy<Value = MptcpOption<'static>> {
                 port,
                 truncated_hmac: has_hmac.then_some(hmac),
             })
-        },
-    )
+        })
 }
 
 fn arb_small() -> impl Strategy<Value = MptcpOption<'static>> {
     prop_oneof![
-        (any::<bool>(), arb_high3(), any::<Option<u8>>())
-            .prop_map(|(backup, reserved, address_id)| MptcpOption::MpPrio(MpPrio { backup, reserved, address_id })),
-        (0u16..0x1000, any::<u64>()).prop_map(|(reserved, dsn)| MptcpOption::MpFail(MpFail { reserved, dsn })),
+        (any::<bool>(), arb_high3(), any::<Option<u8>>()).prop_map(
+            |(backup, reserved, address_id)| MptcpOption::MpPrio(MpPrio {
+                backup,
+                reserved,
+                address_id
+            })
+        ),
         (0u16..0x1000, any::<u64>())
-            .prop_map(|(reserved, receiver_key)| { MptcpOption::MpFastclose(MpFastclose { reserved, receiver_key }) }),
+            .prop_map(|(reserved, dsn)| MptcpOption::MpFail(MpFail { reserved, dsn })),
+        (0u16..0x1000, any::<u64>()).prop_map(|(reserved, receiver_key)| {
+            MptcpOption::MpFastclose(MpFastclose {
+                reserved,
+                receiver_key,
+            })
+        }),
         (arb_high3(), any::<bool>(), any::<u8>()).prop_map(|(reserved, transient, reason)| {
-            MptcpOption::MpTcpRst(MpTcpRst { reserved, transient, reason: RstReason(reason) })
+            MptcpOption::MpTcpRst(MpTcpRst {
+                reserved,
+                transient,
+                reason: RstReason(reason),
+            })
         }),
     ]
 }
@@ -205,19 +310,23 @@ fn arb_fault(subtype: u8) -> impl Strategy<Value = Gen> {
         any::<bool>(),
         vec(any::<u8>(), 0..=2),
     )
-        .prop_map(move |(cause, dst_addr_id, src_addr_id, middlebox, transient, reserved, padding)| Gen::Fault {
-            fields: FaultAnnounce {
-                subtype,
-                cause: FaultCause(cause),
-                dst_addr_id,
-                src_addr_id,
-                middlebox,
-                transient,
-                reserved,
-                padding: &[],
+        .prop_map(
+            move |(cause, dst_addr_id, src_addr_id, middlebox, transient, reserved, padding)| {
+                Gen::Fault {
+                    fields: FaultAnnounce {
+                        subtype,
+                        cause: FaultCause(cause),
+                        dst_addr_id,
+                        src_addr_id,
+                        middlebox,
+                        transient,
+                        reserved,
+                        padding: &[],
+                    },
+                    padding,
+                }
             },
-            padding,
-        })
+        )
 }
 
 /// Any option the strict decoder produces in a context whose FAULT_ANNOUNCE subtype is `fault`
@@ -230,12 +339,25 @@ fn arb_option(fault: Option<u8>) -> BoxedStrategy<Gen> {
         (1, arb_join_ack().boxed()),
         (4, arb_dss().prop_map(Gen::Plain).boxed()),
         (3, arb_add_addr().prop_map(Gen::Plain).boxed()),
-        (1, (0u8..16, vec(any::<u8>(), 1..=37)).prop_map(|(reserved, ids)| Gen::RemoveAddr { reserved, ids }).boxed()),
+        (
+            1,
+            (0u8..16, vec(any::<u8>(), 1..=37))
+                .prop_map(|(reserved, ids)| Gen::RemoveAddr { reserved, ids })
+                .boxed(),
+        ),
         (3, arb_small().prop_map(Gen::Plain).boxed()),
         (
             1,
-            (proptest::sample::select(unknown), 0u8..16, vec(any::<u8>(), 0..=37))
-                .prop_map(|(subtype, nibble, body)| Gen::Opaque { subtype, nibble, body })
+            (
+                proptest::sample::select(unknown),
+                0u8..16,
+                vec(any::<u8>(), 0..=37),
+            )
+                .prop_map(|(subtype, nibble, body)| Gen::Opaque {
+                    subtype,
+                    nibble,
+                    body,
+                })
                 .boxed(),
         ),
     ];
@@ -243,7 +365,11 @@ fn arb_option(fault: Option<u8>) -> BoxedStrategy<Gen> {
         options.push((
             1,
             (0u8..16, vec(any::<u8>(), 0..=37))
-                .prop_map(|(nibble, body)| Gen::Opaque { subtype: 15, nibble, body })
+                .prop_map(|(nibble, body)| Gen::Opaque {
+                    subtype: 15,
+                    nibble,
+                    body,
+                })
                 .boxed(),
         ));
     }
@@ -254,12 +380,14 @@ fn arb_option(fault: Option<u8>) -> BoxedStrategy<Gen> {
 }
 
 fn arb_segment() -> impl Strategy<Value = Option<Segment>> {
-    proptest::option::of(any::<(bool, bool, bool, bool)>().prop_map(|(syn, ack, rst, payload)| Segment {
-        syn,
-        ack,
-        rst,
-        payload,
-    }))
+    proptest::option::of(
+        any::<(bool, bool, bool, bool)>().prop_map(|(syn, ack, rst, payload)| Segment {
+            syn,
+            ack,
+            rst,
+            payload,
+        }),
+    )
 }
 
 /// Contexts with FAULT_ANNOUNCE off (None or 0), at each unassigned subtype, at the private-use
@@ -271,9 +399,14 @@ fn arb_ctx() -> impl Strategy<Value = Context> {
         5 => (9u8..=15).prop_map(Some),
         1 => Just(Some(5)),
     ];
-    (arb_segment(), fault).prop_map(|(segment, fault)| match Context::default().with_fault_announce_subtype(fault) {
-        Ok(ctx) => Context { segment, ..ctx },
-        Err(_) => Context { segment, fault_announce_subtype: fault },
+    (arb_segment(), fault).prop_map(|(segment, fault)| {
+        match Context::default().with_fault_announce_subtype(fault) {
+            Ok(ctx) => Context { segment, ..ctx },
+            Err(_) => Context {
+                segment,
+                fault_announce_subtype: fault,
+            },
+        }
     })
 }
 
@@ -300,7 +433,11 @@ fn warnings_of(option: &MptcpOption<'_>, ctx: &Context) -> Vec<Warning> {
 /// An MPTCP option as found in the wild: kind 30, a length byte that is either right, small or
 /// anything, and arbitrary bytes; also the empty and one-byte inputs.
 fn arb_option_bytes() -> impl Strategy<Value = Vec<u8>> {
-    let length = prop_oneof![Just(None), (0u8..48).prop_map(Some), any::<u8>().prop_map(Some)];
+    let length = prop_oneof![
+        Just(None),
+        (0u8..48).prop_map(Some),
+        any::<u8>().prop_map(Some)
+    ];
     let main = (length, vec(any::<u8>(), 0..=45)).prop_map(|(length, rest)| {
         let mut b = vec![30, length.unwrap_or(2 + rest.len() as u8)];
         b.extend(rest);
@@ -312,8 +449,14 @@ fn arb_option_bytes() -> impl Strategy<Value = Vec<u8>> {
 /// A valid option, then one change: none, a byte overwritten (the length byte often), cut short,
 /// or followed by more bytes.
 fn arb_mutated_option() -> impl Strategy<Value = Vec<u8>> {
-    (arb_case(), 0u8..5, any::<proptest::sample::Index>(), any::<u8>(), vec(any::<u8>(), 0..4)).prop_map(
-        |((_, gen), change, at, value, more)| {
+    (
+        arb_case(),
+        0u8..5,
+        any::<proptest::sample::Index>(),
+        any::<u8>(),
+        vec(any::<u8>(), 0..4),
+    )
+        .prop_map(|((_, gen), change, at, value, more)| {
             let option = gen.view();
             let mut b = vec![0u8; option.buffer_len()];
             option.emit(&mut b).unwrap();
@@ -328,8 +471,7 @@ fn arb_mutated_option() -> impl Strategy<Value = Vec<u8>> {
                 _ => b.extend(more),
             }
             b
-        },
-    )
+        })
 }
 
 /// Bytes an options area is made of, with the interesting kinds (EOL, NOP, MPTCP) and short
@@ -343,20 +485,25 @@ fn arb_area() -> impl Strategy<Value = Vec<u8>> {
         vec(any::<u8>(), 0..=60),
         vec(arb_area_byte(), 0..=60),
         // Valid options with garbage between and after them.
-        (arb_cases(), vec(arb_area_byte(), 0..6), vec(arb_area_byte(), 0..6)).prop_map(|((_, gens), mid, tail)| {
-            let mut area = Vec::new();
-            for (i, g) in gens.iter().enumerate() {
-                let o = g.view();
-                let start = area.len();
-                area.resize(start + o.buffer_len(), 0);
-                o.emit(&mut area[start..]).unwrap();
-                if i == 0 {
-                    area.extend(&mid);
+        (
+            arb_cases(),
+            vec(arb_area_byte(), 0..6),
+            vec(arb_area_byte(), 0..6)
+        )
+            .prop_map(|((_, gens), mid, tail)| {
+                let mut area = Vec::new();
+                for (i, g) in gens.iter().enumerate() {
+                    let o = g.view();
+                    let start = area.len();
+                    area.resize(start + o.buffer_len(), 0);
+                    o.emit(&mut area[start..]).unwrap();
+                    if i == 0 {
+                        area.extend(&mid);
+                    }
                 }
-            }
-            area.extend(tail);
-            area
-        }),
+                area.extend(tail);
+                area
+            }),
     ]
 }
 
@@ -637,12 +784,23 @@ proptest! {
 fn emit_never_writes_a_length_byte_that_disagrees_with_its_length() {
     let body = [0u8; 253];
     for option in [
-        MptcpOption::MpExperimental(Opaque { subtype: 15, nibble: 0, body: &body }),
-        MptcpOption::RemoveAddr(RemoveAddr { reserved: 0, address_ids: &body }),
+        MptcpOption::MpExperimental(Opaque {
+            subtype: 15,
+            nibble: 0,
+            body: &body,
+        }),
+        MptcpOption::RemoveAddr(RemoveAddr {
+            reserved: 0,
+            address_ids: &body,
+        }),
     ] {
         let mut buf = [0u8; 300];
         if let Ok(n) = option.emit(&mut buf) {
-            assert_eq!(buf[1] as usize, n, "{} bytes written under length byte {}", n, buf[1]);
+            assert_eq!(
+                buf[1] as usize, n,
+                "{} bytes written under length byte {}",
+                n, buf[1]
+            );
         }
     }
 }

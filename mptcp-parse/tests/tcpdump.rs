@@ -5,15 +5,23 @@
 mod support;
 
 use mptcp_parse::{
-    parse_mptcp_option, raw_options, AddAddrVersion, CapableForm, DataSeq, JoinForm, MptcpOption, TcpSegment,
-    MPTCP_KIND,
+    parse_mptcp_option, raw_options, AddAddrVersion, CapableForm, DataSeq, JoinForm, MptcpOption,
+    TcpSegment, MPTCP_KIND,
 };
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 fn flag_letters(byte: u8, letters: &[(u8, char)]) -> String {
-    let s: String = letters.iter().filter(|(bit, _)| byte & bit != 0).map(|(_, c)| *c).collect();
-    if s.is_empty() { "none".into() } else { s }
+    let s: String = letters
+        .iter()
+        .filter(|(bit, _)| byte & bit != 0)
+        .map(|(_, c)| *c)
+        .collect();
+    if s.is_empty() {
+        "none".into()
+    } else {
+        s
+    }
 }
 
 /// One option the way tcpdump 4.99 prints it (`mptcp LEN name ...`).
@@ -21,19 +29,44 @@ fn tcpdump_style(len: usize, option: &MptcpOption) -> String {
     let mut s = format!("mptcp {len} ");
     match option {
         MptcpOption::MpCapable(c) => {
-            let letters = [(0x80, 'A'), (0x40, 'B'), (0x20, 'C'), (0x10, 'D'), (0x08, 'E'), (0x04, 'F'), (0x02, 'G'), (0x01, 'H')];
-            write!(s, "capable v{} flags [{}]", c.version, flag_letters(c.flags.0, &letters)).unwrap();
+            let letters = [
+                (0x80, 'A'),
+                (0x40, 'B'),
+                (0x20, 'C'),
+                (0x10, 'D'),
+                (0x08, 'E'),
+                (0x04, 'F'),
+                (0x02, 'G'),
+                (0x01, 'H'),
+            ];
+            write!(
+                s,
+                "capable v{} flags [{}]",
+                c.version,
+                flag_letters(c.flags.0, &letters)
+            )
+            .unwrap();
             if c.flags.checksum_required() && !matches!(c.form, CapableForm::Bare) {
                 s.push_str(" csum");
             }
             match c.form {
                 CapableForm::Bare | CapableForm::Opaque(_) => {}
                 CapableForm::SenderKey { key } => write!(s, " {{0x{key:x}}}").unwrap(),
-                CapableForm::BothKeys { sender_key, receiver_key } => {
-                    write!(s, " {{0x{sender_key:x},0x{receiver_key:x}}}").unwrap()
-                }
-                CapableForm::BothKeysData { sender_key, receiver_key, data_len, checksum } => {
-                    write!(s, " {{0x{sender_key:x},0x{receiver_key:x},data_len={data_len}").unwrap();
+                CapableForm::BothKeys {
+                    sender_key,
+                    receiver_key,
+                } => write!(s, " {{0x{sender_key:x},0x{receiver_key:x}}}").unwrap(),
+                CapableForm::BothKeysData {
+                    sender_key,
+                    receiver_key,
+                    data_len,
+                    checksum,
+                } => {
+                    write!(
+                        s,
+                        " {{0x{sender_key:x},0x{receiver_key:x},data_len={data_len}"
+                    )
+                    .unwrap();
                     if let Some(c) = checksum {
                         write!(s, ",csum=0x{c:x}").unwrap();
                     }
@@ -47,12 +80,24 @@ fn tcpdump_style(len: usize, option: &MptcpOption) -> String {
                 s.push_str(" backup");
             }
             match j.form {
-                JoinForm::Syn { address_id, receiver_token, sender_nonce } => {
-                    write!(s, " id {address_id} token 0x{receiver_token:x} nonce 0x{sender_nonce:x}").unwrap()
-                }
-                JoinForm::SynAck { address_id, truncated_hmac, sender_nonce } => {
-                    write!(s, " id {address_id} hmac 0x{truncated_hmac:x} nonce 0x{sender_nonce:x}").unwrap()
-                }
+                JoinForm::Syn {
+                    address_id,
+                    receiver_token,
+                    sender_nonce,
+                } => write!(
+                    s,
+                    " id {address_id} token 0x{receiver_token:x} nonce 0x{sender_nonce:x}"
+                )
+                .unwrap(),
+                JoinForm::SynAck {
+                    address_id,
+                    truncated_hmac,
+                    sender_nonce,
+                } => write!(
+                    s,
+                    " id {address_id} hmac 0x{truncated_hmac:x} nonce 0x{sender_nonce:x}"
+                )
+                .unwrap(),
                 JoinForm::Ack { hmac, .. } => {
                     s.push_str(" hmac 0x");
                     hmac.iter().for_each(|b| write!(s, "{b:02x}").unwrap());
@@ -91,10 +136,16 @@ fn tcpdump_style(len: usize, option: &MptcpOption) -> String {
         }
         MptcpOption::RemoveAddr(r) => {
             s.push_str("rem-addr id");
-            r.address_ids.iter().for_each(|id| write!(s, " {id}").unwrap());
+            r.address_ids
+                .iter()
+                .for_each(|id| write!(s, " {id}").unwrap());
         }
         MptcpOption::MpPrio(p) => {
-            s.push_str(if p.backup { "prio backup" } else { "prio non-backup" });
+            s.push_str(if p.backup {
+                "prio backup"
+            } else {
+                "prio non-backup"
+            });
             if let Some(id) = p.address_id {
                 write!(s, " id {id}").unwrap();
             }
@@ -117,17 +168,31 @@ fn tcpdump_options(out: &str) -> BTreeMap<usize, Vec<String>> {
     let mut frames: Vec<(usize, String)> = Vec::new();
     for line in out.lines() {
         let trimmed = line.trim_start();
-        let number = trimmed.split_whitespace().next().and_then(|n| n.parse::<usize>().ok());
+        let number = trimmed
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse::<usize>().ok());
         match number {
-            Some(n) if line.starts_with("  ") && trimmed.len() > 10 && trimmed.as_bytes()[n.to_string().len()] == b' ' && trimmed[n.to_string().len()..].starts_with("  ") => {
+            Some(n)
+                if line.starts_with("  ")
+                    && trimmed.len() > 10
+                    && trimmed.as_bytes()[n.to_string().len()] == b' '
+                    && trimmed[n.to_string().len()..].starts_with("  ") =>
+            {
                 frames.push((n, trimmed.to_string()))
             }
-            _ => frames.last_mut().expect("continuation before first frame").1.push_str(line),
+            _ => frames
+                .last_mut()
+                .expect("continuation before first frame")
+                .1
+                .push_str(line),
         }
     }
     let mut result = BTreeMap::new();
     for (n, text) in frames {
-        let Some(start) = text.find("options [") else { continue };
+        let Some(start) = text.find("options [") else {
+            continue;
+        };
         let body = &text[start + "options [".len()..];
         let mut depth = 0i32;
         let mut items = Vec::new();
@@ -146,7 +211,10 @@ fn tcpdump_options(out: &str) -> BTreeMap<usize, Vec<String>> {
             current.push(ch);
         }
         items.push(current);
-        let mptcp: Vec<String> = items.into_iter().filter(|i| i.starts_with("mptcp")).collect();
+        let mptcp: Vec<String> = items
+            .into_iter()
+            .filter(|i| i.starts_with("mptcp"))
+            .collect();
         if !mptcp.is_empty() {
             result.insert(n, mptcp);
         }
@@ -163,7 +231,8 @@ fn every_public_capture_option_matches_tcpdump() {
     let mut compared = 0;
     for path in support::captures_in("public") {
         let out_path = path.with_extension("out");
-        let out = std::fs::read_to_string(&out_path).unwrap_or_else(|e| panic!("{}: {e}", out_path.display()));
+        let out = std::fs::read_to_string(&out_path)
+            .unwrap_or_else(|e| panic!("{}: {e}", out_path.display()));
         let expected = tcpdump_options(&out);
         let mut ours = BTreeMap::new();
         for packet in support::read_frames(&path).into_iter().flatten() {
@@ -180,7 +249,13 @@ fn every_public_capture_option_matches_tcpdump() {
                         // emit(parse(b)) == b for every valid wire form.
                         let mut buf = [0u8; 64];
                         let n = option.emit(&mut buf).unwrap();
-                        assert_eq!(&buf[..n], raw.bytes, "{} frame {}: round trip", path.display(), packet.frame);
+                        assert_eq!(
+                            &buf[..n],
+                            raw.bytes,
+                            "{} frame {}: round trip",
+                            path.display(),
+                            packet.frame
+                        );
                         printed.push(tcpdump_style(raw.bytes.len(), &option));
                     }
                     // tcpdump marks what it cannot decode "[bad opt]"; so must we refuse it.
@@ -192,12 +267,28 @@ fn every_public_capture_option_matches_tcpdump() {
             }
         }
         for (frame, theirs) in &expected {
-            let mine = ours.get(frame).unwrap_or_else(|| panic!("{} frame {frame}: no MPTCP option decoded", path.display()));
-            let theirs: Vec<String> = theirs.iter().map(|t| if t.contains("[bad opt]") { format!("mptcp {} bad", t.split(' ').nth(1).unwrap()) } else { t.clone() }).collect();
+            let mine = ours.get(frame).unwrap_or_else(|| {
+                panic!("{} frame {frame}: no MPTCP option decoded", path.display())
+            });
+            let theirs: Vec<String> = theirs
+                .iter()
+                .map(|t| {
+                    if t.contains("[bad opt]") {
+                        format!("mptcp {} bad", t.split(' ').nth(1).unwrap())
+                    } else {
+                        t.clone()
+                    }
+                })
+                .collect();
             assert_eq!(mine, &theirs, "{} frame {frame}", path.display());
             compared += theirs.len();
         }
-        assert_eq!(ours.len(), expected.len(), "{}: frames with MPTCP options", path.display());
+        assert_eq!(
+            ours.len(),
+            expected.len(),
+            "{}: frames with MPTCP options",
+            path.display()
+        );
     }
     // Guard against a parser of .out files that silently finds nothing.
     assert!(compared > 300, "only {compared} options compared");
@@ -218,6 +309,7 @@ fn public_dsn_follows_from_the_key() {
             _ => None,
         })
     };
-    let server_idsn = mptcp_parse::crypto::key_derived(mptcp_parse::crypto::Version::V1, 0x29a6c86981ad933c).idsn;
+    let server_idsn =
+        mptcp_parse::crypto::key_derived(mptcp_parse::crypto::Version::V1, 0x29a6c86981ad933c).idsn;
     assert_eq!(dsn_of_frame(7), Some(DataSeq::U64(server_idsn + 1)));
 }

@@ -2,8 +2,8 @@
 //! from a real packet or from Linux's own crypto test.
 
 use mptcp_parse::crypto::{
-    add_addr_hmac, dss_checksum, join_hmac, key_derived, verify_add_addr_hmac, verify_join_ack, verify_join_syn_ack,
-    AddAddrHmacCheck, DssChecksum, LegacyAddAddrHmac, Version,
+    add_addr_hmac, dss_checksum, join_hmac, key_derived, verify_add_addr_hmac, verify_join_ack,
+    verify_join_syn_ack, AddAddrHmacCheck, DssChecksum, LegacyAddAddrHmac, Version,
 };
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -32,7 +32,10 @@ fn v0_token_and_dsn_from_mptcp_fclose_frame_6() {
 
 #[test]
 fn v0_join_token_from_mptcp_v0_frame_8() {
-    assert_eq!(key_derived(Version::V0, 0x967d2770b6960552).token, 0xe47f0142);
+    assert_eq!(
+        key_derived(Version::V0, 0x967d2770b6960552).token,
+        0xe47f0142
+    );
 }
 
 // mptcp-v0.pcap: A (client) key 0x9c9eabd1e46a33b2, B (server) key 0x967d2770b6960552.
@@ -43,23 +46,55 @@ const V0_R_B: u32 = 0x33abe9d5;
 
 #[test]
 fn v0_join_syn_ack_hmac_from_mptcp_v0_frame_9() {
-    assert_eq!(join_hmac(Version::V0, V0_KEY_B, V0_KEY_A, V0_R_B, V0_R_A).leftmost_64(), 0x5ab680c7884af03d);
-    assert!(verify_join_syn_ack(Version::V0, V0_KEY_B, V0_KEY_A, V0_R_B, V0_R_A, 0x5ab680c7884af03d));
+    assert_eq!(
+        join_hmac(Version::V0, V0_KEY_B, V0_KEY_A, V0_R_B, V0_R_A).leftmost_64(),
+        0x5ab680c7884af03d
+    );
+    assert!(verify_join_syn_ack(
+        Version::V0,
+        V0_KEY_B,
+        V0_KEY_A,
+        V0_R_B,
+        V0_R_A,
+        0x5ab680c7884af03d
+    ));
     // Keys swapped: the other host's HMAC, which must not verify.
-    assert!(!verify_join_syn_ack(Version::V0, V0_KEY_A, V0_KEY_B, V0_R_B, V0_R_A, 0x5ab680c7884af03d));
+    assert!(!verify_join_syn_ack(
+        Version::V0,
+        V0_KEY_A,
+        V0_KEY_B,
+        V0_R_B,
+        V0_R_A,
+        0x5ab680c7884af03d
+    ));
 }
 
 #[test]
 fn v0_join_ack_hmac_from_mptcp_v0_frame_10() {
     let expected: [u8; 20] = [
-        0xcb, 0x7b, 0x87, 0xf5, 0xe5, 0xf0, 0x50, 0x2f, 0x43, 0xb5, 0x35, 0xfb, 0x70, 0xef, 0x66, 0x07, 0xdf, 0x2e, 0x6c, 0x7a,
+        0xcb, 0x7b, 0x87, 0xf5, 0xe5, 0xf0, 0x50, 0x2f, 0x43, 0xb5, 0x35, 0xfb, 0x70, 0xef, 0x66,
+        0x07, 0xdf, 0x2e, 0x6c, 0x7a,
     ];
     let full = join_hmac(Version::V0, V0_KEY_A, V0_KEY_B, V0_R_A, V0_R_B);
     assert_eq!(full.as_bytes(), expected);
-    assert!(verify_join_ack(Version::V0, V0_KEY_A, V0_KEY_B, V0_R_A, V0_R_B, &expected));
+    assert!(verify_join_ack(
+        Version::V0,
+        V0_KEY_A,
+        V0_KEY_B,
+        V0_R_A,
+        V0_R_B,
+        &expected
+    ));
     let mut forged = expected;
     forged[19] ^= 1;
-    assert!(!verify_join_ack(Version::V0, V0_KEY_A, V0_KEY_B, V0_R_A, V0_R_B, &forged));
+    assert!(!verify_join_ack(
+        Version::V0,
+        V0_KEY_A,
+        V0_KEY_B,
+        V0_R_A,
+        V0_R_B,
+        &forged
+    ));
 }
 
 #[test]
@@ -119,11 +154,27 @@ fn dss_checksum_equals_a_plain_rfc1071_sum() {
             .collect()
     };
     let mut payloads: Vec<Vec<u8>> = (0..=70).map(&mut random).collect();
-    payloads.extend([random(1400), random(65535), vec![0xff; 1400], vec![0; 1400], vec![0xff; 17], vec![0; 9]]);
-    for (dsn, ssn, len) in [(0, 0, 0), (u64::MAX, u32::MAX, u16::MAX), (0x0102_0304_0506_0708, 77, 1001)] {
+    payloads.extend([
+        random(1400),
+        random(65535),
+        vec![0xff; 1400],
+        vec![0; 1400],
+        vec![0xff; 17],
+        vec![0; 9],
+    ]);
+    for (dsn, ssn, len) in [
+        (0, 0, 0),
+        (u64::MAX, u32::MAX, u16::MAX),
+        (0x0102_0304_0506_0708, 77, 1001),
+    ] {
         for payload in &payloads {
             let expected = rfc1071_dss_checksum(dsn, ssn, len, payload);
-            assert_eq!(dss_checksum(dsn, ssn, len, payload), expected, "{} bytes", payload.len());
+            assert_eq!(
+                dss_checksum(dsn, ssn, len, payload),
+                expected,
+                "{} bytes",
+                payload.len()
+            );
             // Fed in three pieces at odd places, too.
             let (a, b) = ((payload.len() / 3) | 1, (payload.len() * 2 / 3) | 1);
             if b <= payload.len() {
@@ -131,7 +182,12 @@ fn dss_checksum_equals_a_plain_rfc1071_sum() {
                 c.update(&payload[..a.min(b)]);
                 c.update(&payload[a.min(b)..b]);
                 c.update(&payload[b..]);
-                assert_eq!(c.value(), expected, "{} bytes split at {a} and {b}", payload.len());
+                assert_eq!(
+                    c.value(),
+                    expected,
+                    "{} bytes split at {a} and {b}",
+                    payload.len()
+                );
             }
         }
     }
@@ -146,7 +202,14 @@ fn add_addr_hmac_legacy_form_from_mptcp_aa_v1_frame_13() {
     let full = add_addr_hmac(AA_SENDER, AA_RECEIVER, 1, AA_ADDRESS, None);
     assert_eq!(full.leftmost_64(), 0x669928744366716c);
     assert_eq!(
-        verify_add_addr_hmac(AA_SENDER, AA_RECEIVER, 1, AA_ADDRESS, None, 0x669928744366716c),
+        verify_add_addr_hmac(
+            AA_SENDER,
+            AA_RECEIVER,
+            1,
+            AA_ADDRESS,
+            None,
+            0x669928744366716c
+        ),
         AddAddrHmacCheck::Legacy(LegacyAddAddrHmac::Leftmost64)
     );
 }
@@ -154,20 +217,43 @@ fn add_addr_hmac_legacy_form_from_mptcp_aa_v1_frame_13() {
 #[test]
 fn add_addr_hmac_current_form_is_the_rightmost_64_bits() {
     assert_eq!(
-        verify_add_addr_hmac(AA_SENDER, AA_RECEIVER, 1, AA_ADDRESS, None, 0xe0e054c3444e4c25),
+        verify_add_addr_hmac(
+            AA_SENDER,
+            AA_RECEIVER,
+            1,
+            AA_ADDRESS,
+            None,
+            0xe0e054c3444e4c25
+        ),
         AddAddrHmacCheck::Valid
     );
     assert_eq!(
         verify_add_addr_hmac(AA_SENDER, AA_RECEIVER, 1, AA_ADDRESS, None, 0x1234),
-        AddAddrHmacCheck::Invalid { expected: 0xe0e054c3444e4c25 }
+        AddAddrHmacCheck::Invalid {
+            expected: 0xe0e054c3444e4c25
+        }
     );
     // The port is part of the message: port 0 and no port are the same, another port is not.
     assert_eq!(
-        verify_add_addr_hmac(AA_SENDER, AA_RECEIVER, 1, AA_ADDRESS, Some(0), 0xe0e054c3444e4c25),
+        verify_add_addr_hmac(
+            AA_SENDER,
+            AA_RECEIVER,
+            1,
+            AA_ADDRESS,
+            Some(0),
+            0xe0e054c3444e4c25
+        ),
         AddAddrHmacCheck::Valid
     );
     assert!(matches!(
-        verify_add_addr_hmac(AA_SENDER, AA_RECEIVER, 1, AA_ADDRESS, Some(80), 0xe0e054c3444e4c25),
+        verify_add_addr_hmac(
+            AA_SENDER,
+            AA_RECEIVER,
+            1,
+            AA_ADDRESS,
+            Some(80),
+            0xe0e054c3444e4c25
+        ),
         AddAddrHmacCheck::Invalid { .. }
     ));
 }
@@ -180,5 +266,8 @@ fn hmac_sha256_matches_linux_kunit_vector() {
     let peer_nonce = u32::from_be_bytes(*b"2054");
     let full = join_hmac(Version::V1, key, key, own_nonce, peer_nonce);
     let hex: String = full.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(hex, "8385e24fb4235ac37556b6b886db106284a1da671699f46db1f235ec622dcafa");
+    assert_eq!(
+        hex,
+        "8385e24fb4235ac37556b6b886db106284a1da671699f46db1f235ec622dcafa"
+    );
 }

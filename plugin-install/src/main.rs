@@ -15,7 +15,15 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{exit, Command, Stdio};
 
-const PACKAGES: &[&str] = &["gcc", "libc6-dev", "pkg-config", "libclang-dev", "tshark", "libwireshark-dev", "wireshark-dev"];
+const PACKAGES: &[&str] = &[
+    "gcc",
+    "libc6-dev",
+    "pkg-config",
+    "libclang-dev",
+    "tshark",
+    "libwireshark-dev",
+    "wireshark-dev",
+];
 const PLUGIN_FILE: &str = "mptcpx.so";
 
 const USAGE: &str = "\
@@ -98,10 +106,18 @@ fn run(opts: &Options) -> Result<()> {
     let version = wireshark_version()?;
     println!("Wireshark {version} (pkg-config) is installed.");
 
-    let account = if opts.system { None } else { Some(target_account(opts, root)?) };
+    let account = if opts.system {
+        None
+    } else {
+        Some(target_account(opts, root)?)
+    };
     let dest_dir = match &account {
         None => PathBuf::from(pkg_config(&["--variable=plugindir", "wireshark"])?).join("epan"),
-        Some(a) => a.home.join(".local/lib/wireshark/plugins").join(&version).join("epan"),
+        Some(a) => a
+            .home
+            .join(".local/lib/wireshark/plugins")
+            .join(&version)
+            .join("epan"),
     };
     let dest = dest_dir.join(PLUGIN_FILE);
     if opts.system && !root {
@@ -126,7 +142,11 @@ fn run(opts: &Options) -> Result<()> {
         return uninstall(&dest, account.as_ref());
     }
 
-    let built = if opts.no_build { built_library()? } else { build()? };
+    let built = if opts.no_build {
+        built_library()?
+    } else {
+        build()?
+    };
     install(&built, &dest_dir, &dest, account.as_ref())?;
     verify(&dest, account.as_ref())?;
     demo(account.as_ref())?;
@@ -166,23 +186,35 @@ fn ensure_packages(root: bool) -> Result<()> {
     // As root, apt-get itself; otherwise through sudo (which asks for a password) when there is one.
     let sudo = !root && have("sudo", &["--version"]);
     if !root && !sudo {
-        return Err(format!("missing: {}. Install them as root with:\n    {install}", missing.join(", ")));
+        return Err(format!(
+            "missing: {}. Install them as root with:\n    {install}",
+            missing.join(", ")
+        ));
     }
     let how = if sudo { "sudo apt-get" } else { "apt-get" };
     println!("Missing: {}. Installing with {how}...", missing.join(", "));
     let apt = |args: &[&str]| {
-        let mut c = if sudo { Command::new("sudo") } else { Command::new("apt-get") };
+        let mut c = if sudo {
+            Command::new("sudo")
+        } else {
+            Command::new("apt-get")
+        };
         if sudo {
             c.args(["DEBIAN_FRONTEND=noninteractive", "apt-get"]);
         }
-        c.args(args).args(if args[0] == "install" { PACKAGES } else { &[] });
-        c.env("DEBIAN_FRONTEND", "noninteractive").status().map_err(|e| e.to_string())
+        c.args(args)
+            .args(if args[0] == "install" { PACKAGES } else { &[] });
+        c.env("DEBIAN_FRONTEND", "noninteractive")
+            .status()
+            .map_err(|e| e.to_string())
     };
     if !apt(&["update", "-q"])?.success() {
         return Err(format!("{how} update failed"));
     }
     if !apt(&["install", "-y", "-q"])?.success() {
-        return Err(format!("`{how} install` failed; run `sudo {install}` yourself"));
+        return Err(format!(
+            "`{how} install` failed; run `sudo {install}` yourself"
+        ));
     }
     if !have("tshark", &["--version"]) || !have("pkg-config", &["--exists", "wireshark"]) {
         return Err("tshark or libwireshark-dev still missing after apt-get".into());
@@ -204,9 +236,18 @@ fn libclang_present() -> bool {
     if env::var_os("LIBCLANG_PATH").is_some_and(|p| has_lib(Path::new(&p))) {
         return true;
     }
-    let mut dirs = vec![PathBuf::from("/usr/lib/x86_64-linux-gnu"), PathBuf::from("/usr/lib64"), PathBuf::from("/usr/lib")];
+    let mut dirs = vec![
+        PathBuf::from("/usr/lib/x86_64-linux-gnu"),
+        PathBuf::from("/usr/lib64"),
+        PathBuf::from("/usr/lib"),
+    ];
     if let Ok(entries) = fs::read_dir("/usr/lib") {
-        dirs.extend(entries.flatten().filter(|e| e.file_name().to_string_lossy().starts_with("llvm-")).map(|e| e.path().join("lib")));
+        dirs.extend(
+            entries
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("llvm-"))
+                .map(|e| e.path().join("lib")),
+        );
     }
     dirs.iter().any(|d| has_lib(d))
 }
@@ -217,7 +258,11 @@ fn pkg_config(args: &[&str]) -> Result<String> {
         .output()
         .map_err(|e| format!("cannot run pkg-config: {e}"))?;
     if !out.status.success() {
-        return Err(format!("pkg-config {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "pkg-config {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
@@ -227,7 +272,9 @@ fn wireshark_version() -> Result<String> {
     let full = pkg_config(&["--modversion", "wireshark"])?;
     let mut parts = full.split('.');
     let (Some(major), Some(minor)) = (parts.next(), parts.next()) else {
-        return Err(format!("cannot read the Wireshark version from pkg-config ({full:?})"));
+        return Err(format!(
+            "cannot read the Wireshark version from pkg-config ({full:?})"
+        ));
     };
     let version = format!("{major}.{minor}");
     if let Ok(out) = Command::new("tshark").arg("--version").output() {
@@ -259,7 +306,12 @@ fn is_root() -> bool {
 
 fn current_uid() -> Option<u32> {
     let s = fs::read_to_string("/proc/self/status").ok()?;
-    s.lines().find(|l| l.starts_with("Uid:"))?.split_whitespace().nth(1)?.parse().ok()
+    s.lines()
+        .find(|l| l.starts_with("Uid:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
 }
 
 fn lookup_user(pred: impl Fn(&str, u32) -> bool) -> Option<Account> {
@@ -280,13 +332,20 @@ fn lookup_user(pred: impl Fn(&str, u32) -> bool) -> Option<Account> {
 }
 
 fn target_account(opts: &Options, root: bool) -> Result<Account> {
-    let wanted = opts.user.clone().or_else(|| if root { env::var("SUDO_USER").ok().filter(|u| u != "root") } else { None });
+    let wanted = opts.user.clone().or_else(|| {
+        if root {
+            env::var("SUDO_USER").ok().filter(|u| u != "root")
+        } else {
+            None
+        }
+    });
     match wanted {
         Some(name) => {
             if !root && Some(&name) != env::var("USER").ok().as_ref() {
                 return Err(format!("installing for another user ({name}) needs root"));
             }
-            lookup_user(|n, _| n == name).ok_or_else(|| format!("no user named {name:?} in /etc/passwd"))
+            lookup_user(|n, _| n == name)
+                .ok_or_else(|| format!("no user named {name:?} in /etc/passwd"))
         }
         None => {
             let uid = current_uid().ok_or("cannot tell the current user id")?;
@@ -311,11 +370,16 @@ fn target_account(opts: &Options, root: bool) -> Result<Account> {
 // ---- Build, install, verify -------------------------------------------------------------
 
 fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
 }
 
 fn target_dir() -> PathBuf {
-    env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
 }
 
 fn built_library() -> Result<PathBuf> {
@@ -323,7 +387,10 @@ fn built_library() -> Result<PathBuf> {
     if lib.is_file() {
         Ok(lib)
     } else {
-        Err(format!("{} does not exist; build it with `cargo build --release -p mptcp-dissector`", lib.display()))
+        Err(format!(
+            "{} does not exist; build it with `cargo build --release -p mptcp-dissector`",
+            lib.display()
+        ))
     }
 }
 
@@ -344,7 +411,8 @@ fn build() -> Result<PathBuf> {
 fn install(built: &Path, dir: &Path, dest: &Path, account: Option<&Account>) -> Result<()> {
     let created = create_dirs(dir)?;
     let tmp = dir.join(format!(".{PLUGIN_FILE}.{}", std::process::id()));
-    fs::copy(built, &tmp).map_err(|e| format!("cannot copy the plugin to {}: {e}", dir.display()))?;
+    fs::copy(built, &tmp)
+        .map_err(|e| format!("cannot copy the plugin to {}: {e}", dir.display()))?;
     fs::set_permissions(&tmp, fs::Permissions::from_mode(0o644)).map_err(|e| e.to_string())?;
     fs::rename(&tmp, dest).map_err(|e| format!("cannot install {}: {e}", dest.display()))?;
     // Installing as root for another user: what we created belongs to that user.
@@ -390,7 +458,9 @@ fn tshark_as(account: Option<&Account>, args: &[&str]) -> Result<String> {
                 .arg(format!("--regid={}", a.gid))
                 .arg("--init-groups")
                 .arg("tshark");
-            c.env("HOME", &a.home).env("USER", &a.name).env("LOGNAME", &a.name);
+            c.env("HOME", &a.home)
+                .env("USER", &a.name)
+                .env("LOGNAME", &a.name);
             c
         }
         Some(a) => {
@@ -400,9 +470,17 @@ fn tshark_as(account: Option<&Account>, args: &[&str]) -> Result<String> {
         }
         None => Command::new("tshark"),
     };
-    let out = cmd.args(args).current_dir("/").output().map_err(|e| format!("cannot run tshark: {e}"))?;
+    let out = cmd
+        .args(args)
+        .current_dir("/")
+        .output()
+        .map_err(|e| format!("cannot run tshark: {e}"))?;
     if !out.status.success() {
-        return Err(format!("tshark {} failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "tshark {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
@@ -419,9 +497,25 @@ fn demo(account: Option<&Account>) -> Result<()> {
     let _ = fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644));
     let sample = path.to_string_lossy().into_owned();
     let args = [
-        "-r", &sample, "-2", "-Y", "mptcpx.fastclose.retransmission", "-T", "fields", "-E", "header=y",
-        "-e", "frame.number", "-e", "mptcpx.subtype", "-e", "mptcpx.fastclose.first",
-        "-e", "mptcpx.fastclose.retransmission", "-e", "_ws.expert.message",
+        "-r",
+        &sample,
+        "-2",
+        "-Y",
+        "mptcpx.fastclose.retransmission",
+        "-T",
+        "fields",
+        "-E",
+        "header=y",
+        "-e",
+        "frame.number",
+        "-e",
+        "mptcpx.subtype",
+        "-e",
+        "mptcpx.fastclose.first",
+        "-e",
+        "mptcpx.fastclose.retransmission",
+        "-e",
+        "_ws.expert.message",
     ];
     let out = tshark_as(account, &args);
     let _ = fs::remove_file(&path);
@@ -456,7 +550,9 @@ fn verify(dest: &Path, account: Option<&Account>) -> Result<()> {
 fn uninstall(dest: &Path, account: Option<&Account>) -> Result<()> {
     match fs::remove_file(dest) {
         Ok(()) => println!("Removed {}", dest.display()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => println!("Not installed: {} does not exist", dest.display()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            println!("Not installed: {} does not exist", dest.display())
+        }
         Err(e) => return Err(format!("cannot remove {}: {e}", dest.display())),
     }
     if let Ok(listing) = tshark_plugins(account) {

@@ -45,7 +45,11 @@ pub fn shared() -> PathBuf {
 /// A capture of the repository's own, `tests/captures/<name>`.
 pub fn own_capture(name: &str) -> PathBuf {
     let path = repo().join("tests/captures").join(name);
-    assert!(path.is_file(), "{} is missing (tests/captures/gen_*.sh/py make it)", path.display());
+    assert!(
+        path.is_file(),
+        "{} is missing (tests/captures/gen_*.sh/py make it)",
+        path.display()
+    );
     path
 }
 
@@ -58,7 +62,12 @@ pub fn own_captures() -> Vec<PathBuf> {
         .filter(|path| path.extension().is_some_and(|e| e == "pcap"))
         .collect();
     all.sort();
-    assert!(all.len() >= 40, "expected the repository's captures in {}, found {} files", dir.display(), all.len());
+    assert!(
+        all.len() >= 40,
+        "expected the repository's captures in {}, found {} files",
+        dir.display(),
+        all.len()
+    );
     all
 }
 
@@ -87,7 +96,11 @@ pub fn shared_captures() -> Vec<PathBuf> {
         }
     }
     all.sort();
-    assert!(all.len() >= 30, "expected the shared capture set, found {} files", all.len());
+    assert!(
+        all.len() >= 30,
+        "expected the shared capture set, found {} files",
+        all.len()
+    );
     all
 }
 
@@ -128,10 +141,22 @@ fn chown_tree(path: &Path) {
 pub fn plugin_library() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     let deps = exe.parent().expect("target/<profile>/deps");
-    let candidates = [deps.join("libmptcpx.so"), deps.parent().expect("target/<profile>").join("libmptcpx.so")];
-    candidates.iter().find(|p| p.is_file()).cloned().unwrap_or_else(|| {
-        panic!("libmptcpx.so not found in {} or its parent: build the plugin with cargo first", deps.display())
-    })
+    let candidates = [
+        deps.join("libmptcpx.so"),
+        deps.parent()
+            .expect("target/<profile>")
+            .join("libmptcpx.so"),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "libmptcpx.so not found in {} or its parent: build the plugin with cargo first",
+                deps.display()
+            )
+        })
 }
 
 /// A private HOME with the plugin installed, shared by every test of one test binary.
@@ -145,24 +170,37 @@ pub struct Env {
 
 /// Wireshark's global plugin folder, as tshark gives it (`.../plugins/4.0`).
 fn global_plugin_dir() -> Option<PathBuf> {
-    let out = Command::new("tshark").args(["-G", "folders"]).env_remove("WIRESHARK_PLUGIN_DIR").output().ok()?;
+    let out = Command::new("tshark")
+        .args(["-G", "folders"])
+        .env_remove("WIRESHARK_PLUGIN_DIR")
+        .output()
+        .ok()?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.lines().find_map(|l| l.strip_prefix("Global Plugins:")).map(|dir| PathBuf::from(dir.trim()))
+    text.lines()
+        .find_map(|l| l.strip_prefix("Global Plugins:"))
+        .map(|dir| PathBuf::from(dir.trim()))
 }
 
 /// Links to every file of Wireshark's global plugin folder but an installed `mptcpx.so`, under
 /// `root/<version>/`: with `WIRESHARK_PLUGIN_DIR=root`, tshark loads Wireshark's own plugins
 /// and the one under test, not a copy installed for every user (`install.sh --system`).
 fn mirror_global_plugins(root: &Path) {
-    let Some(global) = global_plugin_dir() else { return };
-    let Some(version) = global.file_name() else { return };
-    let Ok(kinds) = fs::read_dir(&global) else { return };
+    let Some(global) = global_plugin_dir() else {
+        return;
+    };
+    let Some(version) = global.file_name() else {
+        return;
+    };
+    let Ok(kinds) = fs::read_dir(&global) else {
+        return;
+    };
     for kind in kinds.flatten().filter(|k| k.path().is_dir()) {
         let dir = root.join(version).join(kind.file_name());
         fs::create_dir_all(&dir).expect("create plugin mirror");
         for plugin in fs::read_dir(kind.path()).into_iter().flatten().flatten() {
             if plugin.file_name() != "mptcpx.so" {
-                std::os::unix::fs::symlink(plugin.path(), dir.join(plugin.file_name())).expect("link a plugin");
+                std::os::unix::fs::symlink(plugin.path(), dir.join(plugin.file_name()))
+                    .expect("link a plugin");
             }
         }
     }
@@ -178,10 +216,14 @@ pub fn env() -> &'static Env {
 /// Removes the private HOMEs of earlier test runs whose process is gone
 /// (`mptcpx-tests-PID` and `mptcpx-tests-PID.LABEL`).
 fn remove_stale_homes() {
-    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else { return };
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("mptcpx-tests-")) else { continue };
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix("mptcpx-tests-")) else {
+            continue;
+        };
         let pid = rest.split_once('.').map_or(rest, |(pid, _)| pid);
         if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
             let _ = fs::remove_dir_all(entry.path());
@@ -201,7 +243,10 @@ impl Env {
         let root = std::env::temp_dir().join(name);
         let _ = fs::remove_dir_all(&root);
         let version = format!("{}.{}", mptcpx::WS_VERSION_MAJOR, mptcpx::WS_VERSION_MINOR);
-        let plugin_dir = root.join("home/.local/lib/wireshark/plugins").join(version).join("epan");
+        let plugin_dir = root
+            .join("home/.local/lib/wireshark/plugins")
+            .join(version)
+            .join("epan");
         fs::create_dir_all(&plugin_dir).expect("create plugin folder");
         fs::copy(library, plugin_dir.join("mptcpx.so"))
             .unwrap_or_else(|e| panic!("install plugin {}: {e}", library.display()));
@@ -215,7 +260,12 @@ impl Env {
         if as_nobody {
             chown_tree(&root);
         }
-        Env { home: root.join("home"), captures, global_plugins, as_nobody }
+        Env {
+            home: root.join("home"),
+            captures,
+            global_plugins,
+            as_nobody,
+        }
     }
 
     /// A copy of `capture` that tshark can read (as nobody when run as root).
@@ -268,8 +318,13 @@ impl Env {
             .env_remove("MPTCPX_INJECT_PANIC")
             .env("LC_ALL", "C.UTF-8")
             .envs(vars.iter().copied());
-        let output = cmd.output().unwrap_or_else(|e| panic!("cannot run tshark ({e}): is it installed?"));
-        Tshark { args: args.iter().map(|s| s.to_string()).collect(), output }
+        let output = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run tshark ({e}): is it installed?"));
+        Tshark {
+            args: args.iter().map(|s| s.to_string()).collect(),
+            output,
+        }
     }
 }
 
@@ -312,12 +367,25 @@ pub fn fields(capture: &Path, extra: &[&str], fields: &[&str]) -> Vec<Vec<Vec<St
         args.push("-e");
         args.push(f);
     }
-    args.extend_from_slice(&["-E", "separator=;", "-E", "aggregator=,", "-E", "occurrence=a"]);
+    args.extend_from_slice(&[
+        "-E",
+        "separator=;",
+        "-E",
+        "aggregator=,",
+        "-E",
+        "occurrence=a",
+    ]);
     let out = env.tshark(&args).ok();
     out.lines()
         .map(|line| {
             line.split(';')
-                .map(|cell| if cell.is_empty() { Vec::new() } else { cell.split(',').map(str::to_string).collect() })
+                .map(|cell| {
+                    if cell.is_empty() {
+                        Vec::new()
+                    } else {
+                        cell.split(',').map(str::to_string).collect()
+                    }
+                })
                 .collect()
         })
         .collect()
@@ -328,7 +396,16 @@ pub fn fields(capture: &Path, extra: &[&str], fields: &[&str]) -> Vec<Vec<Vec<St
 pub fn frames_in(path: &Path, two_pass: bool, filter: &str, extra: &[&str]) -> Vec<u32> {
     let name = path.display();
     let path = path.to_str().unwrap();
-    let mut args = vec!["-r", path, "-Y", filter, "-T", "fields", "-e", "frame.number"];
+    let mut args = vec![
+        "-r",
+        path,
+        "-Y",
+        filter,
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+    ];
     if two_pass {
         args.push("-2");
     }
@@ -339,7 +416,13 @@ pub fn frames_in(path: &Path, two_pass: bool, filter: &str, extra: &[&str]) -> V
 
 /// The frame numbers tshark printed, one a line, for the capture `name`.
 pub fn frame_numbers(name: impl std::fmt::Display, out: &str) -> Vec<u32> {
-    out.lines().map(|l| l.trim().parse().unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))).collect()
+    out.lines()
+        .map(|l| {
+            l.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("{name}: frame number {l:?}"))
+        })
+        .collect()
 }
 
 /// The value of `attr="..."` in a PDML line.

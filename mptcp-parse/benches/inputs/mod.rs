@@ -8,7 +8,10 @@ use std::ops::Range;
 #[path = "../../tests/support/mod.rs"]
 mod support;
 
-const CAPTURES: [&str; 2] = ["20_v4_bulk_fullmesh.pcap", "22_v6_endpoint_del_midtransfer.pcap"];
+const CAPTURES: [&str; 2] = [
+    "20_v4_bulk_fullmesh.pcap",
+    "22_v6_endpoint_del_midtransfer.pcap",
+];
 
 /// Every MPTCP option, back to back in one buffer.
 pub struct Options {
@@ -37,10 +40,20 @@ pub fn segments() -> Vec<Vec<u8>> {
 }
 
 pub fn collect(segments: &[Vec<u8>]) -> (Options, Areas) {
-    let mut options = Options { bytes: Vec::new(), ranges: Vec::new() };
-    let mut areas = Areas { bytes: Vec::new(), areas: Vec::new(), tcp_options: 0, mptcp_options: 0 };
+    let mut options = Options {
+        bytes: Vec::new(),
+        ranges: Vec::new(),
+    };
+    let mut areas = Areas {
+        bytes: Vec::new(),
+        areas: Vec::new(),
+        tcp_options: 0,
+        mptcp_options: 0,
+    };
     for tcp in segments {
-        let Ok(seg) = TcpSegment::parse(tcp) else { continue };
+        let Ok(seg) = TcpSegment::parse(tcp) else {
+            continue;
+        };
         if seg.options.is_empty() {
             continue;
         }

@@ -11,11 +11,21 @@ use mptcp_parse::{Context, Decoded, EmitError, MptcpOption, Segment};
 /// | 4    | the segment is known (else `segment: None`) |
 /// | 5..7 | FAULT_ANNOUNCE subtype: 0 off, n = 8 + n (1 = 9, the default; 7 = 15, private use) |
 pub fn context(byte: u8) -> Context {
-    let segment = Segment { syn: byte & 1 != 0, ack: byte & 2 != 0, rst: byte & 4 != 0, payload: byte & 8 != 0 };
+    let segment = Segment {
+        syn: byte & 1 != 0,
+        ack: byte & 2 != 0,
+        rst: byte & 4 != 0,
+        payload: byte & 8 != 0,
+    };
     let code = byte >> 5;
     let fault = if code == 0 { Some(0) } else { Some(8 + code) };
-    let ctx = if byte & 0x10 != 0 { Context::on(segment) } else { Context::UNKNOWN_SEGMENT };
-    ctx.with_fault_announce_subtype(fault).expect("9 to 15, or off")
+    let ctx = if byte & 0x10 != 0 {
+        Context::on(segment)
+    } else {
+        Context::UNKNOWN_SEGMENT
+    };
+    ctx.with_fault_announce_subtype(fault)
+        .expect("9 to 15, or off")
 }
 
 /// Everything one can ask of a decoded option must not panic, and what it says must agree
@@ -48,7 +58,12 @@ pub fn exercise(option: &MptcpOption<'_>, ctx: &Context) {
     assert_eq!(buf[2] >> 4, subtype);
     let (rest, again) = mptcp_parse::parse_mptcp_option_lenient(&buf[..len], ctx);
     assert!(rest.is_empty());
-    assert_eq!(again.option.as_ref(), Ok(option), "emitted {:02x?}", &buf[..len]);
+    assert_eq!(
+        again.option.as_ref(),
+        Ok(option),
+        "emitted {:02x?}",
+        &buf[..len]
+    );
 }
 
 /// A lenient decode: an error carries no warnings and prints.

@@ -20,8 +20,8 @@
 
 use libfuzzer_sys::fuzz_target;
 use mptcp_parse::crypto::{
-    add_addr_hmac, dss_checksum, join_hmac, key_derived, verify_add_addr_hmac, verify_join_ack, verify_join_syn_ack,
-    AddAddrHmacCheck, DssChecksum, LegacyAddAddrHmac, Version,
+    add_addr_hmac, dss_checksum, join_hmac, key_derived, verify_add_addr_hmac, verify_join_ack,
+    verify_join_syn_ack, AddAddrHmacCheck, DssChecksum, LegacyAddAddrHmac, Version,
 };
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -42,7 +42,10 @@ fn reference_checksum(dsn: u64, ssn: u32, data_len: u16, payload: &[u8]) -> u16 
     if bytes.len() % 2 == 1 {
         bytes.push(0);
     }
-    let mut sum: u64 = bytes.chunks(2).map(|w| u64::from(u16::from_be_bytes([w[0], w[1]]))).sum();
+    let mut sum: u64 = bytes
+        .chunks(2)
+        .map(|w| u64::from(u16::from_be_bytes([w[0], w[1]])))
+        .sum();
     while sum >> 16 != 0 {
         sum = (sum & 0xffff) + (sum >> 16);
     }
@@ -55,7 +58,11 @@ fuzz_target!(|data: &[u8]| {
     h[..n].copy_from_slice(&data[..n]);
     let payload = data.get(HEADER..).unwrap_or(&[]);
 
-    let version = if h[0] & 1 != 0 { Version::V1 } else { Version::V0 };
+    let version = if h[0] & 1 != 0 {
+        Version::V1
+    } else {
+        Version::V0
+    };
     let port = (h[0] & 2 != 0).then(|| u16::from_be_bytes(be(&h, 42)));
     let address = if h[0] & 4 != 0 {
         IpAddr::V6(Ipv6Addr::from(be::<16>(&h, 26)))
@@ -80,17 +87,36 @@ fuzz_target!(|data: &[u8]| {
 
     // MP_JOIN: what join_hmac computes verifies; a claimed value verifies iff it is that value.
     let hmac_b = join_hmac(version, key_b, key_a, nonce_b, nonce_a);
-    assert_eq!(hmac_b.as_bytes().len(), if version == Version::V1 { 32 } else { 20 });
-    assert!(verify_join_syn_ack(version, key_b, key_a, nonce_b, nonce_a, hmac_b.leftmost_64()));
+    assert_eq!(
+        hmac_b.as_bytes().len(),
+        if version == Version::V1 { 32 } else { 20 }
+    );
+    assert!(verify_join_syn_ack(
+        version,
+        key_b,
+        key_a,
+        nonce_b,
+        nonce_a,
+        hmac_b.leftmost_64()
+    ));
     assert_eq!(
         verify_join_syn_ack(version, key_b, key_a, nonce_b, nonce_a, claimed),
         claimed == hmac_b.leftmost_64()
     );
     let hmac_a = join_hmac(version, key_a, key_b, nonce_a, nonce_b);
-    assert!(verify_join_ack(version, key_a, key_b, nonce_a, nonce_b, &hmac_a.leftmost_160()));
+    assert!(verify_join_ack(
+        version,
+        key_a,
+        key_b,
+        nonce_a,
+        nonce_b,
+        &hmac_a.leftmost_160()
+    ));
     let mut other = hmac_a.leftmost_160();
     other[(h[25] % 20) as usize] ^= 1u8 << (h[0] >> 5);
-    assert!(!verify_join_ack(version, key_a, key_b, nonce_a, nonce_b, &other));
+    assert!(!verify_join_ack(
+        version, key_a, key_b, nonce_a, nonce_b, &other
+    ));
 
     // ADD_ADDR: the RFC form is Valid, the legacy forms are recognised, anything else is
     // Invalid with the RFC value as the expectation.
@@ -99,7 +125,10 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(b.len(), 32);
     let at = |i: usize| u64::from_be_bytes(b[i..i + 8].try_into().unwrap());
     let rfc = at(24);
-    assert_eq!(verify_add_addr_hmac(key_a, key_b, address_id, address, port, rfc), AddAddrHmacCheck::Valid);
+    assert_eq!(
+        verify_add_addr_hmac(key_a, key_b, address_id, address, port, rfc),
+        AddAddrHmacCheck::Valid
+    );
     let expect = if claimed == rfc {
         AddAddrHmacCheck::Valid
     } else if claimed == at(0) {
@@ -109,12 +138,19 @@ fuzz_target!(|data: &[u8]| {
     } else {
         AddAddrHmacCheck::Invalid { expected: rfc }
     };
-    assert_eq!(verify_add_addr_hmac(key_a, key_b, address_id, address, port, claimed), expect);
+    assert_eq!(
+        verify_add_addr_hmac(key_a, key_b, address_id, address, port, claimed),
+        expect
+    );
 
     // DSS checksum: fed in three pieces at arbitrary (also odd) split points, it equals the
     // one-shot value and the RFC 1071 reference; it verifies itself and nothing else.
     let one_shot = dss_checksum(dsn, ssn, data_len, payload);
-    assert_eq!(one_shot, reference_checksum(dsn, ssn, data_len, payload), "reference");
+    assert_eq!(
+        one_shot,
+        reference_checksum(dsn, ssn, data_len, payload),
+        "reference"
+    );
     let s1 = split1 % (payload.len() + 1);
     let s2 = s1 + split2 % (payload.len() - s1 + 1);
     let mut c = DssChecksum::new(dsn, ssn, data_len);
@@ -123,11 +159,18 @@ fuzz_target!(|data: &[u8]| {
     c.update(&[]);
     c.update(&payload[s2..]);
     assert_eq!(c.fed(), payload.len());
-    assert_eq!(c.value(), one_shot, "splits at {s1} and {s2} of {}", payload.len());
+    assert_eq!(
+        c.value(),
+        one_shot,
+        "splits at {s1} and {s2} of {}",
+        payload.len()
+    );
     // Byte by byte, the worst case for the odd-byte carry.
     if payload.len() <= 64 {
         let mut c1 = DssChecksum::new(dsn, ssn, data_len);
-        payload.iter().for_each(|byte| c1.update(core::slice::from_ref(byte)));
+        payload
+            .iter()
+            .for_each(|byte| c1.update(core::slice::from_ref(byte)));
         assert_eq!(c1.value(), one_shot);
     }
     assert!(c.verify(one_shot));
@@ -135,5 +178,9 @@ fuzz_target!(|data: &[u8]| {
     // One's complement has two zeros: when the value is 0x0000, 0xffff verifies as well
     // (when it is 0xffff, the all-zero sum, 0x0000 does not).
     let accepted = claimed16 == one_shot || (claimed16 == 0xffff && one_shot == 0);
-    assert_eq!(c.verify(claimed16), accepted, "verify({claimed16:#06x}) with value {one_shot:#06x}");
+    assert_eq!(
+        c.verify(claimed16),
+        accepted,
+        "verify({claimed16:#06x}) with value {one_shot:#06x}"
+    );
 });

@@ -40,8 +40,9 @@
 use mptcp_parse::analysis::{Config, Engine, Finding, Packet};
 use mptcp_parse::crypto::{self, Version};
 use mptcp_parse::{
-    AddAddr, AddAddrVersion, CapableFlags, CapableForm, DataSeq, Dss, FaultAnnounce, FaultCause, JoinForm, Mapping,
-    MpCapable, MpFail, MpFastclose, MpJoin, MpPrio, MpTcpRst, MptcpOption, RemoveAddr, RstReason, TcpSegment,
+    AddAddr, AddAddrVersion, CapableFlags, CapableForm, DataSeq, Dss, FaultAnnounce, FaultCause,
+    JoinForm, Mapping, MpCapable, MpFail, MpFastclose, MpJoin, MpPrio, MpTcpRst, MptcpOption,
+    RemoveAddr, RstReason, TcpSegment,
 };
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -51,7 +52,12 @@ use std::sync::OnceLock;
 pub const MAX_PACKETS: usize = 128;
 
 /// The keys options name by index.
-pub const KEYS: [u64; 4] = [0x1111_2222_3333_4444, 0x5555_6666_7777_8888, 0x0123_4567_89ab_cdef, 0xfedc_ba98_7654_3210];
+pub const KEYS: [u64; 4] = [
+    0x1111_2222_3333_4444,
+    0x5555_6666_7777_8888,
+    0x0123_4567_89ab_cdef,
+    0xfedc_ba98_7654_3210,
+];
 /// The nonces options name by index.
 pub const NONCES: [u32; 4] = [0xaaaa_0001, 0xbbbb_0002, 0xcccc_0003, 0xdddd_0004];
 /// Client ports (two bits).
@@ -59,8 +65,10 @@ pub const CLIENT_PORTS: [u16; 4] = [40000, 40001, 40002, 40003];
 /// Server ports (two bits).
 pub const SERVER_PORTS: [u16; 4] = [80, 8080, 443, 5201];
 /// Payload lengths by code (31: explicit).
-pub const PAYLOAD_LENGTHS: [u16; 31] =
-    [0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 32, 63, 64, 100, 127, 128, 255, 256, 512, 536, 1000, 1400];
+pub const PAYLOAD_LENGTHS: [u16; 31] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, 32, 63, 64, 100, 127, 128, 255,
+    256, 512, 536, 1000, 1400,
+];
 /// Longest payload an explicit length gives.
 pub const MAX_PAYLOAD: usize = 2048;
 /// Time of the first record (ns): 2020-09-13.
@@ -72,7 +80,16 @@ pub fn address(index: usize) -> IpAddr {
     let host = if server { 2 } else { 1 };
     let net = u8::from(second);
     if v6 {
-        IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, u16::from(net), 0, 0, 0, 0, host))
+        IpAddr::V6(Ipv6Addr::new(
+            0x2001,
+            0xdb8,
+            u16::from(net),
+            0,
+            0,
+            0,
+            0,
+            host,
+        ))
     } else {
         IpAddr::V4(Ipv4Addr::new(10, 0, net, host as u8))
     }
@@ -87,7 +104,11 @@ fn derived(version: Version, key: usize) -> crypto::KeyDerived {
 }
 
 fn version(v1: bool) -> Version {
-    if v1 { Version::V1 } else { Version::V0 }
+    if v1 {
+        Version::V1
+    } else {
+        Version::V0
+    }
 }
 
 struct Reader<'a> {
@@ -174,11 +195,21 @@ fn read_option(r: &mut Reader<'_>) -> OptionSpec {
         2 => OptionSpec::JoinSynAck { variant, p: r.u8() },
         3 => OptionSpec::JoinAck { variant, p: r.u8() },
         4 => OptionSpec::Dss { variant, p: r.u8() },
-        5 => OptionSpec::AddAddr { variant, p: r.u8(), q: r.u8() },
+        5 => OptionSpec::AddAddr {
+            variant,
+            p: r.u8(),
+            q: r.u8(),
+        },
         6 => OptionSpec::RemoveAddr { variant, p: r.u8() },
         7 => OptionSpec::Fastclose { variant },
-        8 => OptionSpec::Fail { variant, dsn: (variant & 1 != 0).then(|| r.u64()) },
-        9 => OptionSpec::TcpRst { variant, reason: r.u8() },
+        8 => OptionSpec::Fail {
+            variant,
+            dsn: (variant & 1 != 0).then(|| r.u64()),
+        },
+        9 => OptionSpec::TcpRst {
+            variant,
+            reason: r.u8(),
+        },
         10 => OptionSpec::Fault { variant, p: r.u8() },
         11 => OptionSpec::Prio { variant },
         12 => {
@@ -220,7 +251,14 @@ pub struct OwnedPacket {
 
 impl OwnedPacket {
     pub fn packet(&self) -> Packet<'_> {
-        Packet { frame: self.frame, time: self.time, src: self.src, dst: self.dst, stream: self.stream, tcp: &self.tcp }
+        Packet {
+            frame: self.frame,
+            time: self.time,
+            src: self.src,
+            dst: self.dst,
+            stream: self.stream,
+            tcp: &self.tcp,
+        }
     }
 }
 
@@ -251,7 +289,10 @@ pub fn decode(data: &[u8]) -> Input {
     let mut r = Reader { data, at: 0 };
     let c = r.u8();
     let fault = (c >> 2) & 7;
-    let config = Config { verify_crypto: c & 1 != 0, fault_announce_subtype: (fault != 0).then_some(8 + fault) };
+    let config = Config {
+        verify_crypto: c & 1 != 0,
+        fault_announce_subtype: (fault != 0).then_some(8 + fault),
+    };
     let mut d = Decoder {
         stream_mode: (c >> 5) & 3,
         fault_subtype: 8 + fault.max(1),
@@ -262,7 +303,12 @@ pub fn decode(data: &[u8]) -> Input {
         frame: 0,
         time: TIME_ORIGIN,
     };
-    let mut input = Input { config, differential: c & 2 != 0, packets: Vec::new(), monotonic: true };
+    let mut input = Input {
+        config,
+        differential: c & 2 != 0,
+        packets: Vec::new(),
+        monotonic: true,
+    };
     while !r.done() && input.packets.len() < MAX_PACKETS {
         let p = d.record(&mut r, &mut input.monotonic);
         input.packets.push(p);
@@ -278,9 +324,19 @@ impl Decoder {
         let option_count = r.u8() & 7;
 
         let v6 = usize::from(b0 & 1) * 4;
-        let client = (address(v6 | usize::from((b0 >> 1) & 1)), CLIENT_PORTS[usize::from((b0 >> 3) & 3)]);
-        let server = (address(v6 | 2 | usize::from((b0 >> 2) & 1)), SERVER_PORTS[usize::from((b0 >> 5) & 3)]);
-        let (src, dst) = if b0 & 0x80 != 0 { (server, client) } else { (client, server) };
+        let client = (
+            address(v6 | usize::from((b0 >> 1) & 1)),
+            CLIENT_PORTS[usize::from((b0 >> 3) & 3)],
+        );
+        let server = (
+            address(v6 | 2 | usize::from((b0 >> 2) & 1)),
+            SERVER_PORTS[usize::from((b0 >> 5) & 3)],
+        );
+        let (src, dst) = if b0 & 0x80 != 0 {
+            (server, client)
+        } else {
+            (client, server)
+        };
         let (syn, fin, rst) = (flags & 0x02 != 0, flags & 0x01 != 0, flags & 0x04 != 0);
 
         // Sequence number.
@@ -321,7 +377,9 @@ impl Decoder {
             r.bytes(len)
         } else {
             let seed = usize::from(pl >> 6) + self.frame as usize;
-            (0..len).map(|i| (i.wrapping_mul(31).wrapping_add(seed * 7)) as u8).collect()
+            (0..len)
+                .map(|i| (i.wrapping_mul(31).wrapping_add(seed * 7)) as u8)
+                .collect()
         };
 
         // Sequence numbers per direction, starting from a value of the endpoints.
@@ -329,7 +387,12 @@ impl Decoder {
             let base = (u32::from(src.1) << 16) ^ u32::from(dst.1).wrapping_mul(0x9e37);
             base ^ if src.0.is_ipv4() { 0x1000 } else { 0x2000 } ^ (u32::from(b0 & 6) << 24)
         };
-        let dir = self.dirs.entry((src, dst)).or_insert(Direction { next: initial.wrapping_add(1), last: initial, syn: initial, isn: initial });
+        let dir = self.dirs.entry((src, dst)).or_insert(Direction {
+            next: initial.wrapping_add(1),
+            last: initial,
+            syn: initial,
+            isn: initial,
+        });
         let seq = match seq_mode {
             // A SYN again: a retransmission, with the same number.
             0 if syn => dir.syn,
@@ -343,7 +406,10 @@ impl Decoder {
         if syn {
             dir.syn = seq;
             dir.isn = seq.wrapping_add(plen);
-            dir.next = seq.wrapping_add(1).wrapping_add(plen).wrapping_add(u32::from(fin));
+            dir.next = seq
+                .wrapping_add(1)
+                .wrapping_add(plen)
+                .wrapping_add(u32::from(fin));
         } else {
             dir.next = seq.wrapping_add(plen).wrapping_add(u32::from(fin));
         }
@@ -405,57 +471,138 @@ impl Decoder {
         };
 
         let parses = TcpSegment::parse(&tcp).is_ok();
-        OwnedPacket { frame: self.frame, time: self.time, src: src.0, dst: dst.0, stream, tcp, parses }
+        OwnedPacket {
+            frame: self.frame,
+            time: self.time,
+            src: src.0,
+            dst: dst.0,
+            stream,
+            tcp,
+            parses,
+        }
     }
 
     /// Writes the option into `buf`; returns its length (0: nothing).
-    fn option_bytes(&mut self, spec: &OptionSpec, buf: &mut [u8; 64], payload: &[u8], rel: u32) -> usize {
+    fn option_bytes(
+        &mut self,
+        spec: &OptionSpec,
+        buf: &mut [u8; 64],
+        payload: &[u8],
+        rel: u32,
+    ) -> usize {
         let option = match *spec {
             OptionSpec::Capable { variant, p } => {
                 let v1 = variant & 4 != 0;
-                let flags = if variant & 8 != 0 { CapableFlags::CHECKSUM_REQUIRED } else { 0 } | (p >> 4 & 1);
+                let flags = if variant & 8 != 0 {
+                    CapableFlags::CHECKSUM_REQUIRED
+                } else {
+                    0
+                } | (p >> 4 & 1);
                 let (sender, receiver) = (usize::from(p & 3), usize::from(p >> 2 & 3));
                 let form = match variant & 3 {
                     0 => CapableForm::Bare,
                     1 => CapableForm::SenderKey { key: KEYS[sender] },
-                    2 => CapableForm::BothKeys { sender_key: KEYS[sender], receiver_key: KEYS[receiver] },
+                    2 => CapableForm::BothKeys {
+                        sender_key: KEYS[sender],
+                        receiver_key: KEYS[receiver],
+                    },
                     _ => {
                         let data_len = (payload.len() as u16).wrapping_add(u16::from(p >> 7));
                         let checksum = (p & 0x20 != 0).then(|| {
                             let dsn = derived(version(v1), sender).idsn.wrapping_add(1);
                             let bytes = &payload[..payload.len().min(usize::from(data_len))];
-                            crypto::dss_checksum(dsn, 1, data_len, bytes) ^ if p & 0x40 != 0 { 0x5a5a } else { 0 }
+                            crypto::dss_checksum(dsn, 1, data_len, bytes)
+                                ^ if p & 0x40 != 0 { 0x5a5a } else { 0 }
                         });
-                        CapableForm::BothKeysData { sender_key: KEYS[sender], receiver_key: KEYS[receiver], data_len, checksum }
+                        CapableForm::BothKeysData {
+                            sender_key: KEYS[sender],
+                            receiver_key: KEYS[receiver],
+                            data_len,
+                            checksum,
+                        }
                     }
                 };
-                MptcpOption::MpCapable(MpCapable { version: u8::from(v1), flags: CapableFlags(flags), form })
+                MptcpOption::MpCapable(MpCapable {
+                    version: u8::from(v1),
+                    flags: CapableFlags(flags),
+                    form,
+                })
             }
             OptionSpec::JoinSyn { variant, p } => {
                 let token = derived(version(variant & 4 != 0), usize::from(variant & 3)).token;
-                let receiver_token = if variant & 8 != 0 { token ^ 0x0101_0101 } else { token };
-                let form = JoinForm::Syn { address_id: p >> 2 & 3, receiver_token, sender_nonce: NONCES[usize::from(p & 3)] };
-                MptcpOption::MpJoin(MpJoin { backup: p & 0x10 != 0, reserved: 0, form })
+                let receiver_token = if variant & 8 != 0 {
+                    token ^ 0x0101_0101
+                } else {
+                    token
+                };
+                let form = JoinForm::Syn {
+                    address_id: p >> 2 & 3,
+                    receiver_token,
+                    sender_nonce: NONCES[usize::from(p & 3)],
+                };
+                MptcpOption::MpJoin(MpJoin {
+                    backup: p & 0x10 != 0,
+                    reserved: 0,
+                    form,
+                })
             }
             OptionSpec::JoinSynAck { variant, p } => {
-                let (b, a) = (KEYS[usize::from(variant & 3)], KEYS[usize::from(variant >> 2 & 3)]);
-                let (r_b, r_a) = (NONCES[usize::from(p >> 2 & 3)], NONCES[usize::from(p >> 4 & 3)]);
-                let hmac = crypto::join_hmac(version(p & 1 != 0), b, a, r_b, r_a).leftmost_64() ^ u64::from(p >> 1 & 1);
-                let form = JoinForm::SynAck { address_id: p >> 6, truncated_hmac: hmac, sender_nonce: r_b };
-                MptcpOption::MpJoin(MpJoin { backup: false, reserved: 0, form })
+                let (b, a) = (
+                    KEYS[usize::from(variant & 3)],
+                    KEYS[usize::from(variant >> 2 & 3)],
+                );
+                let (r_b, r_a) = (
+                    NONCES[usize::from(p >> 2 & 3)],
+                    NONCES[usize::from(p >> 4 & 3)],
+                );
+                let hmac = crypto::join_hmac(version(p & 1 != 0), b, a, r_b, r_a).leftmost_64()
+                    ^ u64::from(p >> 1 & 1);
+                let form = JoinForm::SynAck {
+                    address_id: p >> 6,
+                    truncated_hmac: hmac,
+                    sender_nonce: r_b,
+                };
+                MptcpOption::MpJoin(MpJoin {
+                    backup: false,
+                    reserved: 0,
+                    form,
+                })
             }
             OptionSpec::JoinAck { variant, p } => {
-                let (a, b) = (KEYS[usize::from(variant & 3)], KEYS[usize::from(variant >> 2 & 3)]);
-                let (r_b, r_a) = (NONCES[usize::from(p >> 2 & 3)], NONCES[usize::from(p >> 4 & 3)]);
-                let mut hmac = crypto::join_hmac(version(p & 1 != 0), a, b, r_a, r_b).leftmost_160();
+                let (a, b) = (
+                    KEYS[usize::from(variant & 3)],
+                    KEYS[usize::from(variant >> 2 & 3)],
+                );
+                let (r_b, r_a) = (
+                    NONCES[usize::from(p >> 2 & 3)],
+                    NONCES[usize::from(p >> 4 & 3)],
+                );
+                let mut hmac =
+                    crypto::join_hmac(version(p & 1 != 0), a, b, r_a, r_b).leftmost_160();
                 hmac[0] ^= p >> 1 & 1;
-                let form = JoinForm::Ack { reserved: 0, hmac: &hmac };
-                return emit(&MptcpOption::MpJoin(MpJoin { backup: false, reserved: 0, form }), buf);
+                let form = JoinForm::Ack {
+                    reserved: 0,
+                    hmac: &hmac,
+                };
+                return emit(
+                    &MptcpOption::MpJoin(MpJoin {
+                        backup: false,
+                        reserved: 0,
+                        form,
+                    }),
+                    buf,
+                );
             }
             OptionSpec::Dss { variant, p } => {
                 let wide = variant & 4 != 0;
                 let idsn = derived(version(p & 0x20 != 0), usize::from(p >> 3 & 3)).idsn;
-                let seq = |v: u64| if wide { DataSeq::U64(v) } else { DataSeq::U32(v as u32) };
+                let seq = |v: u64| {
+                    if wide {
+                        DataSeq::U64(v)
+                    } else {
+                        DataSeq::U32(v as u32)
+                    }
+                };
                 let data_fin = p & 1 != 0;
                 let mapping = (variant & 2 != 0).then(|| {
                     let n = payload.len();
@@ -467,20 +614,43 @@ impl Decoder {
                     };
                     let ssn = rel.wrapping_add(from as u32);
                     let dsn = idsn.wrapping_add(u64::from(ssn));
-                    let data_len = if p & 4 != 0 { 0 } else { ((to - from) as u16).wrapping_add(u16::from(data_fin)) };
+                    let data_len = if p & 4 != 0 {
+                        0
+                    } else {
+                        ((to - from) as u16).wrapping_add(u16::from(data_fin))
+                    };
                     self.last_dsn = dsn;
                     let checksum = (variant & 8 != 0).then(|| {
                         let bytes = &payload[from.min(n)..to.min(n)];
-                        crypto::dss_checksum(dsn, ssn, data_len, bytes) ^ if p & 2 != 0 { 0x00ff } else { 0 }
+                        crypto::dss_checksum(dsn, ssn, data_len, bytes)
+                            ^ if p & 2 != 0 { 0x00ff } else { 0 }
                     });
-                    Mapping { dsn: seq(dsn), ssn, data_len, checksum }
+                    Mapping {
+                        dsn: seq(dsn),
+                        ssn,
+                        data_len,
+                        checksum,
+                    }
                 });
                 let data_ack = (variant & 1 != 0).then(|| seq(idsn ^ 0x5555));
-                MptcpOption::Dss(Dss { data_ack, mapping, data_fin, unused_flags: 0, reserved: 0 })
+                MptcpOption::Dss(Dss {
+                    data_ack,
+                    mapping,
+                    data_fin,
+                    unused_flags: 0,
+                    reserved: 0,
+                })
             }
             OptionSpec::AddAddr { variant, p, q } => {
                 let addr = address(usize::from(variant & 7));
-                let port = (variant & 8 != 0).then(|| [CLIENT_PORTS[0], CLIENT_PORTS[1], SERVER_PORTS[0], SERVER_PORTS[1]][usize::from(q >> 2 & 3)]);
+                let port = (variant & 8 != 0).then(|| {
+                    [
+                        CLIENT_PORTS[0],
+                        CLIENT_PORTS[1],
+                        SERVER_PORTS[0],
+                        SERVER_PORTS[1],
+                    ][usize::from(q >> 2 & 3)]
+                });
                 let (id, echo, v0) = (p & 3, p & 4 != 0, p & 8 != 0);
                 let (sender, receiver) = (KEYS[usize::from(p >> 4 & 3)], KEYS[usize::from(q & 3)]);
                 let truncated_hmac = (!echo && !v0).then(|| {
@@ -489,28 +659,52 @@ impl Decoder {
                     let b = &full.as_bytes()[at..at + 8];
                     u64::from_be_bytes(b.try_into().unwrap_or_default()) ^ u64::from(p >> 6 & 1)
                 });
-                let version = if v0 { AddAddrVersion::V0 } else { AddAddrVersion::V1 { echo, reserved: 0 } };
-                MptcpOption::AddAddr(AddAddr { version, address_id: id, address: addr, port, truncated_hmac })
+                let version = if v0 {
+                    AddAddrVersion::V0
+                } else {
+                    AddAddrVersion::V1 { echo, reserved: 0 }
+                };
+                MptcpOption::AddAddr(AddAddr {
+                    version,
+                    address_id: id,
+                    address: addr,
+                    port,
+                    truncated_hmac,
+                })
             }
             OptionSpec::RemoveAddr { variant, p } => {
                 let ids: Vec<u8> = (0..=(variant & 3)).map(|i| p >> (2 * i) & 3).collect();
-                return emit(&MptcpOption::RemoveAddr(RemoveAddr { reserved: 0, address_ids: &ids }), buf);
+                return emit(
+                    &MptcpOption::RemoveAddr(RemoveAddr {
+                        reserved: 0,
+                        address_ids: &ids,
+                    }),
+                    buf,
+                );
             }
             OptionSpec::Fastclose { variant } => {
-                let key = KEYS[usize::from(variant & 3)] ^ if variant & 4 != 0 { 1 << 63 } else { 0 };
-                MptcpOption::MpFastclose(MpFastclose { reserved: 0, receiver_key: key })
+                let key =
+                    KEYS[usize::from(variant & 3)] ^ if variant & 4 != 0 { 1 << 63 } else { 0 };
+                MptcpOption::MpFastclose(MpFastclose {
+                    reserved: 0,
+                    receiver_key: key,
+                })
             }
             OptionSpec::Fail { variant, dsn } => {
                 let dsn = dsn.unwrap_or(self.last_dsn.wrapping_add(u64::from(variant >> 1)));
                 MptcpOption::MpFail(MpFail { reserved: 0, dsn })
             }
-            OptionSpec::TcpRst { variant, reason } => {
-                MptcpOption::MpTcpRst(MpTcpRst { reserved: 0, transient: variant & 1 != 0, reason: RstReason(reason) })
-            }
+            OptionSpec::TcpRst { variant, reason } => MptcpOption::MpTcpRst(MpTcpRst {
+                reserved: 0,
+                transient: variant & 1 != 0,
+                reason: RstReason(reason),
+            }),
             OptionSpec::Fault { variant, p } => {
                 let middlebox = match variant >> 1 & 3 {
                     1 => Some(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))),
-                    2 => Some(IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 1))),
+                    2 => Some(IpAddr::V6(Ipv6Addr::new(
+                        0x2001, 0xdb8, 0xff, 0, 0, 0, 0, 1,
+                    ))),
                     _ => None,
                 };
                 MptcpOption::FaultAnnounce(FaultAnnounce {
@@ -524,9 +718,11 @@ impl Decoder {
                     padding: &[],
                 })
             }
-            OptionSpec::Prio { variant } => {
-                MptcpOption::MpPrio(MpPrio { backup: variant & 1 != 0, reserved: 0, address_id: (variant & 2 != 0).then_some(variant >> 2) })
-            }
+            OptionSpec::Prio { variant } => MptcpOption::MpPrio(MpPrio {
+                backup: variant & 1 != 0,
+                reserved: 0,
+                address_id: (variant & 2 != 0).then_some(variant >> 2),
+            }),
             OptionSpec::Raw(_) => return 0,
             OptionSpec::Tcp { variant } => {
                 let bytes: &[u8] = match variant & 3 {
@@ -565,19 +761,30 @@ pub fn findings_of(engine: &Engine, frame: u32) -> std::borrow::Cow<'_, [Finding
 
 /// Whether the finding exists only because `verify_crypto` is on.
 fn is_crypto(f: &Finding) -> bool {
-    matches!(f, Finding::FastcloseKey { .. } | Finding::JoinHmac { .. } | Finding::AddAddrHmac { .. } | Finding::DssChecksum { .. })
+    matches!(
+        f,
+        Finding::FastcloseKey { .. }
+            | Finding::JoinHmac { .. }
+            | Finding::AddAddrHmac { .. }
+            | Finding::DssChecksum { .. }
+    )
 }
 
 /// The finding without its forward links.
 fn backward_part(f: &Finding) -> Finding {
     let mut f = f.clone();
     match &mut f {
-        Finding::FastcloseInitiated { answered_in, answer_delay } => {
+        Finding::FastcloseInitiated {
+            answered_in,
+            answer_delay,
+        } => {
             *answered_in = None;
             *answer_delay = None;
         }
         Finding::DssChecksum { followed_by, .. } => *followed_by = None,
-        Finding::FaultAnnounced { target: Some(t), .. } => {
+        Finding::FaultAnnounced {
+            target: Some(t), ..
+        } => {
             t.last_frame = 0;
             t.rst_frame = None;
         }
@@ -589,13 +796,20 @@ fn backward_part(f: &Finding) -> Finding {
 /// Whether `f`, on `frame`, comes after the frame's other findings: a check that passed, or
 /// the verdict of a mapping the frame carried that a later frame completed.
 fn is_check_part(f: &Finding, frame: u32) -> bool {
-    f.is_passed_check() || matches!(f, Finding::DssChecksum { completed_in, .. } if *completed_in != frame)
+    f.is_passed_check()
+        || matches!(f, Finding::DssChecksum { completed_in, .. } if *completed_in != frame)
 }
 
 /// The findings of `frame` apart from its checks ([`is_check_part`]), and the checks.
 fn split(findings: &[Finding], frame: u32) -> (Vec<Finding>, Vec<Finding>) {
-    let at = findings.iter().position(|f| is_check_part(f, frame)).unwrap_or(findings.len());
-    assert!(findings[at..].iter().all(|f| is_check_part(f, frame)), "frame {frame}: checks before findings: {findings:?}");
+    let at = findings
+        .iter()
+        .position(|f| is_check_part(f, frame))
+        .unwrap_or(findings.len());
+    assert!(
+        findings[at..].iter().all(|f| is_check_part(f, frame)),
+        "frame {frame}: checks before findings: {findings:?}"
+    );
     (findings[..at].to_vec(), findings[at..].to_vec())
 }
 
@@ -606,25 +820,71 @@ fn check_grown(before: &[Finding], now: &[Finding], frame: u32, finished: bool) 
     let ((before, before_checks), (now, now_checks)) = (split(before, frame), split(now, frame));
     let gained = now_checks.strip_prefix(&before_checks[..]);
     let later_verdict = |f: &Finding| matches!(f, Finding::DssChecksum { completed_in, .. } if *completed_in > frame);
-    assert!(gained.is_some_and(|g| g.iter().all(later_verdict)), "frame {frame}: checks changed\nbefore {before_checks:?}\nnow {now_checks:?}");
-    let (now, appended) = now.split_at(if finished { before.len().min(now.len()) } else { now.len() });
-    assert_eq!(before.len(), now.len(), "frame {frame}: findings added or lost\nbefore {before:?}\nnow {now:?}");
+    assert!(
+        gained.is_some_and(|g| g.iter().all(later_verdict)),
+        "frame {frame}: checks changed\nbefore {before_checks:?}\nnow {now_checks:?}"
+    );
+    let (now, appended) = now.split_at(if finished {
+        before.len().min(now.len())
+    } else {
+        now.len()
+    });
+    assert_eq!(
+        before.len(),
+        now.len(),
+        "frame {frame}: findings added or lost\nbefore {before:?}\nnow {now:?}"
+    );
     for f in appended {
-        assert!(matches!(f, Finding::FastcloseUnanswered { .. } | Finding::FastcloseSubflowsNotReset { .. }), "frame {frame}: finish added {f:?}");
+        assert!(
+            matches!(
+                f,
+                Finding::FastcloseUnanswered { .. } | Finding::FastcloseSubflowsNotReset { .. }
+            ),
+            "frame {frame}: finish added {f:?}"
+        );
     }
     let (before, now) = (&before[..], now);
     for (b, n) in before.iter().zip(now) {
-        assert_eq!(backward_part(b), backward_part(n), "frame {frame}: a finding changed");
+        assert_eq!(
+            backward_part(b),
+            backward_part(n),
+            "frame {frame}: a finding changed"
+        );
         match (b, n) {
-            (Finding::FastcloseInitiated { answered_in: Some(x), answer_delay: dx }, Finding::FastcloseInitiated { answered_in: y, answer_delay: dy }) => {
-                assert_eq!((Some(*x), dx), (*y, dy), "frame {frame}: an answer link changed");
+            (
+                Finding::FastcloseInitiated {
+                    answered_in: Some(x),
+                    answer_delay: dx,
+                },
+                Finding::FastcloseInitiated {
+                    answered_in: y,
+                    answer_delay: dy,
+                },
+            ) => {
+                assert_eq!(
+                    (Some(*x), dx),
+                    (*y, dy),
+                    "frame {frame}: an answer link changed"
+                );
             }
-            (Finding::DssChecksum { followed_by: Some(x), .. }, Finding::DssChecksum { followed_by: y, .. }) => {
+            (
+                Finding::DssChecksum {
+                    followed_by: Some(x),
+                    ..
+                },
+                Finding::DssChecksum { followed_by: y, .. },
+            ) => {
                 assert_eq!(Some(*x), *y, "frame {frame}: a followed-by link changed");
             }
             // The target's last frame and RST are brought up to date by `finish` only.
-            (Finding::FaultAnnounced { target: tb, .. }, Finding::FaultAnnounced { target: tn, .. }) if !finished => {
-                assert_eq!(tb, tn, "frame {frame}: a fault target changed before finish");
+            (
+                Finding::FaultAnnounced { target: tb, .. },
+                Finding::FaultAnnounced { target: tn, .. },
+            ) if !finished => {
+                assert_eq!(
+                    tb, tn,
+                    "frame {frame}: a fault target changed before finish"
+                );
             }
             _ => {}
         }
@@ -648,14 +908,43 @@ impl Limits<'_> {
 
 /// Links of the findings of `frame`: to processed frames, backward ones not after `frame`.
 fn check_links(findings: &[Finding], frame: u32, l: &Limits<'_>) {
-    let back = |x: u32, what: &str| assert!(x >= 1 && x <= frame, "frame {frame}: {what} {x} not in 1..={frame}");
-    let fwd = |x: u32, what: &str| assert!(x >= frame && x <= l.last, "frame {frame}: {what} {x} not in {frame}..={}", l.last);
-    let any = |x: u32, what: &str| assert!(x >= 1 && x <= l.last, "frame {frame}: {what} {x} not in 1..={}", l.last);
-    let stream = |s: &u32| assert!(l.stream_known(*s), "frame {frame}: stream {s} of no subflow");
+    let back = |x: u32, what: &str| {
+        assert!(
+            x >= 1 && x <= frame,
+            "frame {frame}: {what} {x} not in 1..={frame}"
+        )
+    };
+    let fwd = |x: u32, what: &str| {
+        assert!(
+            x >= frame && x <= l.last,
+            "frame {frame}: {what} {x} not in {frame}..={}",
+            l.last
+        )
+    };
+    let any = |x: u32, what: &str| {
+        assert!(
+            x >= 1 && x <= l.last,
+            "frame {frame}: {what} {x} not in 1..={}",
+            l.last
+        )
+    };
+    let stream = |s: &u32| {
+        assert!(
+            l.stream_known(*s),
+            "frame {frame}: stream {s} of no subflow"
+        )
+    };
     for f in findings {
         match f {
-            Finding::FastcloseInitiated { answered_in, answer_delay } => {
-                assert_eq!(answered_in.is_some(), answer_delay.is_some(), "frame {frame}: {f:?}");
+            Finding::FastcloseInitiated {
+                answered_in,
+                answer_delay,
+            } => {
+                assert_eq!(
+                    answered_in.is_some(),
+                    answer_delay.is_some(),
+                    "frame {frame}: {f:?}"
+                );
                 if let Some(x) = answered_in {
                     fwd(*x, "answered_in");
                     assert!(*x > frame, "frame {frame}: answered by itself");
@@ -664,7 +953,11 @@ fn check_links(findings: &[Finding], frame: u32, l: &Limits<'_>) {
                     assert!(*d >= 0, "frame {frame}: {f:?}");
                 }
             }
-            Finding::FastcloseRetransmitted { number, first, since_first } => {
+            Finding::FastcloseRetransmitted {
+                number,
+                first,
+                since_first,
+            } => {
                 assert!(*number >= 1, "frame {frame}: {f:?}");
                 back(*first, "first");
                 assert!(*first < frame);
@@ -672,8 +965,11 @@ fn check_links(findings: &[Finding], frame: u32, l: &Limits<'_>) {
             }
             Finding::FastcloseAfterPeerRst { peer_rst } => back(*peer_rst, "peer_rst"),
             Finding::FastcloseFinalRst { first, .. } => back(*first, "first"),
-            Finding::FastcloseSubflowsNotReset { streams } | Finding::AddressRemoved { streams } => streams.iter().for_each(stream),
-            Finding::FaultAnnounced { target: Some(t), .. } => {
+            Finding::FastcloseSubflowsNotReset { streams }
+            | Finding::AddressRemoved { streams } => streams.iter().for_each(stream),
+            Finding::FaultAnnounced {
+                target: Some(t), ..
+            } => {
                 stream(&t.stream);
                 any(t.last_frame, "target last_frame");
                 if let Some(r) = t.rst_frame {
@@ -685,19 +981,33 @@ fn check_links(findings: &[Finding], frame: u32, l: &Limits<'_>) {
                 assert!(*previous < frame, "frame {frame}: {f:?}");
             }
             Finding::CapableStripped { offered_in, .. } => back(*offered_in, "offered_in"),
-            Finding::SynDropped { attempts, first_syn } => {
+            Finding::SynDropped {
+                attempts,
+                first_syn,
+            } => {
                 assert!(*attempts >= 2, "frame {frame}: {f:?}");
                 back(*first_syn, "first_syn");
             }
             Finding::JoinRefused { syn, .. } => back(*syn, "syn"),
-            Finding::DssChecksum { mapping_frame, completed_in, followed_by, .. } => {
+            Finding::DssChecksum {
+                mapping_frame,
+                completed_in,
+                followed_by,
+                ..
+            } => {
                 back(*mapping_frame, "mapping_frame");
-                assert!(*completed_in >= frame && *completed_in <= l.last, "frame {frame}: completed_in {completed_in}");
+                assert!(
+                    *completed_in >= frame && *completed_in <= l.last,
+                    "frame {frame}: completed_in {completed_in}"
+                );
                 if let Some(x) = followed_by {
                     fwd(*x, "followed_by");
                 }
             }
-            Finding::FailReported { mapping_frame: Some(m), .. } => back(*m, "mapping_frame"),
+            Finding::FailReported {
+                mapping_frame: Some(m),
+                ..
+            } => back(*m, "mapping_frame"),
             _ => {}
         }
     }
@@ -740,33 +1050,82 @@ pub fn replay(input: &Input, config: Config) -> Outcome {
                 }
             }
         } else {
-            assert_eq!(before, after, "frame {}: an unparsable segment changed the state", p.frame);
-            assert!(connection.is_none() && findings.is_empty(), "frame {}: an unparsable segment has a report", p.frame);
+            assert_eq!(
+                before, after,
+                "frame {}: an unparsable segment changed the state",
+                p.frame
+            );
+            assert!(
+                connection.is_none() && findings.is_empty(),
+                "frame {}: an unparsable segment has a report",
+                p.frame
+            );
         }
         // Bounded by the packets: at most one subflow and one connection each.
-        assert!(after.0 <= before.0 + 1 && after.1 <= before.1 + 1, "frame {}: counts {before:?} -> {after:?}", p.frame);
-        assert!(after.0 <= analysed && after.1 <= analysed, "frame {}: counts {after:?} after {analysed} segments", p.frame);
+        assert!(
+            after.0 <= before.0 + 1 && after.1 <= before.1 + 1,
+            "frame {}: counts {before:?} -> {after:?}",
+            p.frame
+        );
+        assert!(
+            after.0 <= analysed && after.1 <= analysed,
+            "frame {}: counts {after:?} after {analysed} segments",
+            p.frame
+        );
         if let Some(c) = connection {
-            assert!((c as usize) < after.0, "frame {}: connection {c} of {}", p.frame, after.0);
+            assert!(
+                (c as usize) < after.0,
+                "frame {}: connection {c} of {}",
+                p.frame,
+                after.0
+            );
         }
         if !config.verify_crypto {
-            assert!(!findings.iter().any(is_crypto), "frame {}: crypto finding without verify_crypto: {findings:?}", p.frame);
+            assert!(
+                !findings.iter().any(is_crypto),
+                "frame {}: crypto finding without verify_crypto: {findings:?}",
+                p.frame
+            );
         }
-        assert_eq!(findings, findings_of(&engine, p.frame).to_vec(), "frame {}: process and the accessor disagree", p.frame);
+        assert_eq!(
+            findings,
+            findings_of(&engine, p.frame).to_vec(),
+            "frame {}: process and the accessor disagree",
+            p.frame
+        );
 
         // Seen again: not analysed again, the same report.
         {
             let again = engine.process(&p.packet());
-            assert_eq!(again.findings, &findings[..], "frame {}: findings differ when processed again", p.frame);
+            assert_eq!(
+                again.findings,
+                &findings[..],
+                "frame {}: findings differ when processed again",
+                p.frame
+            );
             if p.stream.is_some() && p.parses {
-                assert_eq!(again.connection, connection, "frame {}: connection differs when processed again", p.frame);
+                assert_eq!(
+                    again.connection, connection,
+                    "frame {}: connection differs when processed again",
+                    p.frame
+                );
             }
         }
-        assert_eq!(after, (engine.connection_count(), engine.subflow_count()), "frame {}: processing again changed the state", p.frame);
+        assert_eq!(
+            after,
+            (engine.connection_count(), engine.subflow_count()),
+            "frame {}: processing again changed the state",
+            p.frame
+        );
 
         // Earlier frames with findings: only forward links filled in. (Those without get none
         // before `finish`: checked there.)
-        let limits = Limits { last: p.frame, streams: &streams, subflows: after.1, monotonic: input.monotonic };
+        let limits = Limits {
+            last: p.frame,
+            streams: &streams,
+            subflows: after.1,
+            monotonic: input.monotonic,
+        };
         for &i in &with_findings {
             let (q, old) = (&packets[i], &mut current[i]);
             let now = findings_of(&engine, q.frame);
@@ -790,26 +1149,59 @@ pub fn replay(input: &Input, config: Config) -> Outcome {
     let last = packets.last().map_or(0, |p| p.frame);
     let counts = (engine.connection_count(), engine.subflow_count());
     engine.finish();
-    let limits = Limits { last, streams: &streams, subflows: counts.1, monotonic: input.monotonic };
+    let limits = Limits {
+        last,
+        streams: &streams,
+        subflows: counts.1,
+        monotonic: input.monotonic,
+    };
     let mut after_finish = Vec::with_capacity(packets.len());
     for (p, old) in packets.iter().zip(&current) {
         let now = findings_of(&engine, p.frame);
-        assert!(now.len() >= old.len(), "frame {}: finish removed findings", p.frame);
+        assert!(
+            now.len() >= old.len(),
+            "frame {}: finish removed findings",
+            p.frame
+        );
         check_grown(old, &now, p.frame, true);
         check_links(&now, p.frame, &limits);
         if !config.verify_crypto {
-            assert!(!now.iter().any(is_crypto), "frame {}: crypto finding without verify_crypto", p.frame);
+            assert!(
+                !now.iter().any(is_crypto),
+                "frame {}: crypto finding without verify_crypto",
+                p.frame
+            );
         }
         after_finish.push(now.to_vec());
     }
     engine.finish();
     for (p, once) in packets.iter().zip(&after_finish) {
-        assert_eq!(&findings_of(&engine, p.frame)[..], &once[..], "frame {}: finish twice is not finish once", p.frame);
+        assert_eq!(
+            &findings_of(&engine, p.frame)[..],
+            &once[..],
+            "frame {}: finish twice is not finish once",
+            p.frame
+        );
         let again = engine.process(&p.packet());
-        assert_eq!(again.findings, &once[..], "frame {}: processed after finish", p.frame);
+        assert_eq!(
+            again.findings,
+            &once[..],
+            "frame {}: processed after finish",
+            p.frame
+        );
     }
-    assert_eq!(counts, (engine.connection_count(), engine.subflow_count()), "finish or processing again changed the counts");
-    Outcome { connections, at_process, before_finish: current, after_finish, counts }
+    assert_eq!(
+        counts,
+        (engine.connection_count(), engine.subflow_count()),
+        "finish or processing again changed the counts"
+    );
+    Outcome {
+        connections,
+        at_process,
+        before_finish: current,
+        after_finish,
+        counts,
+    }
 }
 
 /// What an engine without `verify_crypto` must show, from what one with it showed.
@@ -819,7 +1211,10 @@ fn without_crypto(findings: &[Finding]) -> Vec<Finding> {
         .filter(|f| !is_crypto(f))
         .map(|f| match f {
             // Failed checksums are what links an MP_FAIL to its mapping.
-            Finding::FailReported { dsn, .. } => Finding::FailReported { dsn: *dsn, mapping_frame: None },
+            Finding::FailReported { dsn, .. } => Finding::FailReported {
+                dsn: *dsn,
+                mapping_frame: None,
+            },
             f => f.clone(),
         })
         .collect()
@@ -830,14 +1225,36 @@ pub fn run(data: &[u8]) {
     let input = decode(data);
     let first = replay(&input, input.config);
     if input.differential {
-        let flipped = Config { verify_crypto: !input.config.verify_crypto, ..input.config };
+        let flipped = Config {
+            verify_crypto: !input.config.verify_crypto,
+            ..input.config
+        };
         let second = replay(&input, flipped);
-        let (with, without) = if input.config.verify_crypto { (&first, &second) } else { (&second, &first) };
-        assert_eq!(with.connections, without.connections, "verify_crypto changed connections");
-        assert_eq!(with.counts, without.counts, "verify_crypto changed the counts");
+        let (with, without) = if input.config.verify_crypto {
+            (&first, &second)
+        } else {
+            (&second, &first)
+        };
+        assert_eq!(
+            with.connections, without.connections,
+            "verify_crypto changed connections"
+        );
+        assert_eq!(
+            with.counts, without.counts,
+            "verify_crypto changed the counts"
+        );
         for (i, p) in input.packets.iter().enumerate() {
-            for (w, wo) in [(&with.at_process, &without.at_process), (&with.before_finish, &without.before_finish), (&with.after_finish, &without.after_finish)] {
-                assert_eq!(without_crypto(&w[i]), wo[i], "frame {}: verify_crypto changed more than the crypto checks", p.frame);
+            for (w, wo) in [
+                (&with.at_process, &without.at_process),
+                (&with.before_finish, &without.before_finish),
+                (&with.after_finish, &without.after_finish),
+            ] {
+                assert_eq!(
+                    without_crypto(&w[i]),
+                    wo[i],
+                    "frame {}: verify_crypto changed more than the crypto checks",
+                    p.frame
+                );
             }
         }
     }

@@ -22,7 +22,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(lenient.0, rest);
 
     let consumed = &data[..data.len() - rest.len()];
-    assert_eq!(consumed.len(), data[1] as usize, "an option is exactly its length byte long");
+    assert_eq!(
+        consumed.len(),
+        data[1] as usize,
+        "an option is exactly its length byte long"
+    );
     let len = option.buffer_len();
     let mut buf = [0u8; 256];
     assert_eq!(option.emit(&mut buf), Ok(len));

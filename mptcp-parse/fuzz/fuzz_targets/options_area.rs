@@ -9,7 +9,9 @@ use mptcp_parse::{mptcp_options_lenient, raw_options, tcp_options, MptcpOption, 
 mod common;
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&ctx_byte, area)) = data.split_first() else { return };
+    let Some((&ctx_byte, area)) = data.split_first() else {
+        return;
+    };
     let ctx = common::context(ctx_byte);
 
     let mut covered = 0usize;
@@ -55,7 +57,10 @@ fuzz_target!(|data: &[u8]| {
         common::check_decoded(d, &ctx);
     }
     let mptcp_or_errors = raw_options(area)
-        .filter(|r| r.as_ref().map_or(true, |r| r.kind == mptcp_parse::MPTCP_KIND))
+        .filter(|r| {
+            r.as_ref()
+                .map_or(true, |r| r.kind == mptcp_parse::MPTCP_KIND)
+        })
         .count();
     assert_eq!(lenient.len(), mptcp_or_errors);
     let strict_mptcp: Vec<Option<MptcpOption<'_>>> = strict;

@@ -1,10 +1,13 @@
 //! The engine: connection and subflow state, fed one segment at a time.
 
 use super::carriers::Carriers;
-use super::finding::{AddAddrVerdict, FaultTarget, Finding, Frame, HandshakeStep, JoinRefusal, Nanos};
+use super::finding::{
+    AddAddrVerdict, FaultTarget, Finding, Frame, HandshakeStep, JoinRefusal, Nanos,
+};
 use crate::crypto::{self, AddAddrHmacCheck, DssChecksum, Version};
 use crate::{
-    mptcp_options_lenient, AddAddr, CapableForm, Context, JoinForm, Mapping, MptcpOption, Segment, TcpSegment,
+    mptcp_options_lenient, AddAddr, CapableForm, Context, JoinForm, Mapping, MptcpOption, Segment,
+    TcpSegment,
 };
 
 /// Tables keyed by what the capture says (streams, ports, tokens, frames). foldhash is several
@@ -53,7 +56,10 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Config {
-        Config { fault_announce_subtype: Context::UNKNOWN_SEGMENT.fault_announce_subtype, verify_crypto: true }
+        Config {
+            fault_announce_subtype: Context::UNKNOWN_SEGMENT.fault_announce_subtype,
+            verify_crypto: true,
+        }
     }
 }
 
@@ -144,7 +150,9 @@ impl<T> Default for Sparse<T> {
 
 impl<T> Sparse<T> {
     fn iter(&self) -> std::slice::Iter<'_, T> {
-        self.0.as_deref().map_or_else(Default::default, |v| v.iter())
+        self.0
+            .as_deref()
+            .map_or_else(Default::default, |v| v.iter())
     }
     fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
         match self.0.as_deref_mut() {
@@ -159,7 +167,10 @@ impl<T> Sparse<T> {
         self.0.as_deref().map_or(0, Vec::len)
     }
     fn remove(&mut self, index: usize) -> T {
-        self.0.as_deref_mut().expect("index within len()").remove(index)
+        self.0
+            .as_deref_mut()
+            .expect("index within len()")
+            .remove(index)
     }
     /// Empties the list, handing out what it held.
     fn take_all(&mut self) -> std::vec::IntoIter<T> {
@@ -216,7 +227,10 @@ impl Host {
     }
     /// The address and port this host bound to `id` with ADD_ADDR.
     fn bound(&self, id: u8) -> Option<(IpAddr, Option<u16>)> {
-        self.announcements.iter().find(|n| n.id == id && n.bound).map(|n| (n.address, n.port))
+        self.announcements
+            .iter()
+            .find(|n| n.id == id && n.bound)
+            .map(|n| (n.address, n.port))
     }
 }
 
@@ -232,7 +246,10 @@ struct Connection {
 
 impl Connection {
     fn checksums_negotiated(&self) -> Option<bool> {
-        match (self.hosts[CLIENT].checksum_flag, self.hosts[SERVER].checksum_flag) {
+        match (
+            self.hosts[CLIENT].checksum_flag,
+            self.hosts[SERVER].checksum_flag,
+        ) {
             (Some(a), Some(b)) => Some(a || b),
             _ => None,
         }
@@ -277,11 +294,30 @@ impl MappingCheck {
     /// The check of a mapping seen in `frame`, its bytes from relative subflow sequence number
     /// `start` on.
     #[allow(clippy::too_many_arguments)]
-    fn new(frame: Frame, dsn: u64, ssn: u32, data_len: u16, checksum: u16, data_fin: bool, start: u32) -> MappingCheck {
+    fn new(
+        frame: Frame,
+        dsn: u64,
+        ssn: u32,
+        data_len: u16,
+        checksum: u16,
+        data_fin: bool,
+        start: u32,
+    ) -> MappingCheck {
         // DATA_FIN takes one data sequence number and no byte.
         let bytes = u32::from(data_len) - u32::from(data_fin && data_len > 0);
         let sum = DssChecksum::new(dsn, ssn, data_len);
-        MappingCheck { frame, dsn, ssn, data_len, checksum, next: start, end: start.wrapping_add(bytes), sum, seen_in: frame, carriers: 0 }
+        MappingCheck {
+            frame,
+            dsn,
+            ssn,
+            data_len,
+            checksum,
+            next: start,
+            end: start.wrapping_add(bytes),
+            sum,
+            seen_in: frame,
+            carriers: 0,
+        }
     }
 
     /// Whether this is the check of that mapping (a mapping is repeated on the segments it
@@ -300,7 +336,9 @@ impl MappingCheck {
             let offset = check.next.wrapping_sub(rel);
             if offset < len {
                 let take = (len - offset).min(check.end.wrapping_sub(check.next));
-                check.sum.update(&payload[offset as usize..(offset + take) as usize]);
+                check
+                    .sum
+                    .update(&payload[offset as usize..(offset + take) as usize]);
                 check.next = check.next.wrapping_add(take);
             } else if rel.wrapping_sub(check.next) < 0x8000_0000 {
                 return None;
@@ -402,7 +440,8 @@ impl Subflow {
         self.dir_set(end, DIR_ISN);
     }
     fn coverage(&self, end: usize) -> Option<(u32, u32)> {
-        self.dir_has(end, DIR_COVERAGE).then_some(self.dirs[end].coverage)
+        self.dir_has(end, DIR_COVERAGE)
+            .then_some(self.dirs[end].coverage)
     }
     fn set_coverage(&mut self, end: usize, coverage: (u32, u32)) {
         self.dirs[end].coverage = coverage;
@@ -421,7 +460,8 @@ impl Subflow {
         self.has(JOIN_ANSWERED)
     }
     fn listener_nonce(&self) -> Option<u32> {
-        self.has(JOIN_LISTENER_NONCE).then_some(self.join.listener_nonce)
+        self.has(JOIN_LISTENER_NONCE)
+            .then_some(self.join.listener_nonce)
     }
     /// Address and port of end `e`.
     fn end(&self, addresses: &[IpAddr], e: usize) -> Endpoint {
@@ -442,10 +482,18 @@ impl Subflow {
         self.set(CLIENT_END_1, e == 1);
     }
     fn host_of_end(&self, end: usize) -> usize {
-        if end == self.client_end() { CLIENT } else { SERVER }
+        if end == self.client_end() {
+            CLIENT
+        } else {
+            SERVER
+        }
     }
     fn end_of_host(&self, host: usize) -> usize {
-        if host == CLIENT { self.client_end() } else { 1 - self.client_end() }
+        if host == CLIENT {
+            self.client_end()
+        } else {
+            1 - self.client_end()
+        }
     }
     /// The subflow is plain TCP from now on: DSS is no longer expected.
     fn fall_back(&mut self) {
@@ -455,7 +503,13 @@ impl Subflow {
 
     /// Whether the end `e` uses the address the host bound to `id`: by the ID the handshake
     /// gave that end, or by the address (and port, when announced) of an ADD_ADDR.
-    fn end_uses(&self, addresses: &[IpAddr], e: usize, id: u8, bound: Option<(IpAddr, Option<u16>)>) -> bool {
+    fn end_uses(
+        &self,
+        addresses: &[IpAddr],
+        e: usize,
+        id: u8,
+        bound: Option<(IpAddr, Option<u16>)>,
+    ) -> bool {
         if self.address_ids[e] == Some(id) {
             return true;
         }
@@ -479,13 +533,17 @@ impl Subflow {
     /// back, and payload without one not reported yet (once is enough).
     #[inline]
     fn expects_mappings(&self, end: usize) -> bool {
-        self.established_mptcp() && !self.dir_has(end, DIR_FALLBACK) && !self.has(OPTIONS_MISSING_REPORTED)
+        self.established_mptcp()
+            && !self.dir_has(end, DIR_FALLBACK)
+            && !self.has(OPTIONS_MISSING_REPORTED)
     }
 
     fn established_mptcp(&self) -> bool {
         match self.kind {
             Kind::Initial => self.has(CAPABLE_SYN_ACK),
-            Kind::Join => self.join().is_some() && self.join_answered() && self.listener_nonce().is_some(),
+            Kind::Join => {
+                self.join().is_some() && self.join_answered() && self.listener_nonce().is_some()
+            }
             Kind::Unknown => self.connection().is_some(),
         }
     }
@@ -502,7 +560,11 @@ fn covers(coverage: Option<(u32, u32)>, rel: u32, len: u32) -> bool {
 
 /// The key of a subflow told by its addresses and ports: the lower end first.
 fn tuple_key(a: Endpoint, b: Endpoint) -> (Endpoint, Endpoint) {
-    if a <= b { (a, b) } else { (b, a) }
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
+    }
 }
 
 /// Where MP_CAPABLE SYNs went unanswered so far, for the SYN-drop finding. An answer removes
@@ -578,11 +640,16 @@ impl Verified {
     /// The finding of a check passed in `frame`.
     fn finding(self, frame: Frame) -> Finding {
         match self {
-            Verified::DssChecksum(mapping_frame) => {
-                Finding::DssChecksum { valid: true, mapping_frame, completed_in: frame, followed_by: None }
-            }
+            Verified::DssChecksum(mapping_frame) => Finding::DssChecksum {
+                valid: true,
+                mapping_frame,
+                completed_in: frame,
+                followed_by: None,
+            },
             Verified::JoinHmac(step) => Finding::JoinHmac { step, valid: true },
-            Verified::AddAddrHmac => Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid },
+            Verified::AddAddrHmac => Finding::AddAddrHmac {
+                verdict: AddAddrVerdict::Valid,
+            },
             Verified::FastcloseKey => Finding::FastcloseKey { valid: true },
         }
     }
@@ -648,7 +715,13 @@ impl Passed {
 
     /// The checks passed in `frame`.
     fn of(&self, frame: Frame) -> PassedIn<'_> {
-        let none = PassedIn { bytes: &[], at: 0, previous: 0, frame, cursor: None };
+        let none = PassedIn {
+            bytes: &[],
+            at: 0,
+            previous: 0,
+            frame,
+            cursor: None,
+        };
         if frame > self.last || frame == 0 {
             return none;
         }
@@ -663,13 +736,24 @@ impl Passed {
         let (cursor_at, cursor_previous) = ((cursor >> 32) as u32, cursor as u32);
         // The last block whose previous check is before `frame`: the checks of `frame` start
         // there or later (every check before it is before `frame`).
-        let b = self.blocks.partition_point(|(previous, _)| *previous < frame);
-        let Some(&(mut previous, mut at)) = b.checked_sub(1).and_then(|b| self.blocks.get(b)) else { return none };
+        let b = self
+            .blocks
+            .partition_point(|(previous, _)| *previous < frame);
+        let Some(&(mut previous, mut at)) = b.checked_sub(1).and_then(|b| self.blocks.get(b))
+        else {
+            return none;
+        };
         // Where the last look-up stopped, when later in that block and before `frame`.
         if cursor_previous < frame && cursor_at > at {
             (at, previous) = (cursor_at, cursor_previous);
         }
-        PassedIn { bytes: &self.bytes, at: at as usize, previous, frame, cursor: Some((&self.cursor, &self.gap)) }
+        PassedIn {
+            bytes: &self.bytes,
+            at: at as usize,
+            previous,
+            frame,
+            cursor: Some((&self.cursor, &self.gap)),
+        }
     }
 }
 
@@ -730,7 +814,9 @@ impl Iterator for PassedIn<'_> {
             self.previous = frame;
             let verified = match head & 7 {
                 0 => Verified::DssChecksum(frame),
-                1 => Verified::DssChecksum(frame.wrapping_sub(get_leb128(self.bytes, &mut self.at) as u32)),
+                1 => Verified::DssChecksum(
+                    frame.wrapping_sub(get_leb128(self.bytes, &mut self.at) as u32),
+                ),
                 2 => Verified::JoinHmac(HandshakeStep::SynAck),
                 3 => Verified::JoinHmac(HandshakeStep::Ack),
                 4 => Verified::AddAddrHmac,
@@ -844,7 +930,8 @@ impl Engine {
     /// gives stream numbers may leave them out until the stream has a segment with an MPTCP
     /// option (on a capture without MPTCP, that is every segment but the handshakes).
     pub fn is_plain_tcp(&self, stream: u32) -> bool {
-        self.subflow_of_stream(stream).is_some_and(|s| self.subflows[s].is_plain())
+        self.subflow_of_stream(stream)
+            .is_some_and(|s| self.subflows[s].is_plain())
     }
 
     /// Index of the MPTCP connection that the subflow given as `stream` in [`Packet`] belongs
@@ -867,7 +954,11 @@ impl Engine {
     /// decoded, in order, each decoded with the segment's [`Context`] and this engine's
     /// FAULT_ANNOUNCE subtype. The engine then does not decode them again.
     #[inline]
-    pub fn process_decoded(&mut self, packet: &Packet<'_>, options: &[MptcpOption<'_>]) -> FrameReport<'_> {
+    pub fn process_decoded(
+        &mut self,
+        packet: &Packet<'_>,
+        options: &[MptcpOption<'_>],
+    ) -> FrameReport<'_> {
         self.process_with(packet, Some(options))
     }
 
@@ -876,26 +967,54 @@ impl Engine {
     /// [`findings`](Engine::findings) gathers them when wanted. Checks that pass are on most
     /// frames of a connection with DSS checksums, and gathering them takes an allocation.
     #[inline]
-    pub fn process_decoded_outcome(&mut self, packet: &Packet<'_>, options: &[MptcpOption<'_>]) -> FrameOutcome {
+    pub fn process_decoded_outcome(
+        &mut self,
+        packet: &Packet<'_>,
+        options: &[MptcpOption<'_>],
+    ) -> FrameOutcome {
         self.outcome_with(packet, Some(options))
     }
 
-    fn process_with(&mut self, packet: &Packet<'_>, options: Option<&[MptcpOption<'_>]>) -> FrameReport<'_> {
+    fn process_with(
+        &mut self,
+        packet: &Packet<'_>,
+        options: Option<&[MptcpOption<'_>]>,
+    ) -> FrameReport<'_> {
         let outcome = self.outcome_with(packet, options);
         // Most frames have no finding: no need to look them up.
-        let findings = if outcome.findings || outcome.passed_checks { self.findings(packet.frame) } else { Cow::Borrowed(&[][..]) };
-        FrameReport { connection: outcome.connection, findings }
+        let findings = if outcome.findings || outcome.passed_checks {
+            self.findings(packet.frame)
+        } else {
+            Cow::Borrowed(&[][..])
+        };
+        FrameReport {
+            connection: outcome.connection,
+            findings,
+        }
     }
 
-    fn outcome_with(&mut self, packet: &Packet<'_>, options: Option<&[MptcpOption<'_>]>) -> FrameOutcome {
+    fn outcome_with(
+        &mut self,
+        packet: &Packet<'_>,
+        options: Option<&[MptcpOption<'_>]>,
+    ) -> FrameOutcome {
         if packet.frame <= self.last_frame {
             let connection = packet.stream.and_then(|s| self.connection_of_stream(s));
-            return FrameOutcome { connection, ..self.frame_outcome(packet.frame) };
+            return FrameOutcome {
+                connection,
+                ..self.frame_outcome(packet.frame)
+            };
         }
         self.last_frame = packet.frame;
         let passed_before = self.passed.len;
-        let Some((s, findings)) = self.analyse(packet, options) else { return FrameOutcome::default() };
-        FrameOutcome { connection: self.subflows[s].connection().map(|c| c as u32), findings, passed_checks: self.passed.len > passed_before }
+        let Some((s, findings)) = self.analyse(packet, options) else {
+            return FrameOutcome::default();
+        };
+        FrameOutcome {
+            connection: self.subflows[s].connection().map(|c| c as u32),
+            findings,
+            passed_checks: self.passed.len > passed_before,
+        }
     }
 
     /// Adds what only the end of the capture tells: fastcloses never answered, subflows an
@@ -913,31 +1032,46 @@ impl Engine {
         self.finished = true;
         for c in 0..self.connections.len() {
             for host in [CLIENT, SERVER] {
-                let Some(fc) = self.connections[c].hosts[host].fastclose.as_deref() else { continue };
+                let Some(fc) = self.connections[c].hosts[host].fastclose.as_deref() else {
+                    continue;
+                };
                 if fc.on_ack > 0 && !fc.answered && !fc.final_rst {
                     let (frame, retransmissions) = (fc.last_on_ack, fc.on_ack - 1);
-                    self.records.entry(frame).or_default().push(Finding::FastcloseUnanswered { retransmissions });
+                    self.records
+                        .entry(frame)
+                        .or_default()
+                        .push(Finding::FastcloseUnanswered { retransmissions });
                 }
                 if let Some(at) = fc.option_r {
                     let streams: Vec<u32> = self.connections[c]
                         .subflows
                         .iter()
                         .map(|s| &self.subflows[*s as usize])
-                        .filter(|s| s.first_frame <= at && s.closed_at.get().is_none_or(|closed| closed >= at))
+                        .filter(|s| {
+                            s.first_frame <= at
+                                && s.closed_at.get().is_none_or(|closed| closed >= at)
+                        })
                         .filter(|s| s.last_rst.get().is_none_or(|rst| rst < at))
                         .map(|s| s.stream)
                         .collect();
                     if !streams.is_empty() {
-                        self.records.entry(at).or_default().push(Finding::FastcloseSubflowsNotReset { streams });
+                        self.records
+                            .entry(at)
+                            .or_default()
+                            .push(Finding::FastcloseSubflowsNotReset { streams });
                     }
                 }
             }
         }
         for i in 0..self.fault_targets.len() {
             let (s, frame, index) = self.fault_targets[i];
-            let (last, rst) = (self.subflows[s].last_frame, self.subflows[s].first_rst.get());
-            if let Some(Finding::FaultAnnounced { target: Some(t), .. }) =
-                self.records.get_mut(&frame).and_then(|v| v.get_mut(index))
+            let (last, rst) = (
+                self.subflows[s].last_frame,
+                self.subflows[s].first_rst.get(),
+            );
+            if let Some(Finding::FaultAnnounced {
+                target: Some(t), ..
+            }) = self.records.get_mut(&frame).and_then(|v| v.get_mut(index))
             {
                 t.last_frame = last;
                 t.rst_frame = rst;
@@ -961,7 +1095,11 @@ impl Engine {
     #[inline(never)]
     fn subflow_of_sparse_stream(&self, stream: u32) -> Option<SubflowId> {
         let subflows = &self.subflows;
-        self.by_stream.find(self.hasher.hash_one(stream), |&s| subflows[s as usize].stream == stream).map(|&s| s as SubflowId)
+        self.by_stream
+            .find(self.hasher.hash_one(stream), |&s| {
+                subflows[s as usize].stream == stream
+            })
+            .map(|&s| s as SubflowId)
     }
 
     /// Files subflow `id` under `stream`: in its slot when the number is not far beyond the
@@ -977,18 +1115,29 @@ impl Engine {
             push_grown(&mut self.stream_slots, id as u32);
         } else {
             let (hasher, subflows) = (&self.hasher, &self.subflows);
-            self.by_stream.insert_unique(hasher.hash_one(stream), id as u32, |&s| hasher.hash_one(subflows[s as usize].stream));
+            self.by_stream
+                .insert_unique(hasher.hash_one(stream), id as u32, |&s| {
+                    hasher.hash_one(subflows[s as usize].stream)
+                });
         }
     }
 
-    fn subflow_for(&mut self, packet: &Packet<'_>, seg: &TcpSegment<'_>, src: Endpoint, dst: Endpoint) -> SubflowId {
+    fn subflow_for(
+        &mut self,
+        packet: &Packet<'_>,
+        seg: &TcpSegment<'_>,
+        src: Endpoint,
+        dst: Endpoint,
+    ) -> SubflowId {
         let fresh_syn = seg.flags & 0x12 == 0x02;
         let (subflows, addresses) = (&self.subflows, &self.addresses);
         let found = match packet.stream {
             Some(stream) => self.subflow_of_stream(stream),
             None => {
                 let key = tuple_key(src, dst);
-                let found = self.by_tuple.find(self.hasher.hash_one(key), |&s| subflows[s as usize].tuple_key(addresses) == key);
+                let found = self.by_tuple.find(self.hasher.hash_one(key), |&s| {
+                    subflows[s as usize].tuple_key(addresses) == key
+                });
                 // A new SYN on a closed subflow's ports starts a new subflow.
                 found.map(|&s| s as SubflowId).filter(|&s| {
                     let sf = &subflows[s];
@@ -1055,13 +1204,17 @@ impl Engine {
     fn address_number(&mut self, address: IpAddr) -> u32 {
         let hash = self.hasher.hash_one(address);
         let addresses = &self.addresses;
-        if let Some(&n) = self.by_address.find(hash, |&n| addresses[n as usize] == address) {
+        if let Some(&n) = self
+            .by_address
+            .find(hash, |&n| addresses[n as usize] == address)
+        {
             return n;
         }
         let n = self.addresses.len() as u32;
         push_grown(&mut self.addresses, address);
         let (hasher, addresses) = (&self.hasher, &self.addresses);
-        self.by_address.insert_unique(hash, n, |&n| hasher.hash_one(addresses[n as usize]));
+        self.by_address
+            .insert_unique(hash, n, |&n| hasher.hash_one(addresses[n as usize]));
         n
     }
 
@@ -1099,20 +1252,32 @@ impl Engine {
         if conn.tokens_registered {
             return;
         }
-        let (Some(v), Some(client), Some(server)) = (conn.version, conn.hosts[CLIENT].key(), conn.hosts[SERVER].key()) else {
+        let (Some(v), Some(client), Some(server)) = (
+            conn.version,
+            conn.hosts[CLIENT].key(),
+            conn.hosts[SERVER].key(),
+        ) else {
             return;
         };
         conn.tokens_registered = true;
         // (More than 2^31 connections would not fit: they would take hundreds of GB first.)
         let Ok(c) = u32::try_from(c << 1) else { return };
-        self.tokens.insert(crypto::key_derived(v, client).token, c | CLIENT as u32);
-        self.tokens.insert(crypto::key_derived(v, server).token, c | SERVER as u32);
+        self.tokens
+            .insert(crypto::key_derived(v, client).token, c | CLIENT as u32);
+        self.tokens
+            .insert(crypto::key_derived(v, server).token, c | SERVER as u32);
     }
 
     /// Analyses one segment, its MPTCP options decoded already or not; returns its subflow, and
     /// whether the frame has findings.
-    fn analyse(&mut self, packet: &Packet<'_>, given: Option<&[MptcpOption<'_>]>) -> Option<(SubflowId, bool)> {
-        let Ok(seg) = TcpSegment::parse(packet.tcp) else { return None };
+    fn analyse(
+        &mut self,
+        packet: &Packet<'_>,
+        given: Option<&[MptcpOption<'_>]>,
+    ) -> Option<(SubflowId, bool)> {
+        let Ok(seg) = TcpSegment::parse(packet.tcp) else {
+            return None;
+        };
         let src = (packet.src, seg.src_port);
         let dst = (packet.dst, seg.dst_port);
         let s = self.subflow_for(packet, &seg, src, dst);
@@ -1122,8 +1287,12 @@ impl Engine {
         let options = match given {
             Some(given) => &given[..given.len().min(MAX_OPTIONS)],
             None => {
-                let ctx = Context { segment: Some(segment), fault_announce_subtype: self.config.fault_announce_subtype };
-                for option in mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok()) {
+                let ctx = Context {
+                    segment: Some(segment),
+                    fault_announce_subtype: self.config.fault_announce_subtype,
+                };
+                for option in mptcp_options_lenient(seg.options, ctx).filter_map(|d| d.option.ok())
+                {
                     if decoded.try_push(option).is_err() {
                         break;
                     }
@@ -1144,7 +1313,9 @@ impl Engine {
         }
         // Segments with a DSS checksum to verify take a steady path of their own: the checks'
         // code stays out of the lines that the others run through.
-        if self.steady::<false>(s, end, &seg, options, packet.frame) || self.steady_checked(s, end, &seg, options, packet.frame) {
+        if self.steady::<false>(s, end, &seg, options, packet.frame)
+            || self.steady_checked(s, end, &seg, options, packet.frame)
+        {
             return Some((s, false));
         }
         Some((s, self.analyse_general(packet, s, end, &seg, options)))
@@ -1160,7 +1331,14 @@ impl Engine {
     /// `CHECKS` false: also returns false for a direction with a DSS checksum to verify, and
     /// has no code for it.
     #[inline]
-    fn steady<const CHECKS: bool>(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, options: &[MptcpOption<'_>], frame: Frame) -> bool {
+    fn steady<const CHECKS: bool>(
+        &mut self,
+        s: SubflowId,
+        end: usize,
+        seg: &TcpSegment<'_>,
+        options: &[MptcpOption<'_>],
+        frame: Frame,
+    ) -> bool {
         #[cfg(test)]
         if self.general_only {
             return false;
@@ -1172,7 +1350,10 @@ impl Engine {
         };
         let sf = &self.subflows[s];
         // FIN, SYN, RST; a handshake under way.
-        if seg.flags & 0x07 != 0 || (sf.kind == Kind::Initial && !sf.has(THIRD_ACK_SEEN)) || (!CHECKS && sf.checks[end].is_some()) {
+        if seg.flags & 0x07 != 0
+            || (sf.kind == Kind::Initial && !sf.has(THIRD_ACK_SEEN))
+            || (!CHECKS && sf.checks[end].is_some())
+        {
             return false;
         }
         // The general path gives a subflow with an option a connection.
@@ -1191,8 +1372,12 @@ impl Engine {
                     return false;
                 }
                 // A checksum present or missing against the handshake is a finding.
-                let negotiated = sf.connection().and_then(|c| self.connections[c].checksums_negotiated());
-                if negotiated.is_some_and(|n| n != m.checksum.is_some()) && !sf.dir_has(end, DIR_CHECKSUM_PRESENCE_REPORTED) {
+                let negotiated = sf
+                    .connection()
+                    .and_then(|c| self.connections[c].checksums_negotiated());
+                if negotiated.is_some_and(|n| n != m.checksum.is_some())
+                    && !sf.dir_has(end, DIR_CHECKSUM_PRESENCE_REPORTED)
+                {
                     return false;
                 }
                 if let (Some(checksum), true) = (m.checksum, self.config.verify_crypto) {
@@ -1200,10 +1385,16 @@ impl Engine {
                         return false;
                     }
                     // A 32-bit DSN is expanded with the keys: the general path's.
-                    let crate::DataSeq::U64(dsn) = m.dsn else { return false };
+                    let crate::DataSeq::U64(dsn) = m.dsn else {
+                        return false;
+                    };
                     match sf.checks[end].as_deref() {
                         Some(k) if k.is_of(dsn, m.ssn, m.data_len) => repeated = true,
-                        _ => started = Some(MappingCheck::new(frame, dsn, m.ssn, m.data_len, checksum, data_fin, m.ssn)),
+                        _ => {
+                            started = Some(MappingCheck::new(
+                                frame, dsn, m.ssn, m.data_len, checksum, data_fin, m.ssn,
+                            ))
+                        }
                     }
                 }
                 Some((m.ssn, u32::from(m.data_len)))
@@ -1212,7 +1403,13 @@ impl Engine {
         let len = seg.payload.len() as u32;
         let isn = sf.isn(end);
         // The check after the payload (no ISN: not fed), and the frame of a mapping it verified.
-        let (check, verified) = match (started.as_ref().or(sf.checks[end].as_deref()).filter(|_| CHECKS), isn) {
+        let (check, verified) = match (
+            started
+                .as_ref()
+                .or(sf.checks[end].as_deref())
+                .filter(|_| CHECKS),
+            isn,
+        ) {
             (Some(check), Some(isn)) => match check.fed(seg.seq.wrapping_sub(isn), seg.payload) {
                 Some(fed) if fed.complete() => {
                     // A checksum that does not match is a finding.
@@ -1253,7 +1450,8 @@ impl Engine {
                 (slot @ None, Some(check)) => *slot = Some(Box::new(check)),
             }
             if let Some((mapping_frame, carriers)) = verified {
-                self.passed.push(frame, Verified::DssChecksum(mapping_frame));
+                self.passed
+                    .push(frame, Verified::DssChecksum(mapping_frame));
                 self.carriers.resolve(carriers, true, frame);
             }
         }
@@ -1264,16 +1462,34 @@ impl Engine {
     /// way fed the payload, a new one started, a complete one verified). Out of line: most
     /// segments have no checksum.
     #[inline(never)]
-    fn steady_checked(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, options: &[MptcpOption<'_>], frame: Frame) -> bool {
+    fn steady_checked(
+        &mut self,
+        s: SubflowId,
+        end: usize,
+        seg: &TcpSegment<'_>,
+        options: &[MptcpOption<'_>],
+        frame: Frame,
+    ) -> bool {
         self.steady::<true>(s, end, seg, options, frame)
     }
 
     /// Every segment [`steady`](Self::steady) does not take; returns whether the frame has
     /// findings.
     #[inline(never)]
-    fn analyse_general(&mut self, packet: &Packet<'_>, s: SubflowId, end: usize, seg: &TcpSegment<'_>, options: &[MptcpOption<'_>]) -> bool {
+    fn analyse_general(
+        &mut self,
+        packet: &Packet<'_>,
+        s: SubflowId,
+        end: usize,
+        seg: &TcpSegment<'_>,
+        options: &[MptcpOption<'_>],
+    ) -> bool {
         let segment = seg.segment();
-        let mut cur = Current { frame: packet.frame, time: packet.time, findings: Vec::new() };
+        let mut cur = Current {
+            frame: packet.frame,
+            time: packet.time,
+            findings: Vec::new(),
+        };
 
         let isn_before = {
             let sf = &mut self.subflows[s];
@@ -1342,7 +1558,15 @@ impl Engine {
     /// `isn_before`: the direction's ISN before this segment (a SYN sets it).
     #[cold]
     #[inline(never)]
-    fn handshake(&mut self, s: SubflowId, end: usize, segment: Segment, options: &[MptcpOption<'_>], isn_before: Option<u32>, cur: &mut Current) {
+    fn handshake(
+        &mut self,
+        s: SubflowId,
+        end: usize,
+        segment: Segment,
+        options: &[MptcpOption<'_>],
+        isn_before: Option<u32>,
+        cur: &mut Current,
+    ) {
         let capable = options.iter().find_map(|o| match o {
             MptcpOption::MpCapable(c) => Some(*c),
             _ => None,
@@ -1383,15 +1607,23 @@ impl Engine {
                 }
                 let first = if answered_before { cur.frame } else { first };
                 let key = dst_key(self);
-                if self.syn_attempts.len() >= MAX_SYN_ATTEMPTS && !self.syn_attempts.contains_key(&key) {
+                if self.syn_attempts.len() >= MAX_SYN_ATTEMPTS
+                    && !self.syn_attempts.contains_key(&key)
+                {
                     // A flood of unanswered MP_CAPABLE SYNs: new destinations are not tracked.
                     if !self.syn_limit_reported {
                         self.syn_limit_reported = true;
-                        cur.push(Finding::StateLimit { what: "unanswered MP_CAPABLE SYNs", limit: MAX_SYN_ATTEMPTS as u32 });
+                        cur.push(Finding::StateLimit {
+                            what: "unanswered MP_CAPABLE SYNs",
+                            limit: MAX_SYN_ATTEMPTS as u32,
+                        });
                     }
                     return;
                 }
-                self.syn_attempts.entry(key).or_insert(SynAttempt { first, count: 0 }).count += 1;
+                self.syn_attempts
+                    .entry(key)
+                    .or_insert(SynAttempt { first, count: 0 })
+                    .count += 1;
             } else if let Some(j) = join {
                 self.join_syn(s, j, cur);
             } else {
@@ -1405,7 +1637,10 @@ impl Engine {
                 let key = dst_key(self);
                 if let Some(a) = self.syn_attempts.remove(&key) {
                     if a.count >= 2 {
-                        cur.push(Finding::SynDropped { attempts: a.count, first_syn: a.first });
+                        cur.push(Finding::SynDropped {
+                            attempts: a.count,
+                            first_syn: a.first,
+                        });
                     }
                 }
             }
@@ -1436,7 +1671,10 @@ impl Engine {
                     }
                     None => {
                         let offered_in = self.subflows[s].capable_syn.get().unwrap_or(cur.frame);
-                        cur.push(Finding::CapableStripped { step: HandshakeStep::SynAck, offered_in });
+                        cur.push(Finding::CapableStripped {
+                            step: HandshakeStep::SynAck,
+                            offered_in,
+                        });
                         self.subflows[s].fall_back();
                     }
                 }
@@ -1448,7 +1686,10 @@ impl Engine {
                         if let Some(syn) = sf.join().map(|js| js.syn_frame) {
                             if !sf.join_answered() {
                                 sf.set(JOIN_ANSWERED, true);
-                                cur.push(Finding::JoinRefused { how: JoinRefusal::SynAckWithoutJoin, syn });
+                                cur.push(Finding::JoinRefused {
+                                    how: JoinRefusal::SynAckWithoutJoin,
+                                    syn,
+                                });
                             }
                         }
                     }
@@ -1471,7 +1712,12 @@ impl Engine {
 
         // The third ACK: from the SYN's sender, first segment after the SYN/ACK.
         let sf = &self.subflows[s];
-        if sf.kind == Kind::Initial && sf.has(CAPABLE_SYN_ACK) && !sf.has(THIRD_ACK_SEEN) && end == sf.client_end() && segment.ack {
+        if sf.kind == Kind::Initial
+            && sf.has(CAPABLE_SYN_ACK)
+            && !sf.has(THIRD_ACK_SEEN)
+            && end == sf.client_end()
+            && segment.ack
+        {
             self.subflows[s].set(THIRD_ACK_SEEN, true);
             match capable {
                 Some(mpc) => {
@@ -1488,7 +1734,10 @@ impl Engine {
                 }
                 None if !segment.rst => {
                     let offered_in = self.subflows[s].capable_syn.get().unwrap_or(cur.frame);
-                    cur.push(Finding::CapableStripped { step: HandshakeStep::Ack, offered_in });
+                    cur.push(Finding::CapableStripped {
+                        step: HandshakeStep::Ack,
+                        offered_in,
+                    });
                     self.subflows[s].fall_back();
                 }
                 None => {}
@@ -1512,18 +1761,34 @@ impl Engine {
         sf.fall_back();
         if let Some(c) = sf.connection() {
             sf.set_connection(None);
-            self.connections[c].subflows.retain(|&t| t as SubflowId != s);
+            self.connections[c]
+                .subflows
+                .retain(|&t| t as SubflowId != s);
         }
     }
 
     fn join_syn(&mut self, s: SubflowId, join: crate::MpJoin<'_>, cur: &mut Current) {
-        let JoinForm::Syn { address_id, receiver_token, sender_nonce } = join.form else { return };
-        let retransmission = self.subflows[s].join().is_some_and(|j| j.token == receiver_token);
+        let JoinForm::Syn {
+            address_id,
+            receiver_token,
+            sender_nonce,
+        } = join.form
+        else {
+            return;
+        };
+        let retransmission = self.subflows[s]
+            .join()
+            .is_some_and(|j| j.token == receiver_token);
         {
             let sf = &mut self.subflows[s];
             sf.kind = Kind::Join;
             sf.address_ids[0] = Some(address_id);
-            sf.join = JoinState { token: receiver_token, syn_frame: cur.frame, joiner_nonce: sender_nonce, listener_nonce: 0 };
+            sf.join = JoinState {
+                token: receiver_token,
+                syn_frame: cur.frame,
+                joiner_nonce: sender_nonce,
+                listener_nonce: 0,
+            };
             sf.set(JOIN, true);
             sf.set(JOIN_ANSWERED | JOIN_LISTENER_NONCE, false);
         }
@@ -1539,7 +1804,9 @@ impl Engine {
                 }
             }
             None if !retransmission => {
-                cur.push(Finding::JoinUnknownToken { token: receiver_token });
+                cur.push(Finding::JoinUnknownToken {
+                    token: receiver_token,
+                });
             }
             None => {}
         }
@@ -1549,11 +1816,22 @@ impl Engine {
         let sf = &self.subflows[s];
         let conn = &self.connections[sf.connection()?];
         let joiner = sf.host_of_end(0);
-        Some((conn.version?, conn.hosts[joiner].key()?, conn.hosts[1 - joiner].key()?))
+        Some((
+            conn.version?,
+            conn.hosts[joiner].key()?,
+            conn.hosts[1 - joiner].key()?,
+        ))
     }
 
     fn join_syn_ack(&mut self, s: SubflowId, join: crate::MpJoin<'_>, cur: &mut Current) {
-        let JoinForm::SynAck { address_id, truncated_hmac, sender_nonce } = join.form else { return };
+        let JoinForm::SynAck {
+            address_id,
+            truncated_hmac,
+            sender_nonce,
+        } = join.form
+        else {
+            return;
+        };
         let keys = self.join_keys(s);
         let sf = &mut self.subflows[s];
         sf.address_ids[1] = Some(address_id);
@@ -1564,11 +1842,22 @@ impl Engine {
         sf.join.listener_nonce = sender_nonce;
         let joiner_nonce = sf.join.joiner_nonce;
         if let (true, Some((v, key_a, key_b))) = (self.config.verify_crypto, keys) {
-            let valid = crypto::verify_join_syn_ack(v, key_b, key_a, sender_nonce, joiner_nonce, truncated_hmac);
+            let valid = crypto::verify_join_syn_ack(
+                v,
+                key_b,
+                key_a,
+                sender_nonce,
+                joiner_nonce,
+                truncated_hmac,
+            );
             if valid {
-                self.passed.push(cur.frame, Verified::JoinHmac(HandshakeStep::SynAck));
+                self.passed
+                    .push(cur.frame, Verified::JoinHmac(HandshakeStep::SynAck));
             } else {
-                cur.push(Finding::JoinHmac { step: HandshakeStep::SynAck, valid });
+                cur.push(Finding::JoinHmac {
+                    step: HandshakeStep::SynAck,
+                    valid,
+                });
             }
         }
     }
@@ -1576,13 +1865,19 @@ impl Engine {
     fn join_ack(&mut self, s: SubflowId, hmac: &[u8; 20], cur: &mut Current) {
         let sf = &self.subflows[s];
         let Some(js) = sf.join() else { return };
-        let (Some(r_b), r_a) = (sf.listener_nonce(), js.joiner_nonce) else { return };
+        let (Some(r_b), r_a) = (sf.listener_nonce(), js.joiner_nonce) else {
+            return;
+        };
         if let (true, Some((v, key_a, key_b))) = (self.config.verify_crypto, self.join_keys(s)) {
             let valid = crypto::verify_join_ack(v, key_a, key_b, r_a, r_b, hmac);
             if valid {
-                self.passed.push(cur.frame, Verified::JoinHmac(HandshakeStep::Ack));
+                self.passed
+                    .push(cur.frame, Verified::JoinHmac(HandshakeStep::Ack));
             } else {
-                cur.push(Finding::JoinHmac { step: HandshakeStep::Ack, valid });
+                cur.push(Finding::JoinHmac {
+                    step: HandshakeStep::Ack,
+                    valid,
+                });
             }
         }
     }
@@ -1590,8 +1885,12 @@ impl Engine {
     #[cold]
     #[inline(never)]
     fn on_rst(&mut self, s: SubflowId, end: usize, options: &[MptcpOption<'_>], cur: &mut Current) {
-        let has_tcprst = options.iter().any(|o| matches!(o, MptcpOption::MpTcpRst(_)));
-        let has_fastclose = options.iter().any(|o| matches!(o, MptcpOption::MpFastclose(_)));
+        let has_tcprst = options
+            .iter()
+            .any(|o| matches!(o, MptcpOption::MpTcpRst(_)));
+        let has_fastclose = options
+            .iter()
+            .any(|o| matches!(o, MptcpOption::MpFastclose(_)));
         let sf = &mut self.subflows[s];
         sf.first_rst.get_or_insert(cur.frame);
         sf.last_rst.set(cur.frame);
@@ -1601,7 +1900,10 @@ impl Engine {
             if !sf.join_answered() && end == 1 {
                 sf.set(JOIN_ANSWERED, true);
                 if !has_tcprst {
-                    cur.push(Finding::JoinRefused { how: JoinRefusal::Rst, syn });
+                    cur.push(Finding::JoinRefused {
+                        how: JoinRefusal::Rst,
+                        syn,
+                    });
                 }
             }
         }
@@ -1612,13 +1914,23 @@ impl Engine {
         conn.hosts[host].last_rst.set(cur.frame);
         // The peer's fastclose answered.
         let peer_fastclose = conn.hosts[peer].fastclose.as_deref_mut();
-        if let Some(pfc) = peer_fastclose.filter(|f| f.first.is_some() && !f.answered && f.on_ack > 0) {
+        if let Some(pfc) =
+            peer_fastclose.filter(|f| f.first.is_some() && !f.answered && f.on_ack > 0)
+        {
             let first_time = pfc.first.map_or(cur.time, |(_, t)| t);
             pfc.answered = true;
             if let Some((frame, index)) = pfc.initiated_at {
                 let delay = cur.time - first_time;
-                let at = if frame == cur.frame { Some(&mut cur.findings) } else { self.records.get_mut(&frame) };
-                if let Some(Finding::FastcloseInitiated { answered_in, answer_delay }) = at.and_then(|v| v.get_mut(index)) {
+                let at = if frame == cur.frame {
+                    Some(&mut cur.findings)
+                } else {
+                    self.records.get_mut(&frame)
+                };
+                if let Some(Finding::FastcloseInitiated {
+                    answered_in,
+                    answer_delay,
+                }) = at.and_then(|v| v.get_mut(index))
+                {
                     *answered_in = Some(cur.frame);
                     *answer_delay = Some(delay);
                 }
@@ -1626,14 +1938,27 @@ impl Engine {
         }
         // This host's own final RST after its option-A fastcloses.
         let own_fastclose = conn.hosts[host].fastclose.as_deref_mut();
-        if let Some(fc) = own_fastclose.filter(|fc| fc.on_ack > 0 && !fc.final_rst && fc.subflow == Some(s)) {
+        if let Some(fc) =
+            own_fastclose.filter(|fc| fc.on_ack > 0 && !fc.final_rst && fc.subflow == Some(s))
+        {
             fc.final_rst = true;
             let first = fc.first.map_or(cur.frame, |(f, _)| f);
-            cur.push(Finding::FastcloseFinalRst { with_fastclose: has_fastclose, first });
+            cur.push(Finding::FastcloseFinalRst {
+                with_fastclose: has_fastclose,
+                first,
+            });
         }
     }
 
-    fn on_option(&mut self, c: ConnId, s: SubflowId, end: usize, segment: Segment, option: &MptcpOption<'_>, cur: &mut Current) {
+    fn on_option(
+        &mut self,
+        c: ConnId,
+        s: SubflowId,
+        end: usize,
+        segment: Segment,
+        option: &MptcpOption<'_>,
+        cur: &mut Current,
+    ) {
         match option {
             MptcpOption::Dss(d) => {
                 if let Some(m) = d.mapping {
@@ -1647,7 +1972,15 @@ impl Engine {
     /// Every option but DSS: rare next to the DSS of every data segment.
     #[cold]
     #[inline(never)]
-    fn on_signal(&mut self, c: ConnId, s: SubflowId, end: usize, segment: Segment, option: &MptcpOption<'_>, cur: &mut Current) {
+    fn on_signal(
+        &mut self,
+        c: ConnId,
+        s: SubflowId,
+        end: usize,
+        segment: Segment,
+        option: &MptcpOption<'_>,
+        cur: &mut Current,
+    ) {
         let host = self.subflows[s].host_of_end(end);
         let peer = 1 - host;
         match option {
@@ -1682,14 +2015,21 @@ impl Engine {
                     }
                     match fc.first {
                         Some((first, first_time)) if fc.on_ack > 0 => {
-                            cur.push(Finding::FastcloseRetransmitted { number: fc.on_ack, first, since_first: cur.time - first_time });
+                            cur.push(Finding::FastcloseRetransmitted {
+                                number: fc.on_ack,
+                                first,
+                                since_first: cur.time - first_time,
+                            });
                             if let Some(r) = peer_rst.filter(|r| *r > first) {
                                 cur.push(Finding::FastcloseAfterPeerRst { peer_rst: r });
                             }
                         }
                         _ => {
                             fc.first = Some((cur.frame, cur.time));
-                            let index = cur.push(Finding::FastcloseInitiated { answered_in: None, answer_delay: None });
+                            let index = cur.push(Finding::FastcloseInitiated {
+                                answered_in: None,
+                                answer_delay: None,
+                            });
                             fc.initiated_at = Some((cur.frame, index));
                         }
                     }
@@ -1699,7 +2039,10 @@ impl Engine {
                 }
             }
             MptcpOption::MpTcpRst(r) if segment.rst => {
-                cur.push(Finding::RstReasonGiven { reason: r.reason, transient: r.transient });
+                cur.push(Finding::RstReasonGiven {
+                    reason: r.reason,
+                    transient: r.transient,
+                });
             }
             MptcpOption::AddAddr(a) => self.on_add_addr(c, s, host, a, cur),
             MptcpOption::RemoveAddr(r) => {
@@ -1710,11 +2053,17 @@ impl Engine {
                     for &other in &conn.subflows {
                         let sf = &self.subflows[other as usize];
                         // Closed subflows count too: the host may close them before it says why.
-                        if sf.end_uses(&self.addresses, sf.end_of_host(host), *id, bound) && !streams.contains(&sf.stream) {
+                        if sf.end_uses(&self.addresses, sf.end_of_host(host), *id, bound)
+                            && !streams.contains(&sf.stream)
+                        {
                             streams.push(sf.stream);
                         }
                     }
-                    for n in conn.hosts[host].announcements.iter_mut().filter(|n| n.id == *id) {
+                    for n in conn.hosts[host]
+                        .announcements
+                        .iter_mut()
+                        .filter(|n| n.id == *id)
+                    {
                         n.bound = false;
                     }
                 }
@@ -1722,9 +2071,16 @@ impl Engine {
             }
             MptcpOption::MpFail(f) => {
                 let conn = &mut self.connections[c];
-                let failed = conn.bad_mappings.iter().find(|(_, _, dsn, len)| f.dsn.wrapping_sub(*dsn) < u64::from((*len).max(1))).copied();
+                let failed = conn
+                    .bad_mappings
+                    .iter()
+                    .find(|(_, _, dsn, len)| f.dsn.wrapping_sub(*dsn) < u64::from((*len).max(1)))
+                    .copied();
                 let mapping_frame = failed.map(|(frame, ..)| frame);
-                cur.push(Finding::FailReported { dsn: f.dsn, mapping_frame });
+                cur.push(Finding::FailReported {
+                    dsn: f.dsn,
+                    mapping_frame,
+                });
                 self.mark_bad_mappings_followed(c, cur);
                 // Both ends leave MPTCP on this subflow (RFC 8684 section 3.7).
                 self.subflows[s].fall_back();
@@ -1749,14 +2105,27 @@ impl Engine {
     /// Links earlier checksum failures of the connection to this MP_FAIL or infinite mapping.
     fn mark_bad_mappings_followed(&mut self, c: ConnId, cur: &mut Current) {
         for (frame, index, ..) in self.connections[c].bad_mappings.take_all() {
-            let at = if frame == cur.frame { Some(&mut cur.findings) } else { self.records.get_mut(&frame) };
-            if let Some(Finding::DssChecksum { followed_by, .. }) = at.and_then(|v| v.get_mut(index)) {
+            let at = if frame == cur.frame {
+                Some(&mut cur.findings)
+            } else {
+                self.records.get_mut(&frame)
+            };
+            if let Some(Finding::DssChecksum { followed_by, .. }) =
+                at.and_then(|v| v.get_mut(index))
+            {
                 followed_by.get_or_insert(cur.frame);
             }
         }
     }
 
-    fn on_add_addr(&mut self, c: ConnId, s: SubflowId, host: usize, a: &AddAddr, cur: &mut Current) {
+    fn on_add_addr(
+        &mut self,
+        c: ConnId,
+        s: SubflowId,
+        host: usize,
+        a: &AddAddr,
+        cur: &mut Current,
+    ) {
         let peer = 1 - host;
         let conn = &mut self.connections[c];
         if a.is_echo() {
@@ -1769,8 +2138,20 @@ impl Engine {
             }
             return;
         }
-        if let (true, Some(h), Some(own), Some(other)) = (self.config.verify_crypto, a.truncated_hmac, conn.hosts[host].key(), conn.hosts[peer].key()) {
-            let verdict = match crypto::verify_add_addr_hmac(own, other, a.address_id, a.address, a.port, h) {
+        if let (true, Some(h), Some(own), Some(other)) = (
+            self.config.verify_crypto,
+            a.truncated_hmac,
+            conn.hosts[host].key(),
+            conn.hosts[peer].key(),
+        ) {
+            let verdict = match crypto::verify_add_addr_hmac(
+                own,
+                other,
+                a.address_id,
+                a.address,
+                a.port,
+                h,
+            ) {
                 AddAddrHmacCheck::Valid => AddAddrVerdict::Valid,
                 AddAddrHmacCheck::Legacy(form) => AddAddrVerdict::Legacy(form),
                 AddAddrHmacCheck::Invalid { .. } => AddAddrVerdict::Invalid,
@@ -1784,11 +2165,25 @@ impl Engine {
         let h = &mut conn.hosts[host];
         // One announcement per address ID (at most 256 a host, whatever a sender floods): an
         // ID announced with another address is a new binding.
-        let announced = Announcement { id: a.address_id, address: a.address, port: a.port, frame: cur.frame, echo_seen: false, bound: true };
+        let announced = Announcement {
+            id: a.address_id,
+            address: a.address,
+            port: a.port,
+            frame: cur.frame,
+            echo_seen: false,
+            bound: true,
+        };
         match h.announcements.iter_mut().find(|n| n.id == a.address_id) {
             // The same ADD_ADDR twice in one segment is no repeat.
-            Some(previous) if previous.address == a.address && previous.port == a.port && previous.frame != cur.frame => {
-                cur.push(Finding::AddAddrRepeated { previous: previous.frame, echo_seen: previous.echo_seen });
+            Some(previous)
+                if previous.address == a.address
+                    && previous.port == a.port
+                    && previous.frame != cur.frame =>
+            {
+                cur.push(Finding::AddAddrRepeated {
+                    previous: previous.frame,
+                    echo_seen: previous.echo_seen,
+                });
                 *previous = announced;
             }
             Some(previous) => *previous = announced,
@@ -1798,12 +2193,28 @@ impl Engine {
     }
 
     /// The subflow of connection `c` whose ends carry these address IDs.
-    fn resolve_fault(&self, c: ConnId, _s: SubflowId, host: usize, src_id: u8, dst_id: u8) -> Option<(SubflowId, FaultTarget)> {
+    fn resolve_fault(
+        &self,
+        c: ConnId,
+        _s: SubflowId,
+        host: usize,
+        src_id: u8,
+        dst_id: u8,
+    ) -> Option<(SubflowId, FaultTarget)> {
         let conn = &self.connections[c];
         let found = conn.subflows.iter().copied().find(|&t| {
             let sf = &self.subflows[t as usize];
-            sf.end_uses(&self.addresses, sf.end_of_host(host), src_id, conn.hosts[host].bound(src_id))
-                && sf.end_uses(&self.addresses, sf.end_of_host(1 - host), dst_id, conn.hosts[1 - host].bound(dst_id))
+            sf.end_uses(
+                &self.addresses,
+                sf.end_of_host(host),
+                src_id,
+                conn.hosts[host].bound(src_id),
+            ) && sf.end_uses(
+                &self.addresses,
+                sf.end_of_host(1 - host),
+                dst_id,
+                conn.hosts[1 - host].bound(dst_id),
+            )
         })? as SubflowId;
         let sf = &self.subflows[found];
         let (eh, ep) = (sf.end_of_host(host), sf.end_of_host(1 - host));
@@ -1824,7 +2235,15 @@ impl Engine {
         Some(crypto::key_derived(conn.version?, conn.hosts[host].key()?).idsn)
     }
 
-    fn on_mapping(&mut self, c: ConnId, s: SubflowId, end: usize, m: Mapping, data_fin: bool, cur: &mut Current) {
+    fn on_mapping(
+        &mut self,
+        c: ConnId,
+        s: SubflowId,
+        end: usize,
+        m: Mapping,
+        data_fin: bool,
+        cur: &mut Current,
+    ) {
         let host = self.subflows[s].host_of_end(end);
         if m.is_infinite() {
             self.subflows[s].fall_back();
@@ -1836,12 +2255,18 @@ impl Engine {
         let sf = &mut self.subflows[s];
         sf.set_coverage(end, (m.ssn, u32::from(m.data_len)));
         if let Some(negotiated) = negotiated {
-            if negotiated != m.checksum.is_some() && !sf.dir_has(end, DIR_CHECKSUM_PRESENCE_REPORTED) {
+            if negotiated != m.checksum.is_some()
+                && !sf.dir_has(end, DIR_CHECKSUM_PRESENCE_REPORTED)
+            {
                 sf.dir_set(end, DIR_CHECKSUM_PRESENCE_REPORTED);
-                cur.push(Finding::ChecksumPresence { present: m.checksum.is_some() });
+                cur.push(Finding::ChecksumPresence {
+                    present: m.checksum.is_some(),
+                });
             }
         }
-        let (Some(checksum), true) = (m.checksum, self.config.verify_crypto) else { return };
+        let (Some(checksum), true) = (m.checksum, self.config.verify_crypto) else {
+            return;
+        };
         let dsn = match m.dsn {
             crate::DataSeq::U64(v) => v,
             crate::DataSeq::U32(_) => match self.sender_idsn(c, host) {
@@ -1849,15 +2274,32 @@ impl Engine {
                 None => return,
             },
         };
-        self.start_check(s, end, cur.frame, dsn, m.ssn, m.data_len, checksum, data_fin, m.ssn);
+        self.start_check(
+            s, end, cur.frame, dsn, m.ssn, m.data_len, checksum, data_fin, m.ssn,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn start_check(&mut self, s: SubflowId, end: usize, frame: Frame, dsn: u64, ssn: u32, data_len: u16, checksum: u16, data_fin: bool, start: u32) {
+    fn start_check(
+        &mut self,
+        s: SubflowId,
+        end: usize,
+        frame: Frame,
+        dsn: u64,
+        ssn: u32,
+        data_len: u16,
+        checksum: u16,
+        data_fin: bool,
+        start: u32,
+    ) {
         let slot = &mut self.subflows[s].checks[end];
         match slot.as_deref_mut() {
             Some(check) if check.is_of(dsn, ssn, data_len) => check.seen_in = frame,
-            _ => *slot = Some(Box::new(MappingCheck::new(frame, dsn, ssn, data_len, checksum, data_fin, start))),
+            _ => {
+                *slot = Some(Box::new(MappingCheck::new(
+                    frame, dsn, ssn, data_len, checksum, data_fin, start,
+                )))
+            }
         }
     }
 
@@ -1865,16 +2307,29 @@ impl Engine {
     #[cold]
     #[inline(never)]
     #[allow(clippy::too_many_arguments)]
-    fn capable_data(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, cur: &Current, sender_key: u64, data_len: u16, checksum: Option<u16>) {
+    fn capable_data(
+        &mut self,
+        s: SubflowId,
+        end: usize,
+        seg: &TcpSegment<'_>,
+        cur: &Current,
+        sender_key: u64,
+        data_len: u16,
+        checksum: Option<u16>,
+    ) {
         let c = self.subflows[s].connection();
-        let version = c.and_then(|c| self.connections[c].version).unwrap_or(Version::V1);
+        let version = c
+            .and_then(|c| self.connections[c].version)
+            .unwrap_or(Version::V1);
         // The mapping covers this segment's data: relative sequence 1, or later when the
         // SYN carried data (TFO). Its pseudo-header SSN is 1 either way.
         if let Some(isn) = self.subflows[s].isn(end) {
             let start = seg.seq.wrapping_sub(isn);
             self.subflows[s].set_coverage(end, (start, u32::from(data_len)));
             if let (Some(csum), true) = (checksum, self.config.verify_crypto) {
-                let dsn = crypto::key_derived(version, sender_key).idsn.wrapping_add(1);
+                let dsn = crypto::key_derived(version, sender_key)
+                    .idsn
+                    .wrapping_add(1);
                 self.start_check(s, end, cur.frame, dsn, 1, data_len, csum, false, start);
             }
         }
@@ -1884,21 +2339,39 @@ impl Engine {
     #[cold]
     #[inline(never)]
     fn checksum_failed(&mut self, c: Option<ConnId>, check: &MappingCheck, cur: &mut Current) {
-        let index = cur.push(Finding::DssChecksum { valid: false, mapping_frame: check.frame, completed_in: cur.frame, followed_by: None });
+        let index = cur.push(Finding::DssChecksum {
+            valid: false,
+            mapping_frame: check.frame,
+            completed_in: cur.frame,
+            followed_by: None,
+        });
         if let Some(c) = c {
             let conn = &mut self.connections[c];
             // Bounded: a connection that keeps failing keeps its latest failures.
             if conn.bad_mappings.len() >= 16 {
                 conn.bad_mappings.remove(0);
             }
-            conn.bad_mappings.push((cur.frame, index, check.dsn, u32::from(check.data_len)));
+            conn.bad_mappings
+                .push((cur.frame, index, check.dsn, u32::from(check.data_len)));
         }
     }
 
     /// Feeds payload to the mapping being checked, and looks for payload no mapping covers.
-    fn on_payload(&mut self, s: SubflowId, end: usize, seg: &TcpSegment<'_>, options: &[MptcpOption<'_>], cur: &mut Current) {
+    fn on_payload(
+        &mut self,
+        s: SubflowId,
+        end: usize,
+        seg: &TcpSegment<'_>,
+        options: &[MptcpOption<'_>],
+        cur: &mut Current,
+    ) {
         // MP_CAPABLE with data: implicit mapping (DSN = IDSN + 1, SSN 1).
-        if let Some(CapableForm::BothKeysData { sender_key, data_len, checksum, .. }) = options.iter().find_map(|o| match o {
+        if let Some(CapableForm::BothKeysData {
+            sender_key,
+            data_len,
+            checksum,
+            ..
+        }) = options.iter().find_map(|o| match o {
             MptcpOption::MpCapable(c) => Some(c.form),
             _ => None,
         }) {
@@ -1921,7 +2394,8 @@ impl Engine {
             let valid = check.sum.verify(check.checksum);
             self.carriers.resolve(check.carriers, valid, cur.frame);
             if valid {
-                self.passed.push(cur.frame, Verified::DssChecksum(check.frame));
+                self.passed
+                    .push(cur.frame, Verified::DssChecksum(check.frame));
             } else {
                 self.checksum_failed(c, &check, cur);
             }
@@ -1963,35 +2437,62 @@ mod tests {
         files.extend(support::captures_in("public"));
         files.extend(support::captures_in("crafted"));
         let generated = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/captures");
-        files.extend(std::fs::read_dir(generated).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "pcap")));
+        files.extend(
+            std::fs::read_dir(generated)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "pcap")),
+        );
         let (mut steady, mut checked, mut segments) = (0, 0, 0);
         for path in &files {
             let frames = support::read_frames(path);
             for verify_crypto in [true, false] {
                 let run = |general_only: bool| {
-                    let mut engine = Engine::new(Config { verify_crypto, ..Config::default() });
+                    let mut engine = Engine::new(Config {
+                        verify_crypto,
+                        ..Config::default()
+                    });
                     engine.general_only = general_only;
                     let mut seen = Vec::new();
                     for p in frames.iter().flatten() {
                         let time = (p.time * 1e9) as i64;
-                        let packet = Packet { frame: p.frame as u32, time, src: p.src, dst: p.dst, stream: None, tcp: &p.tcp };
+                        let packet = Packet {
+                            frame: p.frame as u32,
+                            time,
+                            src: p.src,
+                            dst: p.dst,
+                            stream: None,
+                            tcp: &p.tcp,
+                        };
                         let report = engine.process(&packet);
                         seen.push((p.frame, report.connection, report.findings.into_owned()));
                     }
                     engine.finish();
-                    let at_end: Vec<Vec<Finding>> = frames.iter().flatten().map(|p| engine.findings(p.frame as u32).into_owned()).collect();
+                    let at_end: Vec<Vec<Finding>> = frames
+                        .iter()
+                        .flatten()
+                        .map(|p| engine.findings(p.frame as u32).into_owned())
+                        .collect();
                     (seen, at_end, engine.steady_taken)
                 };
                 let (general, with_steady) = (run(true), run(false));
                 assert_eq!(general.2, [0, 0]);
-                assert_eq!((&with_steady.0, &with_steady.1), (&general.0, &general.1), "{} (verify_crypto {verify_crypto})", path.display());
+                assert_eq!(
+                    (&with_steady.0, &with_steady.1),
+                    (&general.0, &general.1),
+                    "{} (verify_crypto {verify_crypto})",
+                    path.display()
+                );
                 steady += with_steady.2[0] + with_steady.2[1];
                 checked += with_steady.2[1];
                 segments += general.0.len();
             }
         }
         // Most segments of these captures are data and acknowledgements on established subflows.
-        assert!(steady * 2 > segments, "the steady path took {steady} of {segments} segments");
+        assert!(
+            steady * 2 > segments,
+            "the steady path took {steady} of {segments} segments"
+        );
         // Segments with a DSS checksum to verify reach the copy with checks.
         assert!(checked > 0, "the steady path with checks took no segment");
     }
@@ -2000,8 +2501,16 @@ mod tests {
     /// announcements, checksum failures, a mapping being checked) is boxed or in sparse lists.
     #[test]
     fn per_subflow_and_per_connection_state_stays_small() {
-        assert!(size_of::<Subflow>() <= 112, "Subflow is {} bytes", size_of::<Subflow>());
-        assert!(size_of::<Connection>() <= 104, "Connection is {} bytes", size_of::<Connection>());
+        assert!(
+            size_of::<Subflow>() <= 112,
+            "Subflow is {} bytes",
+            size_of::<Subflow>()
+        );
+        assert!(
+            size_of::<Connection>() <= 104,
+            "Connection is {} bytes",
+            size_of::<Connection>()
+        );
     }
 
     /// The compact list of checks that passed gives back, for every frame, exactly what was
@@ -2037,17 +2546,29 @@ mod tests {
             pushed.push((frame, verified));
         }
         assert_eq!(passed.len, pushed.len());
-        assert!(passed.bytes.len() < 3 * pushed.len(), "{} bytes", passed.bytes.len());
+        assert!(
+            passed.bytes.len() < 3 * pushed.len(),
+            "{} bytes",
+            passed.bytes.len()
+        );
         let mut frames: Vec<Frame> = pushed.iter().map(|(f, _)| *f).collect();
         frames.dedup();
-        let mut lookups: Vec<Frame> = frames.iter().flat_map(|&f| [f - 1, f, f + 1]).chain([0, frame + 1, Frame::MAX]).collect();
+        let mut lookups: Vec<Frame> = frames
+            .iter()
+            .flat_map(|&f| [f - 1, f, f + 1])
+            .chain([0, frame + 1, Frame::MAX])
+            .collect();
         // In order (the cursor), then at random (the blocks), then in order again.
         let in_order = lookups.clone();
         for i in (1..lookups.len()).rev() {
             lookups.swap(i, next() as usize % (i + 1));
         }
         for f in in_order.iter().chain(&lookups).chain(&in_order).copied() {
-            let expected: Vec<Verified> = pushed.iter().filter(|(g, _)| *g == f).map(|(_, v)| *v).collect();
+            let expected: Vec<Verified> = pushed
+                .iter()
+                .filter(|(g, _)| *g == f)
+                .map(|(_, v)| *v)
+                .collect();
             assert_eq!(passed.of(f).collect::<Vec<_>>(), expected, "frame {f}");
         }
         assert_eq!(Passed::default().of(1).count(), 0);
@@ -2061,7 +2582,11 @@ mod tests {
         let mut passed = Passed::default();
         let mut pushed: Vec<(Frame, Verified)> = Vec::new();
         let of = |pushed: &[(Frame, Verified)], f: Frame| -> Vec<Verified> {
-            pushed.iter().filter(|(g, _)| *g == f).map(|(_, v)| *v).collect()
+            pushed
+                .iter()
+                .filter(|(g, _)| *g == f)
+                .map(|(_, v)| *v)
+                .collect()
         };
         for frame in 1..400 {
             // Asked for before anything is pushed for it: nothing yet.
@@ -2071,7 +2596,11 @@ mod tests {
                 pushed.push((frame, Verified::DssChecksum(frame)));
             }
             for f in [frame - 1, frame, frame + 1] {
-                assert_eq!(passed.of(f).collect::<Vec<_>>(), of(&pushed, f), "frame {f} after frame {frame}");
+                assert_eq!(
+                    passed.of(f).collect::<Vec<_>>(),
+                    of(&pushed, f),
+                    "frame {f} after frame {frame}"
+                );
             }
         }
         assert!(pushed.len() > 100);

@@ -220,7 +220,9 @@ impl Finding {
             self,
             Finding::DssChecksum { valid: true, .. }
                 | Finding::JoinHmac { valid: true, .. }
-                | Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }
+                | Finding::AddAddrHmac {
+                    verdict: AddAddrVerdict::Valid
+                }
                 | Finding::FastcloseKey { valid: true }
         )
     }

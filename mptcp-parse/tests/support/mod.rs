@@ -6,7 +6,7 @@
 #![allow(dead_code)]
 
 use pcap_parser::traits::PcapReaderIterator;
-use pcap_parser::{Linktype, PcapBlockOwned, PcapError, PcapNGReader, LegacyPcapReader};
+use pcap_parser::{LegacyPcapReader, Linktype, PcapBlockOwned, PcapError, PcapNGReader};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +18,11 @@ pub fn own_dir() -> PathBuf {
 /// `tests/captures/<name>`; a missing file is a failure.
 pub fn own(name: &str) -> PathBuf {
     let path = own_dir().join(name);
-    assert!(path.is_file(), "{} is missing (tests/captures/gen_kernel.sh or gen_crafted.py make it)", path.display());
+    assert!(
+        path.is_file(),
+        "{} is missing (tests/captures/gen_kernel.sh or gen_crafted.py make it)",
+        path.display()
+    );
     path
 }
 
@@ -31,7 +35,12 @@ pub fn own_captures() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
         .collect();
     files.sort();
-    assert!(files.len() >= 40, "expected the repository's captures in {}, found {}", dir.display(), files.len());
+    assert!(
+        files.len() >= 40,
+        "expected the repository's captures in {}, found {}",
+        dir.display(),
+        files.len()
+    );
     files
 }
 
@@ -167,7 +176,13 @@ pub fn read_frames(path: &Path) -> Vec<Option<Packet>> {
     let mut frame = 0usize;
     let mut push = |linktype: Linktype, time: f64, bytes: &[u8], out: &mut Vec<Option<Packet>>| {
         frame += 1;
-        out.push(link_to_tcp(linktype, bytes).map(|(src, dst, tcp)| Packet { frame, time, src, dst, tcp: tcp.to_vec() }));
+        out.push(link_to_tcp(linktype, bytes).map(|(src, dst, tcp)| Packet {
+            frame,
+            time,
+            src,
+            dst,
+            tcp: tcp.to_vec(),
+        }));
     };
     let is_ng = data.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]);
     if is_ng {
@@ -181,8 +196,13 @@ pub fn read_frames(path: &Path) -> Vec<Option<Packet>> {
                         match b {
                             Block::InterfaceDescription(idb) => linktypes.push(idb.linktype),
                             Block::EnhancedPacket(epb) => {
-                                let lt = linktypes.get(epb.if_id as usize).copied().unwrap_or(Linktype::ETHERNET);
-                                let t = (u64::from(epb.ts_high) << 32 | u64::from(epb.ts_low)) as f64 / 1e6;
+                                let lt = linktypes
+                                    .get(epb.if_id as usize)
+                                    .copied()
+                                    .unwrap_or(Linktype::ETHERNET);
+                                let t = (u64::from(epb.ts_high) << 32 | u64::from(epb.ts_low))
+                                    as f64
+                                    / 1e6;
                                 push(lt, t, &epb.data[..epb.caplen as usize], &mut out);
                             }
                             _ => {}
@@ -290,6 +310,8 @@ pub fn is_routine(f: &mptcp_parse::analysis::Finding) -> bool {
         Finding::DssChecksum { valid: true, .. }
             | Finding::JoinHmac { valid: true, .. }
             | Finding::FastcloseKey { valid: true }
-            | Finding::AddAddrHmac { verdict: AddAddrVerdict::Valid }
+            | Finding::AddAddrHmac {
+                verdict: AddAddrVerdict::Valid
+            }
     )
 }
