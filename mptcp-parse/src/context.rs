@@ -3,6 +3,56 @@
 use crate::option::subtype;
 use core::fmt;
 
+/// The flags byte of a TCP header (byte 13), with its bits named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct TcpFlags(pub u8);
+
+impl TcpFlags {
+    /// No more data from the sender.
+    pub const FIN: TcpFlags = TcpFlags(0x01);
+    /// Synchronise sequence numbers.
+    pub const SYN: TcpFlags = TcpFlags(0x02);
+    /// Reset the connection.
+    pub const RST: TcpFlags = TcpFlags(0x04);
+    /// Push.
+    pub const PSH: TcpFlags = TcpFlags(0x08);
+    /// The acknowledgment number is valid.
+    pub const ACK: TcpFlags = TcpFlags(0x10);
+    /// The urgent pointer is valid.
+    pub const URG: TcpFlags = TcpFlags(0x20);
+    /// ECN echo.
+    pub const ECE: TcpFlags = TcpFlags(0x40);
+    /// Congestion window reduced.
+    pub const CWR: TcpFlags = TcpFlags(0x80);
+
+    /// All the bits of `other` are set.
+    pub const fn contains(self, other: TcpFlags) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    /// Some bit of `other` is set.
+    pub const fn intersects(self, other: TcpFlags) -> bool {
+        self.0 & other.0 != 0
+    }
+
+    /// The bits of both.
+    pub const fn union(self, other: TcpFlags) -> TcpFlags {
+        TcpFlags(self.0 | other.0)
+    }
+
+    /// A SYN without ACK: the first segment of a handshake.
+    pub const fn is_syn_only(self) -> bool {
+        self.0 & (TcpFlags::SYN.0 | TcpFlags::ACK.0) == TcpFlags::SYN.0
+    }
+}
+
+impl core::ops::BitOr for TcpFlags {
+    type Output = TcpFlags;
+    fn bitor(self, other: TcpFlags) -> TcpFlags {
+        self.union(other)
+    }
+}
+
 /// The TCP segment an option was found on.
 ///
 /// MP_CAPABLE and MP_JOIN change form with the handshake step, and MP_TCPRST only means
@@ -23,9 +73,9 @@ impl Segment {
     /// From the TCP flags byte (byte 13 of the header) and the payload length.
     pub const fn from_tcp_flags(flags: u8, payload_len: usize) -> Segment {
         Segment {
-            syn: flags & 0x02 != 0,
-            ack: flags & 0x10 != 0,
-            rst: flags & 0x04 != 0,
+            syn: TcpFlags(flags).contains(TcpFlags::SYN),
+            ack: TcpFlags(flags).contains(TcpFlags::ACK),
+            rst: TcpFlags(flags).contains(TcpFlags::RST),
             payload: payload_len > 0,
         }
     }

@@ -74,7 +74,7 @@ mod wire;
 
 pub use address::{AddAddr, AddAddrVersion, RemoveAddr};
 pub use capable::{CapableFlags, CapableForm, MpCapable};
-pub use context::{Context, Segment, UnusableSubtype};
+pub use context::{Context, Segment, TcpFlags, UnusableSubtype};
 pub use dss::{Dss, Mapping};
 pub use error::{Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings};
 pub use fail::{MpFail, MpFastclose};

@@ -6,7 +6,7 @@ use crate::error::{Error, LengthSet};
 use crate::option::parse_mptcp_option_lenient;
 use crate::option::{lenient_other, parse_mptcp_option, subtype, Decoded, MptcpOption};
 use crate::wire::{frame, MPTCP_KIND};
-use crate::{Context, Segment};
+use crate::{Context, Segment, TcpFlags};
 
 /// TCP option kind: End of Option List.
 pub const KIND_EOL: u8 = 0;
@@ -191,8 +191,8 @@ pub struct TcpSegment<'a> {
     pub seq: u32,
     /// Acknowledgment number.
     pub ack: u32,
-    /// Flags byte (CWR ECE URG ACK PSH RST SYN FIN).
-    pub flags: u8,
+    /// The flags (CWR ECE URG ACK PSH RST SYN FIN).
+    pub flags: TcpFlags,
     /// The options area.
     pub options: &'a [u8],
     /// The payload (what the buffer holds after the header).
@@ -227,7 +227,7 @@ impl<'a> TcpSegment<'a> {
             dst_port: u16::from_be_bytes([fixed[2], fixed[3]]),
             seq: u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]),
             ack: u32::from_be_bytes([fixed[8], fixed[9], fixed[10], fixed[11]]),
-            flags: fixed[13],
+            flags: TcpFlags(fixed[13]),
             options: &segment[20..header_len],
             payload: &segment[header_len..],
         })
@@ -235,7 +235,7 @@ impl<'a> TcpSegment<'a> {
 
     /// The segment facts MPTCP decoding uses.
     pub fn segment(&self) -> Segment {
-        Segment::from_tcp_flags(self.flags, self.payload.len())
+        Segment::from_tcp_flags(self.flags.0, self.payload.len())
     }
 
     /// A context for this segment's options, FAULT_ANNOUNCE at the default subtype.

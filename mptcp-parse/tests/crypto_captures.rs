@@ -9,7 +9,7 @@
 mod support;
 
 use mptcp_parse::crypto::{self, AddAddrHmacCheck, LegacyAddAddrHmac, Version};
-use mptcp_parse::{CapableForm, DataSeq, JoinForm, MptcpOption, TcpOption, TcpSegment};
+use mptcp_parse::{CapableForm, DataSeq, JoinForm, MptcpOption, TcpFlags, TcpOption, TcpSegment};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -83,10 +83,10 @@ fn analyse(path: &Path) -> Results {
         let key = pair(src, dst);
         let sf = subflows.entry(key).or_default();
         let dir = directions.entry((src, dst)).or_default();
-        let syn = seg.flags & 0x02 != 0;
+        let syn = seg.flags.contains(TcpFlags::SYN);
         if syn {
             dir.isn = Some(seg.seq);
-            if seg.flags & 0x10 == 0 {
+            if !seg.flags.contains(TcpFlags::ACK) {
                 sf.syn_sender = Some(src);
             }
         }

@@ -10,7 +10,7 @@ use mptcp_parse::{
     tcp_options, AddAddr, AddAddrVersion, CapableForm, Context, DataSeq, Dss, Error, FaultAnnounce,
     FaultCause, HandshakeForm, JoinForm, LengthSet, Mapping, MpCapable, MpFail, MpFastclose,
     MpJoin, MpPrio, MpTcpRst, MptcpOption, Opaque, RawOption, RemoveAddr, ReservedField, RstReason,
-    Segment, SegmentKind, TcpOption, TcpSegment, UnusableSubtype, Warning,
+    Segment, SegmentKind, TcpFlags, TcpOption, TcpSegment, UnusableSubtype, Warning,
 };
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -2780,7 +2780,13 @@ fn tcp_segment_parse_splits_header_options_payload() {
     let seg = TcpSegment::parse(&bytes).unwrap();
     assert_eq!(
         (seg.src_port, seg.dst_port, seg.seq, seg.ack, seg.flags),
-        (50000, 80, 0x01020304, 0x05060708, 0x18)
+        (
+            50000,
+            80,
+            0x01020304,
+            0x05060708,
+            TcpFlags::PSH | TcpFlags::ACK
+        )
     );
     assert_eq!(seg.options, &options[..]);
     assert_eq!(seg.payload, b"c");

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let header_len = (data[12] >> 4) as usize * 4;
     assert_eq!(seg.options.len(), header_len - 20);
     assert_eq!(seg.options.len() + seg.payload.len() + 20, data.len());
-    assert_eq!(seg.flags, data[13]);
+    assert_eq!(seg.flags, mptcp_parse::TcpFlags(data[13]));
     assert_eq!(seg.segment().payload, !seg.payload.is_empty());
 
     let ctx = seg.context();

@@ -7,7 +7,7 @@ use super::finding::{
 use crate::crypto::{self, AddAddrHmacCheck, DssChecksum, Version};
 use crate::{
     mptcp_options_lenient, AddAddr, CapableForm, Context, JoinForm, Mapping, MptcpOption, Segment,
-    TcpSegment,
+    TcpFlags, TcpSegment,
 };
 
 /// Tables keyed by what the capture says (streams, ports, tokens, frames). foldhash is several
@@ -1129,7 +1129,7 @@ impl Engine {
         src: Endpoint,
         dst: Endpoint,
     ) -> SubflowId {
-        let fresh_syn = seg.flags & 0x12 == 0x02;
+        let fresh_syn = seg.flags.is_syn_only();
         let (subflows, addresses) = (&self.subflows, &self.addresses);
         let found = match packet.stream {
             Some(stream) => self.subflow_of_stream(stream),
@@ -1306,7 +1306,7 @@ impl Engine {
             // that neither opens nor resets it, tells nothing (on every segment of a capture
             // without MPTCP). Only its FIN counts.
             self.subflows[s].last_frame = packet.frame;
-            if seg.flags & 0x01 != 0 {
+            if seg.flags.contains(TcpFlags::FIN) {
                 self.on_fin(s, end, packet.frame);
             }
             return Some((s, false));
@@ -1350,7 +1350,9 @@ impl Engine {
         };
         let sf = &self.subflows[s];
         // FIN, SYN, RST; a handshake under way.
-        if seg.flags & 0x07 != 0
+        if seg
+            .flags
+            .intersects(TcpFlags::FIN | TcpFlags::SYN | TcpFlags::RST)
             || (sf.kind == Kind::Initial && !sf.has(THIRD_ACK_SEEN))
             || (!CHECKS && sf.checks[end].is_some())
         {
@@ -1521,7 +1523,7 @@ impl Engine {
             }
         }
         self.on_payload(s, end, seg, options, &mut cur);
-        if seg.flags & 0x01 != 0 {
+        if seg.flags.contains(TcpFlags::FIN) {
             self.on_fin(s, end, packet.frame);
         }
         let any_finding = !cur.findings.is_empty();
@@ -2405,7 +2407,7 @@ impl Engine {
         }
 
         let sf = &mut self.subflows[s];
-        if len == 0 || seg.flags & 0x02 != 0 || !sf.expects_mappings(end) {
+        if len == 0 || seg.flags.contains(TcpFlags::SYN) || !sf.expects_mappings(end) {
             return;
         }
         if !covers(sf.coverage(end), rel, len) {
