@@ -10,43 +10,27 @@ expert message must contain (the field the parser names; "-": nothing to check).
 Standard library only; the packets are IPv4/TCP in a LINKTYPE_RAW capture.
 """
 
-import struct
+import os
 import sys
 
-MPTCP = 30
+sys.dont_write_bytecode = True  # no __pycache__ beside pktlib.py
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "captures"))
 
+import pktlib as P  # noqa: E402
+from pktlib import ACK, RST, SYN  # noqa: E402
 
-def opt(subtype, nibble, body, length=None):
-    """An MPTCP option; `length` overrides the length byte."""
-    data = bytes([subtype << 4 | nibble]) + bytes(body)
-    return bytes([MPTCP, length if length is not None else 2 + len(data)]) + data
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+opt = P.mptcp_option
+SRC, DST = "10.1.0.1", "10.2.0.1"
 
 
 def packet(options, flags, seq, payload=b""):
     """IPv4 + TCP 10.1.0.1:40000 -> 10.2.0.1:5000 carrying `options` (padded with EOL)."""
     options = bytes(options)
     options += b"\0" * (-len(options) % 4)
-    hlen = 20 + len(options)
-    tcp = struct.pack("!HHIIBBHHH", 40000, 5000, seq, 1, (hlen // 4) << 4, flags, 64000, 0, 0)
-    tcp += options + payload
-    src, dst = bytes([10, 1, 0, 1]), bytes([10, 2, 0, 1])
-    pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp))
-    tcp = tcp[:16] + struct.pack("!H", checksum(pseudo + tcp)) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 1, 0x4000, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
-    return ip + tcp
+    seg = P.tcp_segment(SRC, DST, 40000, 5000, seq, 1, flags, options, payload, window=64000)
+    return P.ipv4(SRC, DST, seg, ident=1)
 
 
-ACK, RST, SYN, PSH = 0x10, 0x04, 0x02, 0x08
 KEY_A = bytes.fromhex("0102030405060708")
 KEY_B = bytes.fromhex("1112131415161718")
 
@@ -109,24 +93,18 @@ def main():
         sys.exit(__doc__)
     out = sys.argv[1]
     base = out[:-5] if out.endswith(".pcap") else out
-    records, manifest = [], []
+    manifest = []
     seq = 1000
+    pcap = P.Pcap(out, linktype=101)  # LINKTYPE_RAW
     for n, (option, flags, snap, subtype, expert, field, desc) in enumerate(CASES, start=1):
         pkt = packet(option, flags, seq)
-        caplen = len(pkt)
-        if snap is not None:
-            # IP (20) + TCP (20) + the first `snap` bytes of the option.
-            caplen = 40 + snap
-        records.append(struct.pack("<IIII", 1700000000 + n, 0, caplen, len(pkt)) + pkt[:caplen])
+        # IP (20) + TCP (20) + the first `snap` bytes of the option.
+        pcap.write(1700000000 + n, pkt, None if snap is None else 40 + snap)
         manifest.append("\t".join([str(n), str(subtype), expert, field, desc]))
         seq += 1000
-    with open(out, "wb") as f:
-        # pcap header: magic, v2.4, tz 0, sigfigs 0, snaplen 65535, LINKTYPE_RAW (101)
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
-        f.write(b"".join(records))
+    pcap.close()
     with open(base + ".tsv", "w") as f:
         f.write("\n".join(manifest) + "\n")
-
 
 if __name__ == "__main__":
     main()

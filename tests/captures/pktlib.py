@@ -1,7 +1,9 @@
 """Hand-built IPv4/TCP packets with MPTCP options, MPTCP crypto, and a pcap writer.
 
-Standard library only. Used by gen_crafted.py (captures written from scratch) and by
-nsapp.py (segments injected into live kernel connections inside network namespaces).
+Standard library only. Used by gen_crafted.py and gen_encap.py (captures written from
+scratch), ../gen_malformed.py (one malformed option a frame), ../perf/gen_adversarial.py
+(floods) and nsapp.py (segments injected into live kernel connections inside network
+namespaces).
 Keys are 64-bit integers, used big-endian; v0 hashes with SHA-1, v1 with SHA-256.
 """
 
@@ -77,9 +79,11 @@ def opt_ts(tsval, tsecr):
     return b"\x01\x01" + struct.pack("!BBII", 8, 10, tsval & 0xFFFFFFFF, tsecr & 0xFFFFFFFF)
 
 
-def _mptcp(subtype, nibble, body):
+def mptcp_option(subtype, nibble, body, length=None):
+    """An MPTCP option: kind 30, length, subtype and the low nibble, then `body`; `length`
+    overrides the length byte (for malformed options)."""
     data = bytes([subtype << 4 | (nibble & 0x0F)]) + bytes(body)
-    return bytes([MPTCP, 2 + len(data)]) + data
+    return bytes([MPTCP, 2 + len(data) if length is None else length]) + data
 
 
 def mp_capable(version, flags, sender_key=None, receiver_key=None, data_len=None, checksum=None):
@@ -94,20 +98,20 @@ def mp_capable(version, flags, sender_key=None, receiver_key=None, data_len=None
         body += struct.pack("!H", data_len)
     if checksum is not None:
         body += struct.pack("!H", checksum)
-    return _mptcp(0, version, body)
+    return mptcp_option(0, version, body)
 
 
 def mp_join_syn(address_id, token, nonce, backup=False):
-    return _mptcp(1, int(backup), struct.pack("!BII", address_id, token, nonce))
+    return mptcp_option(1, int(backup), struct.pack("!BII", address_id, token, nonce))
 
 
 def mp_join_syn_ack(address_id, truncated_hmac, nonce, backup=False):
-    return _mptcp(1, int(backup), struct.pack("!BQI", address_id, truncated_hmac, nonce))
+    return mptcp_option(1, int(backup), struct.pack("!BQI", address_id, truncated_hmac, nonce))
 
 
 def mp_join_ack(hmac20):
     assert len(hmac20) == 20
-    return _mptcp(1, 0, b"\0" + hmac20)
+    return mptcp_option(1, 0, b"\0" + hmac20)
 
 
 def dss(data_ack=None, ack64=False, dsn=None, dsn64=False, ssn=0, data_len=0, checksum=None, data_fin=False):
@@ -133,20 +137,20 @@ def dss(data_ack=None, ack64=False, dsn=None, dsn64=False, ssn=0, data_len=0, ch
             body += struct.pack("!H", checksum)
     if data_fin:
         flags |= 0x10
-    return _mptcp(2, 0, bytes([flags]) + body)
+    return mptcp_option(2, 0, bytes([flags]) + body)
 
 
 def mp_fastclose(receiver_key):
-    return _mptcp(7, 0, b"\0" + struct.pack("!Q", receiver_key))
+    return mptcp_option(7, 0, b"\0" + struct.pack("!Q", receiver_key))
 
 
 def mp_tcprst(reason, transient=False):
-    return _mptcp(8, int(transient), bytes([reason]))
+    return mptcp_option(8, int(transient), bytes([reason]))
 
 
 def fault_announce(cause, dst_addr_id, src_addr_id, flags=0):
     """FAULT_ANNOUNCE as this project decodes it (subtype 9, length 6 without an address)."""
-    return _mptcp(9, flags, bytes([cause, dst_addr_id, src_addr_id]))
+    return mptcp_option(9, flags, bytes([cause, dst_addr_id, src_addr_id]))
 
 
 # ---------------------------------------------------------------- crypto
@@ -186,12 +190,15 @@ class Pcap:
         self.f = open(path, "wb")
         self.f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, linktype))
 
-    def write(self, t, frame):
+    def write(self, t, frame, caplen=None):
+        """A record at time `t` (seconds); `caplen` keeps only the first bytes of `frame`, as
+        a capture cut by its snapshot length (the record's original length stays the frame's)."""
         sec = int(t)
         usec = int(round((t - sec) * 1e6))
         if usec >= 1000000:
             sec, usec = sec + 1, usec - 1000000
-        self.f.write(struct.pack("<IIII", sec, usec, len(frame), len(frame)) + frame)
+        caplen = len(frame) if caplen is None else caplen
+        self.f.write(struct.pack("<IIII", sec, usec, caplen, len(frame)) + frame[:caplen])
 
     def close(self):
         self.f.close()

@@ -88,11 +88,6 @@ def _a4(n):
     return n.to_bytes(4, "big")
 
 
-def _mptcp(subtype, nibble, body):
-    data = bytes([subtype << 4 | (nibble & 0x0F)]) + body
-    return bytes([P.MPTCP, 2 + len(data)]) + data
-
-
 def add_addr(address_id, addr, port=None, truncated_hmac=None, echo=False):
     """ADD_ADDR v1: address ID, address (4 or 16 bytes), [port], [truncated HMAC iff not echo]."""
     body = bytes([address_id]) + addr
@@ -100,7 +95,7 @@ def add_addr(address_id, addr, port=None, truncated_hmac=None, echo=False):
         body += struct.pack("!H", port)
     if not echo:
         body += struct.pack("!Q", truncated_hmac)
-    return _mptcp(3, 1 if echo else 0, body)
+    return P.mptcp_option(3, 1 if echo else 0, body)
 
 
 def add_addr_hmac(sender_key, receiver_key, address_id, addr, port):
@@ -111,7 +106,7 @@ def add_addr_hmac(sender_key, receiver_key, address_id, addr, port):
 
 
 def remove_addr(ids):
-    return _mptcp(4, 0, bytes(ids))
+    return P.mptcp_option(4, 0, bytes(ids))
 
 
 # ---------------------------------------------------------------- writer and subflows
