@@ -43,7 +43,8 @@
 #     v6_endpoint_del      IPv6 (fd00:1::1 -> fd00:2::1); the server announces fd00:3::1, the
 #                          client joins it; mid-transfer the server deletes that endpoint
 #
-# Topology, three namespaces (deleted on exit, also on error or Ctrl-C):
+# Topology, three namespaces (NETNS-cli, NETNS-rtr, NETNS-srv, NETNS=mpcg by default; deleted
+# on exit, also on error or Ctrl-C; set up by netns.sh):
 #     mpcg-cli  c0 10.0.1.1/24  ---  r0 10.0.1.254  mpcg-rtr  r1 10.0.2.254  ---  s0 10.0.2.1/24  mpcg-srv
 #                                                              r2 10.0.3.254  ---  s1 10.0.3.1/24
 # (10.0.1.2 also on c0 where a capture needs a second client address; fd00:N::1, fd00:N::fe
@@ -56,50 +57,33 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 OUT=${OUT:-$HERE}
-APP="python3 $HERE/nsapp.py"
-C=mpcg-cli
-R=mpcg-rtr
-S=mpcg-srv
+NETNS=${NETNS:-mpcg}
+# shellcheck source=netns.sh
+. "$HERE/netns.sh"
+APP=$NSAPP
+C=$NETNS-cli
+R=$NETNS-rtr
+S=$NETNS-srv
+NAMESPACES=("$C" "$R" "$S")
 PORT=5000
-PIDS=()
 
-cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for ns in $C $R $S; do
-        ip netns del $ns 2>/dev/null || true
-    done
-}
+cleanup() { ns_cleanup; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-
 setup() {
     cleanup
-    PIDS=()
-    for ns in $C $R $S; do
-        ip netns add $ns
-        in_ns $ns ip link set lo up
-        in_ns $ns sysctl -qw net.mptcp.enabled=1
-    done
-    ip link add c0 netns $C type veth peer name r0 netns $R
-    ip link add s0 netns $S type veth peer name r1 netns $R
-    ip link add s1 netns $S type veth peer name r2 netns $R
+    ns_add
+    veth $C c0 $R r0
+    veth $S s0 $R r1
+    veth $S s1 $R r2
     in_ns $C ip addr add 10.0.1.1/24 dev c0
     in_ns $R ip addr add 10.0.1.254/24 dev r0
     in_ns $R ip addr add 10.0.2.254/24 dev r1
     in_ns $R ip addr add 10.0.3.254/24 dev r2
     in_ns $S ip addr add 10.0.2.1/24 dev s0
     in_ns $S ip addr add 10.0.3.1/24 dev s1
-    for pair in "$C c0" "$R r0" "$R r1" "$R r2" "$S s0" "$S s1"; do
-        set -- $pair
-        in_ns "$1" ip link set "$2" up
-        # Checksums computed by the stack, not left to the (virtual) NIC: captures taken at the
-        # sender show what the wire carries.
-        in_ns "$1" $APP no-offload "$2"
-    done
+    links_up "$C c0" "$R r0" "$R r1" "$R r2" "$S s0" "$S s1"
     in_ns $R sysctl -qw net.ipv4.ip_forward=1
     in_ns $C ip route add default via 10.0.1.254
     in_ns $S ip route add default via 10.0.2.254 dev s0
@@ -137,12 +121,7 @@ start_server() {
     shift || true
     ip netns exec $S $APP server "$addr" $PORT "$@" &
     PIDS+=($!)
-    for _ in $(seq 50); do
-        in_ns $S ss -Hltn "sport = :$PORT" | grep -q . && return 0
-        sleep 0.1
-    done
-    echo "server did not start" >&2
-    return 1
+    wait_listening $S $PORT || { echo "server did not start" >&2; return 1; }
 }
 
 nft_router() { in_ns $R nft -f -; }

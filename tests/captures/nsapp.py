@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The programs gen_kernel.sh runs inside its network namespaces (standard library only).
+"""The programs gen_kernel.sh runs inside its network namespaces (standard library only), and
+what they share with ../perf/bulkapp.py (the MPTCP listener, the offload switches).
 
     nsapp.py server ADDR PORT [--conns N] [--tfo]
         MPTCP listener on ADDR:PORT (IPv6 if ADDR has a colon); echoes what each connection
@@ -13,9 +14,11 @@
         MSG_FASTOPEN, the first message in the SYN when a cookie is cached.
     nsapp.py join-syn SRC SPORT DST DPORT TOKEN
         Sends one MP_JOIN SYN (token TOKEN, hex) from SRC:SPORT by a raw socket.
-    nsapp.py no-offload IFACE
-        Turns transmit checksum offload off on IFACE (what `ethtool -K IFACE tx off` does), so that
-        captures taken at the sender show the checksums the wire carries.
+    nsapp.py no-offload [--segmentation] IFACE...
+        Turns transmit checksum offload off on each IFACE (what `ethtool -K IFACE tx off` does),
+        so that captures taken at the sender show the checksums the wire carries; with
+        --segmentation also TSO, GSO and GRO (`tso off gso off gro off`), so that they show
+        wire-sized segments. Checks that each is off.
     nsapp.py forge-fastclose IFACE SERVER PORT KEY --after N
         Watches IFACE; once the client has sent N data segments to SERVER:PORT and the line is
         quiet, injects from the client's address an ACK carrying MP_FASTCLOSE with key KEY (hex),
@@ -40,14 +43,21 @@ def family(addr):
     return socket.AF_INET6 if ":" in addr else socket.AF_INET
 
 
-def server(args):
-    ls = socket.socket(family(args.addr), socket.SOCK_STREAM, IPPROTO_MPTCP)
+def listen(addr, port, proto=IPPROTO_MPTCP, backlog=8, tfo=False):
+    """A listening socket on addr:port (IPv6 if addr has a colon), once it listens "listening"
+    printed (what the scripts wait for)."""
+    ls = socket.socket(family(addr), socket.SOCK_STREAM, proto)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if args.tfo:
+    if tfo:
         ls.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
-    ls.bind((args.addr, args.port))
-    ls.listen(8)
+    ls.bind((addr, port))
+    ls.listen(backlog)
     print("listening", flush=True)
+    return ls
+
+
+def server(args):
+    ls = listen(args.addr, args.port, tfo=args.tfo)
     for _ in range(args.conns):
         c, _ = ls.accept()
         while True:
@@ -195,28 +205,57 @@ def forge_fastclose(args):
     sys.exit("forge-fastclose: connection not seen in time")
 
 
-def no_offload(args):
+# ethtool ioctl commands (linux/ethtool.h): get and set of one feature each.
+TX_CHECKSUM = {"tx-checksumming": (0x16, 0x17)}
+SEGMENTATION = {"tcp-segmentation-offload": (0x1E, 0x1F), "generic-segmentation-offload": (0x23, 0x24),
+                "generic-receive-offload": (0x2B, 0x2C)}
+
+
+def ethtool_value(iface, cmd, data=0):
+    """The value of the ethtool command `cmd` on `iface` (after setting it to `data`, for a
+    set command)."""
     import ctypes
     import fcntl
-    ETHTOOL_STXCSUM, SIOCETHTOOL = 0x17, 0x8946
-    value = ctypes.create_string_buffer(struct.pack("II", ETHTOOL_STXCSUM, 0))
-    ifreq = struct.pack("16sP", args.iface.encode(), ctypes.addressof(value)) + b"\0" * 16
+    SIOCETHTOOL = 0x8946
+    value = ctypes.create_string_buffer(struct.pack("II", cmd, data))
+    ifreq = struct.pack("16sP", iface.encode(), ctypes.addressof(value)) + b"\0" * 16
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    fcntl.ioctl(s.fileno(), SIOCETHTOOL, ifreq)
-    s.close()
+    try:
+        fcntl.ioctl(s.fileno(), SIOCETHTOOL, ifreq)
+    finally:
+        s.close()
+    return struct.unpack("II", value.raw[:8])[1]
+
+
+def no_offload(args):
+    features = dict(TX_CHECKSUM, **(SEGMENTATION if args.segmentation else {}))
+    for iface in args.ifaces:
+        for name, (get, set_) in features.items():
+            ethtool_value(iface, set_, 0)
+            if ethtool_value(iface, get):
+                sys.exit("%s: %s still on" % (iface, name))
+
+
+def subcommands(doc):
+    """An argument parser whose help is `doc`, and the object its subcommands are added to."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    return ap, ap.add_subparsers(dest="cmd", required=True)
+
+
+def endpoint_command(sub, name):
+    """Subcommand `name`, whose first arguments are ADDR PORT."""
+    p = sub.add_parser(name)
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    return p
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("server")
-    p.add_argument("addr")
-    p.add_argument("port", type=int)
+    ap, sub = subcommands(__doc__)
+    p = endpoint_command(sub, "server")
     p.add_argument("--conns", type=int, default=1)
     p.add_argument("--tfo", action="store_true")
-    p = sub.add_parser("client")
-    p.add_argument("addr")
-    p.add_argument("port", type=int)
+    p = endpoint_command(sub, "client")
     p.add_argument("--count", type=int, default=2)
     p.add_argument("--interval", type=float, default=0.2)
     p.add_argument("--linger", type=float, default=0.2)
@@ -237,7 +276,8 @@ def main():
     p.add_argument("key")
     p.add_argument("--after", type=int, default=2)
     p = sub.add_parser("no-offload")
-    p.add_argument("iface")
+    p.add_argument("--segmentation", action="store_true")
+    p.add_argument("ifaces", nargs="+")
     args = ap.parse_args()
     {"server": server, "client": client, "join-syn": join_syn, "forge-fastclose": forge_fastclose,
      "no-offload": no_offload}[args.cmd](args)

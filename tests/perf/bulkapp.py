@@ -14,23 +14,22 @@
         each a session drawn at random (a third uploads, a third downloads of 0.5-4 MB, a third
         100-400 request/response rounds), until the file F exists; the sessions under way then
         finish cleanly. Prints the number of connections and bytes at the end.
-    bulkapp.py no-offload IFACE...
-        Turns off transmit checksumming, TSO, GSO and GRO on each IFACE (what
-        `ethtool -K IFACE tx off tso off gso off gro off` does) and checks that they are off, so
-        that the packets seen by a capture are wire-sized segments with the checksums the wire
-        carries.
+
+The listener and the offload switches (`nsapp.py no-offload --segmentation`) are
+../captures/nsapp.py's.
 """
 
-import argparse
 import os
 import random
 import socket
-import struct
 import sys
 import threading
 import time
 
-IPPROTO_MPTCP = getattr(socket, "IPPROTO_MPTCP", 262)
+sys.dont_write_bytecode = True  # no __pycache__ beside nsapp.py
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures"))
+
+from nsapp import IPPROTO_MPTCP, endpoint_command, listen, subcommands  # noqa: E402
 HEADER = 32
 TIMEOUT = 60
 CHUNK = os.urandom(256 * 1024)
@@ -106,11 +105,7 @@ def protocol(args):
 
 
 def server(args):
-    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, protocol(args))
-    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    ls.bind((args.addr, args.port))
-    ls.listen(128)
-    print("listening", flush=True)
+    ls = listen(args.addr, args.port, protocol(args), backlog=128)
     while True:
         c, _ = ls.accept()
         threading.Thread(target=serve, args=(c,), daemon=True).start()
@@ -188,51 +183,17 @@ def client(args):
         sys.exit(1)
 
 
-# ethtool ioctl commands (linux/ethtool.h): get/set of one feature each.
-FEATURES = {"tx-checksumming": (0x16, 0x17), "tcp-segmentation-offload": (0x1E, 0x1F),
-            "generic-segmentation-offload": (0x23, 0x24), "generic-receive-offload": (0x2B, 0x2C)}
-
-
-def ethtool_value(iface, cmd, data=0):
-    import ctypes
-    import fcntl
-    SIOCETHTOOL = 0x8946
-    value = ctypes.create_string_buffer(struct.pack("II", cmd, data))
-    ifreq = struct.pack("16sP", iface.encode(), ctypes.addressof(value)) + b"\0" * 16
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        fcntl.ioctl(s.fileno(), SIOCETHTOOL, ifreq)
-    finally:
-        s.close()
-    return struct.unpack("II", value.raw[:8])[1]
-
-
-def no_offload(args):
-    for iface in args.ifaces:
-        for name, (get, set_) in FEATURES.items():
-            ethtool_value(iface, set_, 0)
-            if ethtool_value(iface, get):
-                sys.exit("%s: %s still on" % (iface, name))
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    p = sub.add_parser("server")
-    p.add_argument("addr")
-    p.add_argument("port", type=int)
+    ap, sub = subcommands(__doc__)
+    p = endpoint_command(sub, "server")
     p.add_argument("--tcp", action="store_true", help="plain TCP instead of MPTCP")
-    p = sub.add_parser("client")
-    p.add_argument("addr")
-    p.add_argument("port", type=int)
+    p = endpoint_command(sub, "client")
     p.add_argument("--workers", type=int, default=6)
     p.add_argument("--stop-file", required=True)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--tcp", action="store_true", help="plain TCP instead of MPTCP")
-    p = sub.add_parser("no-offload")
-    p.add_argument("ifaces", nargs="+")
     args = ap.parse_args()
-    {"server": server, "client": client, "no-offload": no_offload}[args.cmd](args)
+    {"server": server, "client": client}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@
 # link, WORKERS (default 6) connections at a time, SEED (default 1) of the session mix, PLAIN=1
 # for the same sessions over plain TCP (what the plugin costs on a capture without MPTCP).
 #
-# Topology, three namespaces (deleted on exit, also on error or Ctrl-C):
+# NETNS (default mpbk) names the namespaces.
+#
+# Topology, three namespaces (NETNS-cli, NETNS-rtr, NETNS-srv; deleted on exit, also on error
+# or Ctrl-C; set up by tests/captures/netns.sh):
 #     mpbk-cli  c0 10.0.1.1/24  ---  r0 10.0.1.254  mpbk-rtr  r1 10.0.2.254  ---  s0 10.0.2.1/24  mpbk-srv
 #               c1 10.0.4.1/24  ---  r3 10.0.4.254            r2 10.0.3.254  ---  s1 10.0.3.1/24
 #               c2 10.0.5.1/24  ---  r4 10.0.5.254
@@ -37,11 +40,14 @@ SEED=${SEED:-1}
 APP="python3 $HERE/bulkapp.py"
 TCP_ONLY=()
 [ "${PLAIN:-0}" = 0 ] || TCP_ONLY=(--tcp)
-C=mpbk-cli
-R=mpbk-rtr
-S=mpbk-srv
+NETNS=${NETNS:-mpbk}
+# shellcheck source=../captures/netns.sh
+. "$REPO/tests/captures/netns.sh"
+C=$NETNS-cli
+R=$NETNS-rtr
+S=$NETNS-srv
+NAMESPACES=("$C" "$R" "$S")
 PORT=5300
-PIDS=()
 TMP=
 
 case $PACKETS in
@@ -55,37 +61,26 @@ done
 case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac
 
 cleanup() {
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-    for ns in $C $R $S; do
-        ip netns del $ns 2>/dev/null || true
-    done
+    ns_cleanup
     [ -z "$TMP" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 fail() { echo "gen_bulk.sh: $*" >&2; exit 1; }
 
 setup() {
-    for ns in $C $R $S; do
-        ip netns add $ns
-        in_ns $ns ip link set lo up
-        in_ns $ns sysctl -qw net.mptcp.enabled=1
+    ns_add
+    local ns
+    for ns in "${NAMESPACES[@]}"; do
         # No IPv6 (router solicitations, neighbour discovery): only the test traffic.
         in_ns $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
     done
-    ip link add c0 netns $C type veth peer name r0 netns $R
-    ip link add c1 netns $C type veth peer name r3 netns $R
-    ip link add c2 netns $C type veth peer name r4 netns $R
-    ip link add s0 netns $S type veth peer name r1 netns $R
-    ip link add s1 netns $S type veth peer name r2 netns $R
+    veth $C c0 $R r0
+    veth $C c1 $R r3
+    veth $C c2 $R r4
+    veth $S s0 $R r1
+    veth $S s1 $R r2
     in_ns $C ip addr add 10.0.1.1/24 dev c0
     in_ns $C ip addr add 10.0.4.1/24 dev c1
     in_ns $C ip addr add 10.0.5.1/24 dev c2
@@ -96,12 +91,8 @@ setup() {
     in_ns $R ip addr add 10.0.5.254/24 dev r4
     in_ns $S ip addr add 10.0.2.1/24 dev s0
     in_ns $S ip addr add 10.0.3.1/24 dev s1
-    local pair
-    for pair in "$C c0" "$C c1" "$C c2" "$R r0" "$R r1" "$R r2" "$R r3" "$R r4" "$S s0" "$S s1"; do
-        set -- $pair
-        in_ns "$1" ip link set "$2" mtu "$MTU" up
-        in_ns "$1" $APP no-offload "$2"
-    done
+    links_up --mtu "$MTU" --segmentation "$C c0" "$C c1" "$C c2" "$R r0" "$R r1" "$R r2" "$R r3" \
+        "$R r4" "$S s0" "$S s1"
     in_ns $R sysctl -qw net.ipv4.ip_forward=1
     # One bottleneck per path (token bucket filter on the router's way out).
     in_ns $R tc qdisc add dev r1 root tbf rate 100mbit burst 32kb latency 20ms
@@ -172,11 +163,7 @@ rm -f "$OUT"
 setup
 ip netns exec $S $APP server 0.0.0.0 $PORT "${TCP_ONLY[@]}" >"$TMP/server.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 50); do
-    in_ns $S ss -Hltn "sport = :$PORT" | grep -q . && break
-    sleep 0.1
-done
-in_ns $S ss -Hltn "sport = :$PORT" | grep -q . || fail "the server did not start"
+wait_listening $S $PORT || fail "the server did not start"
 
 # Not through in_ns: $! must be tcpdump itself (ip netns exec execs it). 64 MB of ring buffer.
 ip netns exec $S tcpdump -i any -B 65536 -Z root -w "$OUT" "tcp port $PORT" 2>"$TMP/tcpdump.log" &
