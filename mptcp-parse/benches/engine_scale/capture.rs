@@ -111,83 +111,62 @@ pub(crate) fn read_capture(path: &str) -> Result<Capture, String> {
         cap.bytes.extend_from_slice(tcp);
     };
     if data.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
-        let mut reader = PcapNGReader::new(1 << 20, &data[..])
+        let reader = PcapNGReader::new(1 << 20, &data[..])
             .map_err(|e| format!("{path}: pcapng header: {e:?}"))?;
         // Per interface: link type, resolution (units a second), offset (seconds).
         let mut interfaces: Vec<(Linktype, u64, i64)> = Vec::new();
-        loop {
-            match reader.next() {
-                Ok((offset, block)) => {
-                    if let PcapBlockOwned::NG(b) = block {
-                        use pcap_parser::Block;
-                        match b {
-                            Block::SectionHeader(_) => interfaces.clear(),
-                            Block::InterfaceDescription(idb) => interfaces.push((
-                                idb.linktype,
-                                idb.ts_resolution().unwrap_or(1_000_000),
-                                idb.ts_offset(),
-                            )),
-                            Block::EnhancedPacket(epb) => {
-                                let (lt, res, off) = interfaces
-                                    .get(epb.if_id as usize)
-                                    .copied()
-                                    .unwrap_or((Linktype::ETHERNET, 1_000_000, 0));
-                                let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
-                                let ns = (u128::from(raw) * 1_000_000_000 / u128::from(res.max(1)))
-                                    as i64
-                                    + off * 1_000_000_000;
-                                let caplen = (epb.caplen as usize).min(epb.data.len());
-                                push(&mut cap, lt, ns, &epb.data[..caplen]);
-                            }
-                            Block::SimplePacket(spb) => {
-                                let lt = interfaces.first().map_or(Linktype::ETHERNET, |i| i.0);
-                                push(&mut cap, lt, 0, spb.data);
-                            }
-                            _ => {}
-                        }
-                    }
-                    reader.consume(offset);
+        for_each_block(reader, path, |block| {
+            let PcapBlockOwned::NG(b) = block else {
+                return;
+            };
+            use pcap_parser::Block;
+            match b {
+                Block::SectionHeader(_) => interfaces.clear(),
+                Block::InterfaceDescription(idb) => interfaces.push((
+                    idb.linktype,
+                    idb.ts_resolution().unwrap_or(1_000_000),
+                    idb.ts_offset(),
+                )),
+                Block::EnhancedPacket(epb) => {
+                    let (lt, res, off) = interfaces.get(epb.if_id as usize).copied().unwrap_or((
+                        Linktype::ETHERNET,
+                        1_000_000,
+                        0,
+                    ));
+                    let raw = (u64::from(epb.ts_high) << 32) | u64::from(epb.ts_low);
+                    let ns = (u128::from(raw) * 1_000_000_000 / u128::from(res.max(1))) as i64
+                        + off * 1_000_000_000;
+                    let caplen = (epb.caplen as usize).min(epb.data.len());
+                    push(&mut cap, lt, ns, &epb.data[..caplen]);
                 }
-                Err(PcapError::Eof) => break,
-                Err(PcapError::Incomplete(_)) => {
-                    reader.refill().map_err(|e| format!("{path}: {e:?}"))?
+                Block::SimplePacket(spb) => {
+                    let lt = interfaces.first().map_or(Linktype::ETHERNET, |i| i.0);
+                    push(&mut cap, lt, 0, spb.data);
                 }
-                Err(e) => return Err(format!("{path}: {e:?}")),
+                _ => {}
             }
-        }
+        })?;
     } else {
-        let mut reader = LegacyPcapReader::new(1 << 20, &data[..])
+        let reader = LegacyPcapReader::new(1 << 20, &data[..])
             .map_err(|e| format!("{path}: pcap header: {e:?}"))?;
         let (mut linktype, mut nanos) = (Linktype::ETHERNET, false);
-        loop {
-            match reader.next() {
-                Ok((offset, block)) => {
-                    match block {
-                        PcapBlockOwned::LegacyHeader(h) => {
-                            linktype = h.network;
-                            nanos = h.is_nanosecond_precision();
-                        }
-                        PcapBlockOwned::Legacy(b) => {
-                            let frac = i64::from(b.ts_usec) * if nanos { 1 } else { 1000 };
-                            let caplen = (b.caplen as usize).min(b.data.len());
-                            push(
-                                &mut cap,
-                                linktype,
-                                i64::from(b.ts_sec) * 1_000_000_000 + frac,
-                                &b.data[..caplen],
-                            );
-                        }
-                        _ => {}
-                    }
-                    reader.consume(offset);
-                }
-                Err(PcapError::Eof) => break,
-                Err(PcapError::Incomplete(_)) => {
-                    reader.refill().map_err(|e| format!("{path}: {e:?}"))?
-                }
-                Err(e) => return Err(format!("{path}: {e:?}")),
+        for_each_block(reader, path, |block| match block {
+            PcapBlockOwned::LegacyHeader(h) => {
+                linktype = h.network;
+                nanos = h.is_nanosecond_precision();
             }
-        }
+            PcapBlockOwned::Legacy(b) => {
+                let frac = i64::from(b.ts_usec) * if nanos { 1 } else { 1000 };
+                let caplen = (b.caplen as usize).min(b.data.len());
+                push(
+                    &mut cap,
+                    linktype,
+                    i64::from(b.ts_sec) * 1_000_000_000 + frac,
+                    &b.data[..caplen],
+                );
+            }
+            _ => {}
+        })?;
     }
     // MP_JOIN tokens that name a key of the capture (tokens of keys seen after the join too).
     for (index, offset, token) in joins {
@@ -203,6 +182,27 @@ pub(crate) fn read_capture(path: &str) -> Result<Capture, String> {
     }
     cap.bytes.shrink_to_fit();
     Ok(cap)
+}
+
+/// Hands every block of `reader` to `f`, refilling the reader as it goes.
+fn for_each_block<R: PcapReaderIterator>(
+    mut reader: R,
+    path: &str,
+    mut f: impl FnMut(PcapBlockOwned<'_>),
+) -> Result<(), String> {
+    loop {
+        match reader.next() {
+            Ok((offset, block)) => {
+                f(block);
+                reader.consume(offset);
+            }
+            Err(PcapError::Eof) => return Ok(()),
+            Err(PcapError::Incomplete(_)) => {
+                reader.refill().map_err(|e| format!("{path}: {e:?}"))?
+            }
+            Err(e) => return Err(format!("{path}: {e:?}")),
+        }
+    }
 }
 
 /// Records where the keys (MP_CAPABLE, MP_FASTCLOSE) and MP_JOIN SYN tokens of `tcp` are.
