@@ -16,7 +16,7 @@
 //! for option in tcp_options(&area, ctx) {
 //!     if let TcpOption::Mptcp(MptcpOption::MpCapable(mpc)) = option.unwrap() {
 //!         let key = mpc.sender_key().unwrap();
-//!         let derived = crypto::key_derived(crypto::Version::V1, key);
+//!         let derived = crypto::key_derived(crypto::Version::V1, crypto::Key(key));
 //!         assert_eq!(derived.token, 0xa35d6d82); // what MP_JOIN SYNs to this host will carry
 //!     }
 //! }

@@ -183,11 +183,19 @@ fn join_syn(id: u8, token: u32, nonce: u32) -> MptcpOption<'static> {
 const R_A: u32 = 0xaaaa_0001;
 const R_B: u32 = 0xbbbb_0002;
 
+/// The join below: `a2` (key A, R_A) joins `b` (key B, R_B).
+fn join_handshake() -> crypto::JoinHandshake {
+    crypto::JoinHandshake {
+        joiner: crypto::JoinHost::new(crypto::Key(KEY_A), crypto::Nonce(R_A)),
+        listener: crypto::JoinHost::new(crypto::Key(KEY_B), crypto::Nonce(R_B)),
+    }
+}
+
 /// A join from `a2` to `b`, with HMACs computed from the keys (the SYN/ACK's forged when asked).
 fn join(sim: &mut Sim, a2: End, b: End, forge_synack: bool) -> [u32; 3] {
-    let token_b = crypto::key_derived(Version::V1, KEY_B).token;
+    let token_b = crypto::key_derived(Version::V1, crypto::Key(KEY_B)).token;
     let (f1, _) = sim.send(a2, b, SYN, 7000, &[join_syn(2, token_b, R_A)], b"");
-    let mut hmac_b = crypto::join_hmac(Version::V1, KEY_B, KEY_A, R_B, R_A).leftmost_64();
+    let mut hmac_b = join_handshake().syn_ack_hmac(Version::V1).leftmost_64();
     if forge_synack {
         hmac_b ^= 1;
     }
@@ -201,7 +209,7 @@ fn join(sim: &mut Sim, a2: End, b: End, forge_synack: bool) -> [u32; 3] {
         },
     });
     let (f2, _) = sim.send(b, a2, SYN_ACK, 9000, &[synack], b"");
-    let hmac_a = crypto::join_hmac(Version::V1, KEY_A, KEY_B, R_A, R_B).leftmost_160();
+    let hmac_a = join_handshake().ack_hmac(Version::V1).leftmost_160();
     let ack = MptcpOption::MpJoin(MpJoin {
         backup: false,
         reserved: 0,
@@ -270,7 +278,7 @@ fn join_with_unknown_token_is_noted_once() {
 #[test]
 fn join_refused_by_plain_rst_or_stripped_synack() {
     let (a, a2, b) = (end(1, 40000), end(2, 40001), end(3, 80));
-    let token_b = crypto::key_derived(Version::V1, KEY_B).token;
+    let token_b = crypto::key_derived(Version::V1, crypto::Key(KEY_B)).token;
 
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
@@ -526,7 +534,11 @@ fn add_addr(id: u8, last: u8, echo: bool, hmac: Option<u64>) -> MptcpOption<'sta
 fn add_addr_repeated_with_and_without_echo() {
     let (a, b) = (end(1, 40000), end(3, 80));
     let address = IpAddr::V4(Ipv4Addr::new(10, 0, 4, 1));
-    let hmac = crypto::add_addr_hmac(KEY_B, KEY_A, 5, address, None);
+    let hmac = crypto::AddAddrKeys {
+        sender: crypto::Key(KEY_B),
+        receiver: crypto::Key(KEY_A),
+    }
+    .hmac(5, address, None);
     let h = u64::from_be_bytes(hmac.as_bytes()[24..32].try_into().unwrap());
     let mut sim = Sim::new();
     connect(&mut sim, a, b, false);
@@ -583,7 +595,7 @@ fn mapping(dsn: u64, ssn: u32, len: u16, checksum: Option<u16>) -> Option<Mappin
 fn checksum_over_a_mapping_spanning_three_segments() {
     let (a, b) = (end(1, 40000), end(3, 80));
     let payload: Vec<u8> = (0..3000u32).map(|i| (i % 251) as u8).collect();
-    let dsn = crypto::key_derived(Version::V1, KEY_A).idsn + 1;
+    let dsn = crypto::key_derived(Version::V1, crypto::Key(KEY_A)).idsn + 1;
     let good = crypto::dss_checksum(dsn, 1, 3000, &payload);
     for (csum, valid) in [(good, true), (good ^ 0x00ff, false)] {
         let mut sim = Sim::new();

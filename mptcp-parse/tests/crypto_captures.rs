@@ -8,7 +8,10 @@
 
 mod support;
 
-use mptcp_parse::crypto::{self, AddAddrHmacCheck, LegacyAddAddrHmac, Version};
+use mptcp_parse::crypto::{
+    self, AddAddrHmacCheck, AddAddrKeys, JoinHandshake, JoinHost, Key, LegacyAddAddrHmac, Nonce,
+    Version,
+};
 use mptcp_parse::{CapableForm, DataSeq, JoinForm, MptcpOption, TcpFlags, TcpOption, TcpSegment};
 use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
@@ -129,8 +132,11 @@ fn analyse(path: &Path) -> Results {
                             client_key,
                             server_key,
                         });
-                        tokens.insert(crypto::key_derived(v, client_key).token, (index, false));
-                        tokens.insert(crypto::key_derived(v, server_key).token, (index, true));
+                        tokens.insert(
+                            crypto::key_derived(v, Key(client_key)).token,
+                            (index, false),
+                        );
+                        tokens.insert(crypto::key_derived(v, Key(server_key)).token, (index, true));
                         sf.connection = Some(index);
                         sf.syn_sender_key = Some(client_key);
                         sf.peer_key = Some(server_key);
@@ -143,7 +149,7 @@ fn analyse(path: &Path) -> Results {
                     } = c.form
                     {
                         // Implicit mapping of the first data: DSN = IDSN + 1, SSN 1.
-                        let idsn = crypto::key_derived(v, sender_key).idsn;
+                        let idsn = crypto::key_derived(v, Key(sender_key)).idsn;
                         dir.mappings.push((
                             packet.frame,
                             idsn.wrapping_add(1),
@@ -207,7 +213,8 @@ fn analyse(path: &Path) -> Results {
                                     sf.peer_key
                                 }
                                 .unwrap();
-                                m.dsn.expand(crypto::key_derived(c.version, sender).idsn)
+                                m.dsn
+                                    .expand(crypto::key_derived(c.version, Key(sender)).idsn)
                             }
                         };
                         dir.mappings
@@ -226,9 +233,13 @@ fn analyse(path: &Path) -> Results {
             sf.nonce_listener,
         ) {
             let v = connections[index].version;
+            let join = JoinHandshake {
+                joiner: JoinHost::new(Key(joiner), Nonce(r_a)),
+                listener: JoinHost::new(Key(listener), Nonce(r_b)),
+            };
             if let Some((frame, truncated)) = sf.join_synack.take() {
                 assert!(
-                    crypto::verify_join_syn_ack(v, listener, joiner, r_b, r_a, truncated),
+                    join.verify_syn_ack(v, truncated),
                     "{} frame {frame}: SYN/ACK HMAC",
                     path.display()
                 );
@@ -236,7 +247,7 @@ fn analyse(path: &Path) -> Results {
             }
             if let Some((frame, hmac)) = sf.join_ack.take() {
                 assert!(
-                    crypto::verify_join_ack(v, joiner, listener, r_a, r_b, &hmac),
+                    join.verify_ack(v, &hmac),
                     "{} frame {frame}: ACK HMAC",
                     path.display()
                 );
@@ -251,7 +262,11 @@ fn analyse(path: &Path) -> Results {
             continue;
         };
         let (sender, receiver) = if from_syn_sender { (k1, k2) } else { (k2, k1) };
-        match crypto::verify_add_addr_hmac(sender, receiver, a.address_id, a.address, a.port, h) {
+        let keys = AddAddrKeys {
+            sender: Key(sender),
+            receiver: Key(receiver),
+        };
+        match keys.verify(a.address_id, a.address, a.port, h) {
             AddAddrHmacCheck::Valid => results.add_addr_valid += 1,
             AddAddrHmacCheck::Legacy(form) => results.add_addr_legacy.push((frame, form)),
             AddAddrHmacCheck::Invalid { expected } => panic!(

@@ -309,7 +309,10 @@ fn public_dsn_follows_from_the_key() {
             _ => None,
         })
     };
-    let server_idsn =
-        mptcp_parse::crypto::key_derived(mptcp_parse::crypto::Version::V1, 0x29a6c86981ad933c).idsn;
+    let server_idsn = mptcp_parse::crypto::key_derived(
+        mptcp_parse::crypto::Version::V1,
+        mptcp_parse::crypto::Key(0x29a6c86981ad933c),
+    )
+    .idsn;
     assert_eq!(dsn_of_frame(7), Some(DataSeq::U64(server_idsn + 1)));
 }

@@ -2,14 +2,14 @@
 //! from a real packet or from Linux's own crypto test.
 
 use mptcp_parse::crypto::{
-    add_addr_hmac, dss_checksum, join_hmac, key_derived, verify_add_addr_hmac, verify_join_ack,
-    verify_join_syn_ack, AddAddrHmacCheck, DssChecksum, LegacyAddAddrHmac, Version,
+    dss_checksum, key_derived, AddAddrHmacCheck, AddAddrKeys, DssChecksum, JoinHandshake, JoinHost,
+    Key, LegacyAddAddrHmac, Nonce, Version,
 };
 use std::net::{IpAddr, Ipv4Addr};
 
 #[test]
 fn v1_token_and_idsn_from_mptcp_v1_frame_7() {
-    let d = key_derived(Version::V1, 0x29a6c86981ad933c);
+    let d = key_derived(Version::V1, Key(0x29a6c86981ad933c));
     assert_eq!(d.token, 0xa35d6d82);
     assert_eq!(d.idsn, 11713449205243392241);
     // First DSN on the wire is IDSN + 1.
@@ -18,14 +18,14 @@ fn v1_token_and_idsn_from_mptcp_v1_frame_7() {
 
 #[test]
 fn v1_token_and_idsn_from_mptcp_v1_frame_5() {
-    let d = key_derived(Version::V1, 0x1fdb5df328bc3def);
+    let d = key_derived(Version::V1, Key(0x1fdb5df328bc3def));
     assert_eq!(d.token, 0x239fbdb0);
     assert_eq!(d.idsn, 14413541604287230029);
 }
 
 #[test]
 fn v0_token_and_dsn_from_mptcp_fclose_frame_6() {
-    let d = key_derived(Version::V0, 0x9b59be3d695e66a7);
+    let d = key_derived(Version::V0, Key(0x9b59be3d695e66a7));
     assert_eq!(d.token, 0xd3dcec4f);
     assert_eq!((d.idsn + 1) as u32, 2976985014);
 }
@@ -33,7 +33,7 @@ fn v0_token_and_dsn_from_mptcp_fclose_frame_6() {
 #[test]
 fn v0_join_token_from_mptcp_v0_frame_8() {
     assert_eq!(
-        key_derived(Version::V0, 0x967d2770b6960552).token,
+        key_derived(Version::V0, Key(0x967d2770b6960552)).token,
         0xe47f0142
     );
 }
@@ -44,29 +44,30 @@ const V0_KEY_B: u64 = 0x967d2770b6960552;
 const V0_R_A: u32 = 0x1b665a18;
 const V0_R_B: u32 = 0x33abe9d5;
 
+/// The join of mptcp-v0.pcap frames 8 to 10: A joins B.
+const V0_JOIN: JoinHandshake = JoinHandshake {
+    joiner: JoinHost::new(Key(V0_KEY_A), Nonce(V0_R_A)),
+    listener: JoinHost::new(Key(V0_KEY_B), Nonce(V0_R_B)),
+};
+
 #[test]
 fn v0_join_syn_ack_hmac_from_mptcp_v0_frame_9() {
     assert_eq!(
-        join_hmac(Version::V0, V0_KEY_B, V0_KEY_A, V0_R_B, V0_R_A).leftmost_64(),
+        V0_JOIN.syn_ack_hmac(Version::V0).leftmost_64(),
         0x5ab680c7884af03d
     );
-    assert!(verify_join_syn_ack(
-        Version::V0,
-        V0_KEY_B,
-        V0_KEY_A,
-        V0_R_B,
-        V0_R_A,
-        0x5ab680c7884af03d
-    ));
+    assert!(V0_JOIN.verify_syn_ack(Version::V0, 0x5ab680c7884af03d));
     // Keys swapped: the other host's HMAC, which must not verify.
-    assert!(!verify_join_syn_ack(
-        Version::V0,
-        V0_KEY_A,
-        V0_KEY_B,
-        V0_R_B,
-        V0_R_A,
+    let keys_swapped = JoinHandshake {
+        joiner: JoinHost::new(Key(V0_KEY_B), Nonce(V0_R_A)),
+        listener: JoinHost::new(Key(V0_KEY_A), Nonce(V0_R_B)),
+    };
+    assert!(!keys_swapped.verify_syn_ack(Version::V0, 0x5ab680c7884af03d));
+    // Roles swapped: HMAC-A is not HMAC-B.
+    assert_ne!(
+        V0_JOIN.ack_hmac(Version::V0).leftmost_64(),
         0x5ab680c7884af03d
-    ));
+    );
 }
 
 #[test]
@@ -75,26 +76,12 @@ fn v0_join_ack_hmac_from_mptcp_v0_frame_10() {
         0xcb, 0x7b, 0x87, 0xf5, 0xe5, 0xf0, 0x50, 0x2f, 0x43, 0xb5, 0x35, 0xfb, 0x70, 0xef, 0x66,
         0x07, 0xdf, 0x2e, 0x6c, 0x7a,
     ];
-    let full = join_hmac(Version::V0, V0_KEY_A, V0_KEY_B, V0_R_A, V0_R_B);
+    let full = V0_JOIN.ack_hmac(Version::V0);
     assert_eq!(full.as_bytes(), expected);
-    assert!(verify_join_ack(
-        Version::V0,
-        V0_KEY_A,
-        V0_KEY_B,
-        V0_R_A,
-        V0_R_B,
-        &expected
-    ));
+    assert!(V0_JOIN.verify_ack(Version::V0, &expected));
     let mut forged = expected;
     forged[19] ^= 1;
-    assert!(!verify_join_ack(
-        Version::V0,
-        V0_KEY_A,
-        V0_KEY_B,
-        V0_R_A,
-        V0_R_B,
-        &forged
-    ));
+    assert!(!V0_JOIN.verify_ack(Version::V0, &forged));
 }
 
 #[test]
@@ -193,23 +180,19 @@ fn dss_checksum_equals_a_plain_rfc1071_sum() {
     }
 }
 
-const AA_SENDER: u64 = 0x73bb150358a0aecb;
-const AA_RECEIVER: u64 = 0x8f0c7c64a6a32ac1;
+/// mptcp-aa-v1.pcap frame 13: the keys of the ADD_ADDR's sender and of its receiver.
+const AA_KEYS: AddAddrKeys = AddAddrKeys {
+    sender: Key(0x73bb150358a0aecb),
+    receiver: Key(0x8f0c7c64a6a32ac1),
+};
 const AA_ADDRESS: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 168, 136, 225));
 
 #[test]
 fn add_addr_hmac_legacy_form_from_mptcp_aa_v1_frame_13() {
-    let full = add_addr_hmac(AA_SENDER, AA_RECEIVER, 1, AA_ADDRESS, None);
+    let full = AA_KEYS.hmac(1, AA_ADDRESS, None);
     assert_eq!(full.leftmost_64(), 0x669928744366716c);
     assert_eq!(
-        verify_add_addr_hmac(
-            AA_SENDER,
-            AA_RECEIVER,
-            1,
-            AA_ADDRESS,
-            None,
-            0x669928744366716c
-        ),
+        AA_KEYS.verify(1, AA_ADDRESS, None, 0x669928744366716c),
         AddAddrHmacCheck::Legacy(LegacyAddAddrHmac::Leftmost64)
     );
 }
@@ -217,57 +200,69 @@ fn add_addr_hmac_legacy_form_from_mptcp_aa_v1_frame_13() {
 #[test]
 fn add_addr_hmac_current_form_is_the_rightmost_64_bits() {
     assert_eq!(
-        verify_add_addr_hmac(
-            AA_SENDER,
-            AA_RECEIVER,
-            1,
-            AA_ADDRESS,
-            None,
-            0xe0e054c3444e4c25
-        ),
+        AA_KEYS.verify(1, AA_ADDRESS, None, 0xe0e054c3444e4c25),
         AddAddrHmacCheck::Valid
     );
     assert_eq!(
-        verify_add_addr_hmac(AA_SENDER, AA_RECEIVER, 1, AA_ADDRESS, None, 0x1234),
+        AA_KEYS.verify(1, AA_ADDRESS, None, 0x1234),
         AddAddrHmacCheck::Invalid {
             expected: 0xe0e054c3444e4c25
         }
     );
     // The port is part of the message: port 0 and no port are the same, another port is not.
     assert_eq!(
-        verify_add_addr_hmac(
-            AA_SENDER,
-            AA_RECEIVER,
-            1,
-            AA_ADDRESS,
-            Some(0),
-            0xe0e054c3444e4c25
-        ),
+        AA_KEYS.verify(1, AA_ADDRESS, Some(0), 0xe0e054c3444e4c25),
         AddAddrHmacCheck::Valid
     );
     assert!(matches!(
-        verify_add_addr_hmac(
-            AA_SENDER,
-            AA_RECEIVER,
-            1,
-            AA_ADDRESS,
-            Some(80),
-            0xe0e054c3444e4c25
-        ),
+        AA_KEYS.verify(1, AA_ADDRESS, Some(80), 0xe0e054c3444e4c25),
         AddAddrHmacCheck::Invalid { .. }
     ));
 }
 
+/// net/mptcp/crypto_test.c: `key` and `msg` are ASCII strings, read as key1 ‖ key2 (8 bytes
+/// each, big-endian) and nonce1 ‖ nonce2 (4 bytes each); the result is HMAC-SHA256 in hex.
+const KUNIT: [(&[u8; 16], &[u8; 8], &str); 3] = [
+    (
+        b"0b0b0b0b0b0b0b0b",
+        b"48692054",
+        "8385e24fb4235ac37556b6b886db106284a1da671699f46db1f235ec622dcafa",
+    ),
+    (
+        b"aaaaaaaaaaaaaaaa",
+        b"dddddddd",
+        "2c5e219164ff1dca1c4a92318d847bb6b9d44492984e1eb71aff9022f71046e9",
+    ),
+    (
+        b"0102030405060708",
+        b"cdcdcdcd",
+        "e73b9ba9969969cefb04aa0d6df18ec2fcc075b6f23b4d8c4da736a5dbbc6e7d",
+    ),
+];
+
 #[test]
-fn hmac_sha256_matches_linux_kunit_vector() {
-    // net/mptcp/crypto_test.c: key "0b0b0b0b0b0b0b0b" (ASCII), message "48692054" (ASCII).
-    let key = u64::from_be_bytes(*b"0b0b0b0b");
-    let own_nonce = u32::from_be_bytes(*b"4869");
-    let peer_nonce = u32::from_be_bytes(*b"2054");
-    let full = join_hmac(Version::V1, key, key, own_nonce, peer_nonce);
-    let hex: String = full.as_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(
-        hex,
-        "8385e24fb4235ac37556b6b886db106284a1da671699f46db1f235ec622dcafa"
-    );
+fn hmac_sha256_matches_linux_kunit_vectors() {
+    for (key, msg, expected) in KUNIT {
+        let word = |b: &[u8]| u64::from_be_bytes(b.try_into().unwrap());
+        let nonce = |b: &[u8]| u32::from_be_bytes(b.try_into().unwrap());
+        // key1 and nonce1 are the HMAC's sender's: HMAC-A, the joiner's; and, read the other
+        // way round, HMAC-B, the listener's.
+        let (first, second) = (
+            JoinHost::new(Key(word(&key[..8])), Nonce(nonce(&msg[..4]))),
+            JoinHost::new(Key(word(&key[8..])), Nonce(nonce(&msg[4..]))),
+        );
+        let hex = |full: mptcp_parse::crypto::FullHmac| -> String {
+            full.as_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        };
+        let as_joiner = JoinHandshake {
+            joiner: first,
+            listener: second,
+        };
+        let as_listener = JoinHandshake {
+            joiner: second,
+            listener: first,
+        };
+        assert_eq!(hex(as_joiner.ack_hmac(Version::V1)), expected);
+        assert_eq!(hex(as_listener.syn_ack_hmac(Version::V1)), expected);
+    }
 }

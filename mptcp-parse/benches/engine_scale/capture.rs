@@ -1,7 +1,7 @@
 //! The capture in memory, and its replays as new traffic: ports shifted, keys masked, MP_JOIN
 //! tokens recomputed (see the crate documentation of `main.rs`).
 
-use mptcp_parse::crypto::{key_derived, Version};
+use mptcp_parse::crypto::{key_derived, Key, Version};
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, Linktype, PcapBlockOwned, PcapError, PcapNGReader};
 use std::collections::{HashMap, HashSet};
@@ -240,7 +240,7 @@ fn find_patches(
                 let key = u64::from_be_bytes(opt[off..off + 8].try_into().unwrap_or_default());
                 patches.push(Patch::Key(base + off as u16));
                 if let Some(v) = version {
-                    let token = key_derived(v, key).token;
+                    let token = key_derived(v, Key(key)).token;
                     if let std::collections::hash_map::Entry::Vacant(e) = tokens.entry(token) {
                         e.insert(keys.len() as u32);
                         keys.push((v, key));

@@ -42,7 +42,7 @@
 //! forwards to `std::alloc::System` and adds up sizes.
 
 use mptcp_parse::analysis::{Config, Engine, Finding, Packet};
-use mptcp_parse::crypto::key_derived;
+use mptcp_parse::crypto::{key_derived, Key};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
@@ -339,7 +339,7 @@ fn main() -> ExitCode {
     for r in 0..o.repeat {
         let mask = if o.same_keys { 0 } else { key_mask(r) };
         for (slot, &(v, k)) in new_tokens.iter_mut().zip(&cap.keys) {
-            *slot = key_derived(v, k ^ mask).token;
+            *slot = key_derived(v, Key(k ^ mask)).token;
         }
         let shift = shifts[r as usize];
         let frame_base = r * cap.frames;

@@ -98,9 +98,18 @@ pub fn address(index: usize) -> IpAddr {
 fn derived(version: Version, key: usize) -> crypto::KeyDerived {
     static TABLE: OnceLock<[[crypto::KeyDerived; 4]; 2]> = OnceLock::new();
     let t = TABLE.get_or_init(|| {
-        [Version::V0, Version::V1].map(|v| [0, 1, 2, 3].map(|k| crypto::key_derived(v, KEYS[k])))
+        [Version::V0, Version::V1]
+            .map(|v| [0, 1, 2, 3].map(|k| crypto::key_derived(v, crypto::Key(KEYS[k]))))
     });
     t[usize::from(version == Version::V1)][key & 3]
+}
+
+/// The MP_JOIN handshake of joiner key `a` and nonce `r_a` with listener key `b` and nonce `r_b`.
+fn join(a: u64, b: u64, r_a: u32, r_b: u32) -> crypto::JoinHandshake {
+    crypto::JoinHandshake {
+        joiner: crypto::JoinHost::new(crypto::Key(a), crypto::Nonce(r_a)),
+        listener: crypto::JoinHost::new(crypto::Key(b), crypto::Nonce(r_b)),
+    }
 }
 
 fn version(v1: bool) -> Version {
@@ -555,7 +564,9 @@ impl Decoder {
                     NONCES[usize::from(p >> 2 & 3)],
                     NONCES[usize::from(p >> 4 & 3)],
                 );
-                let hmac = crypto::join_hmac(version(p & 1 != 0), b, a, r_b, r_a).leftmost_64()
+                let hmac = join(a, b, r_a, r_b)
+                    .syn_ack_hmac(version(p & 1 != 0))
+                    .leftmost_64()
                     ^ u64::from(p >> 1 & 1);
                 let form = JoinForm::SynAck {
                     address_id: p >> 6,
@@ -577,8 +588,9 @@ impl Decoder {
                     NONCES[usize::from(p >> 2 & 3)],
                     NONCES[usize::from(p >> 4 & 3)],
                 );
-                let mut hmac =
-                    crypto::join_hmac(version(p & 1 != 0), a, b, r_a, r_b).leftmost_160();
+                let mut hmac = join(a, b, r_a, r_b)
+                    .ack_hmac(version(p & 1 != 0))
+                    .leftmost_160();
                 hmac[0] ^= p >> 1 & 1;
                 let form = JoinForm::Ack {
                     reserved: 0,
@@ -654,7 +666,11 @@ impl Decoder {
                 let (id, echo, v0) = (p & 3, p & 4 != 0, p & 8 != 0);
                 let (sender, receiver) = (KEYS[usize::from(p >> 4 & 3)], KEYS[usize::from(q & 3)]);
                 let truncated_hmac = (!echo && !v0).then(|| {
-                    let full = crypto::add_addr_hmac(sender, receiver, id, addr, port);
+                    let full = crypto::AddAddrKeys {
+                        sender: crypto::Key(sender),
+                        receiver: crypto::Key(receiver),
+                    }
+                    .hmac(id, addr, port);
                     let at = if p & 0x80 != 0 { 0 } else { 24 };
                     let b = &full.as_bytes()[at..at + 8];
                     u64::from_be_bytes(b.try_into().unwrap_or_default()) ^ u64::from(p >> 6 & 1)

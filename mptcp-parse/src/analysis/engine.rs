@@ -1262,10 +1262,14 @@ impl Engine {
         conn.tokens_registered = true;
         // (More than 2^31 connections would not fit: they would take hundreds of GB first.)
         let Ok(c) = u32::try_from(c << 1) else { return };
-        self.tokens
-            .insert(crypto::key_derived(v, client).token, c | CLIENT as u32);
-        self.tokens
-            .insert(crypto::key_derived(v, server).token, c | SERVER as u32);
+        self.tokens.insert(
+            crypto::key_derived(v, crypto::Key(client)).token,
+            c | CLIENT as u32,
+        );
+        self.tokens.insert(
+            crypto::key_derived(v, crypto::Key(server)).token,
+            c | SERVER as u32,
+        );
     }
 
     /// Analyses one segment, its MPTCP options decoded already or not; returns its subflow, and
@@ -1844,14 +1848,11 @@ impl Engine {
         sf.join.listener_nonce = sender_nonce;
         let joiner_nonce = sf.join.joiner_nonce;
         if let (true, Some((v, key_a, key_b))) = (self.config.verify_crypto, keys) {
-            let valid = crypto::verify_join_syn_ack(
-                v,
-                key_b,
-                key_a,
-                sender_nonce,
-                joiner_nonce,
-                truncated_hmac,
-            );
+            let valid = crypto::JoinHandshake {
+                joiner: crypto::JoinHost::new(crypto::Key(key_a), crypto::Nonce(joiner_nonce)),
+                listener: crypto::JoinHost::new(crypto::Key(key_b), crypto::Nonce(sender_nonce)),
+            }
+            .verify_syn_ack(v, truncated_hmac);
             if valid {
                 self.passed
                     .push(cur.frame, Verified::JoinHmac(HandshakeStep::SynAck));
@@ -1871,7 +1872,11 @@ impl Engine {
             return;
         };
         if let (true, Some((v, key_a, key_b))) = (self.config.verify_crypto, self.join_keys(s)) {
-            let valid = crypto::verify_join_ack(v, key_a, key_b, r_a, r_b, hmac);
+            let valid = crypto::JoinHandshake {
+                joiner: crypto::JoinHost::new(crypto::Key(key_a), crypto::Nonce(r_a)),
+                listener: crypto::JoinHost::new(crypto::Key(key_b), crypto::Nonce(r_b)),
+            }
+            .verify_ack(v, hmac);
             if valid {
                 self.passed
                     .push(cur.frame, Verified::JoinHmac(HandshakeStep::Ack));
@@ -2146,14 +2151,11 @@ impl Engine {
             conn.hosts[host].key(),
             conn.hosts[peer].key(),
         ) {
-            let verdict = match crypto::verify_add_addr_hmac(
-                own,
-                other,
-                a.address_id,
-                a.address,
-                a.port,
-                h,
-            ) {
+            let keys = crypto::AddAddrKeys {
+                sender: crypto::Key(own),
+                receiver: crypto::Key(other),
+            };
+            let verdict = match keys.verify(a.address_id, a.address, a.port, h) {
                 AddAddrHmacCheck::Valid => AddAddrVerdict::Valid,
                 AddAddrHmacCheck::Legacy(form) => AddAddrVerdict::Legacy(form),
                 AddAddrHmacCheck::Invalid { .. } => AddAddrVerdict::Invalid,
@@ -2234,7 +2236,7 @@ impl Engine {
 
     fn sender_idsn(&self, c: ConnId, host: usize) -> Option<u64> {
         let conn = &self.connections[c];
-        Some(crypto::key_derived(conn.version?, conn.hosts[host].key()?).idsn)
+        Some(crypto::key_derived(conn.version?, crypto::Key(conn.hosts[host].key()?)).idsn)
     }
 
     fn on_mapping(
@@ -2329,7 +2331,7 @@ impl Engine {
             let start = seg.seq.wrapping_sub(isn);
             self.subflows[s].set_coverage(end, (start, u32::from(data_len)));
             if let (Some(csum), true) = (checksum, self.config.verify_crypto) {
-                let dsn = crypto::key_derived(version, sender_key)
+                let dsn = crypto::key_derived(version, crypto::Key(sender_key))
                     .idsn
                     .wrapping_add(1);
                 self.start_check(s, end, cur.frame, dsn, 1, data_len, csum, false, start);
