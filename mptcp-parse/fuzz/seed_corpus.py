@@ -216,9 +216,10 @@ class Writer:
             self.counts[target] = self.counts.get(target, 0) + 1
 
 
-def crypto_input(version_v1, key_a, key_b, nonce_a, nonce_b, addr_id, addr, port, dsn, ssn, data_len, splits, claimed, payload):
-    """Layout read by fuzz_targets/crypto.rs."""
-    ctl = (1 if version_v1 else 0) | (2 if port is not None else 0) | (4 if len(addr) == 16 else 0)
+def crypto_input(version_v1, key_a, key_b, nonce_a, nonce_b, addr_id, addr, port, dsn, ssn, data_len, splits, claimed, payload,
+                 relative_to=0):
+    """Layout read by fuzz_targets/crypto.rs. `relative_to` (0-3): what the claimed HMAC is XORed with."""
+    ctl = (1 if version_v1 else 0) | (2 if port is not None else 0) | (4 if len(addr) == 16 else 0) | relative_to << 3
     addr16 = (addr + bytes(16))[:16]
     return (
         bytes([ctl])
@@ -637,6 +638,13 @@ def main():
                         )
     # engine: hand-made scenarios, then each capture (the repository's own ones too) as records,
     # verifying with and without a differential run, FAULT_ANNOUNCE subtype 9, Wireshark-like streams.
+    # crypto: the verified vectors (mptcp-v0.pcap's join, mptcp-aa-v1.pcap's ADD_ADDR), the
+    # claimed value exactly each form the target knows (claimed 0, relative to it).
+    for relative_to in range(4):
+        out.put("crypto", crypto_input(False, 0x9C9EABD1E46A33B2, 0x967D2770B6960552, 0x1B665A18, 0x33ABE9D5, 1,
+                                       bytes([192, 168, 136, 225]), None, 0, 0, 0, (0, 0), 0, b"", relative_to))
+        out.put("crypto", crypto_input(True, 0x73BB150358A0AECB, 0x8F0C7C64A6A32AC1, 0, 0, 1,
+                                       bytes([192, 168, 136, 225]), None, 0, 0, 0, (0, 0), 0, b"", relative_to))
     for _name, content in engine_scenarios():
         out.put("engine", content)
     for n, d in enumerate(dirs):
