@@ -14,9 +14,23 @@
 //! Segments without any MPTCP option matter too (a SYN/ACK that lost MP_CAPABLE, data without
 //! DSS, a plain RST answering a fastclose): feed every TCP segment.
 
+mod addresses;
 mod carriers;
+mod compact;
+mod connections;
 mod engine;
+mod fastclose;
+mod faults;
 mod finding;
+mod handshake;
+mod joins;
+mod mappings;
+mod passed;
+mod steady;
+mod subflows;
+#[cfg(test)]
+mod tests;
 
-pub use engine::{Config, Engine, FrameOutcome, FrameReport, Packet, MAX_SYN_ATTEMPTS};
+pub use engine::{Config, Engine, FrameOutcome, FrameReport, Packet};
 pub use finding::{AddAddrVerdict, FaultTarget, Finding, Frame, HandshakeStep, JoinRefusal, Nanos};
+pub use handshake::MAX_SYN_ATTEMPTS;
