@@ -30,6 +30,7 @@ mod steady;
 mod subflows;
 #[cfg(test)]
 mod tests;
+mod text;
 
 pub use engine::{Config, Engine, FrameOutcome, FrameReport, Packet};
 pub use finding::{AddAddrVerdict, FaultTarget, Finding, Frame, HandshakeStep, JoinRefusal, Nanos};
