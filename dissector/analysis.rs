@@ -40,8 +40,7 @@ use std::sync::Mutex;
 
 use arrayvec::ArrayVec;
 use mptcp_parse::analysis::{
-    AddAddrVerdict, Config, Engine, Finding, FrameOutcome, FrameReport, HandshakeStep, JoinRefusal,
-    Packet,
+    AddAddrVerdict, Config, Engine, Finding, FrameOutcome, FrameReport, Packet,
 };
 use mptcp_parse::MptcpOption;
 
@@ -403,28 +402,24 @@ impl std::fmt::Display for Summary<'_, '_> {
     }
 }
 
-fn seconds(ns: i64) -> String {
-    format!("{:.6} s", ns as f64 / 1e9)
-}
-
+/// Shows one finding: its fields, then its expert item with the finding's own text (its
+/// `Display`), and its tag in the Info column. The texts and names are the engine's; this
+/// only says which fields and which expert item show them.
 fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
     let g = |item: Item| item.generated();
-    match finding {
+    // The item the expert item goes on: the finding's main field, or the analysis item.
+    let at = match finding {
         Finding::FastcloseInitiated {
             answered_in,
             answer_delay,
         } => {
             g(tree.uint(Hf::FastcloseFirst, 0, 0, frame));
             let item = g(tree.uint(Hf::FastcloseRetransmission, 0, 0, 0));
-            let msg = match (answered_in, answer_delay) {
-                (Some(rst), Some(delay)) => {
-                    g(tree.uint(Hf::FastcloseAnsweredIn, 0, 0, *rst));
-                    g(tree.relative_time(Hf::FastcloseAnswerDelay, *delay));
-                    format!("MP_FASTCLOSE initiated (option A), answered by the peer's RST in frame {rst} after {}", seconds(*delay))
-                }
-                _ => "MP_FASTCLOSE initiated (option A)".to_string(),
-            };
-            tree.expert(item, Ei::FastcloseInitiated, Some(&msg));
+            if let (Some(rst), Some(delay)) = (answered_in, answer_delay) {
+                g(tree.uint(Hf::FastcloseAnsweredIn, 0, 0, *rst));
+                g(tree.relative_time(Hf::FastcloseAnswerDelay, *delay));
+            }
+            item
         }
         Finding::FastcloseRetransmitted {
             number,
@@ -434,156 +429,36 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             g(tree.uint(Hf::FastcloseFirst, 0, 0, *first));
             let item = g(tree.uint(Hf::FastcloseRetransmission, 0, 0, *number));
             g(tree.relative_time(Hf::FastcloseSinceFirst, *since_first));
-            let msg = format!(
-                "MP_FASTCLOSE retransmission {number} (first in frame {first}, {} earlier)",
-                seconds(*since_first)
-            );
-            tree.expert(item, Ei::FastcloseRetransmitted, Some(&msg));
-            tree.info(&format!("[MP_FASTCLOSE retransmission {number}]"));
+            item
         }
         Finding::FastcloseAfterPeerRst { peer_rst } => {
-            let item = g(tree.uint(Hf::FastclosePeerRst, 0, 0, *peer_rst));
-            let msg = format!(
-                "MP_FASTCLOSE sent again after the peer's RST in frame {peer_rst}: that RST was lost between the capture point and this host; stateful middleboxes on that path may keep stale state"
-            );
-            tree.expert(item, Ei::FastcloseAfterPeerRst, Some(&msg));
-            tree.info("[MP_FASTCLOSE after the peer's RST]");
+            g(tree.uint(Hf::FastclosePeerRst, 0, 0, *peer_rst))
         }
-        Finding::FastcloseUnanswered { retransmissions } => {
-            let msg = format!(
-                "MP_FASTCLOSE unanswered after {retransmissions} retransmission(s) and no final RST; middleboxes may keep this connection's state until they time out"
-            );
-            tree.expert(top, Ei::FastcloseUnanswered, Some(&msg));
-            tree.info("[MP_FASTCLOSE unanswered]");
-        }
-        Finding::FastcloseFinalRst {
-            with_fastclose,
-            first,
-        } => {
-            let item = g(tree.uint(Hf::FastcloseFirst, 0, 0, *first));
-            if *with_fastclose {
-                tree.expert(item, Ei::FastcloseFinalRst, Some("Final RST after MP_FASTCLOSE, carrying MP_FASTCLOSE (as RFC 8684 recommends)"));
-            } else {
-                tree.expert(
-                    item,
-                    Ei::FastcloseFinalRstPlain,
-                    Some("Final RST after MP_FASTCLOSE without MP_FASTCLOSE: middleboxes that look for the option may keep their state"),
-                );
-            }
-        }
-        Finding::FastcloseKey { valid } => {
-            let item = g(tree.boolean(Hf::FastcloseKeyValid, 0, 0, *valid));
-            if !valid {
-                tree.expert(
-                    item,
-                    Ei::FastcloseKeyMismatch,
-                    Some("MP_FASTCLOSE key is not the receiver's key from the handshake: forged or corrupted (a middlebox cannot know the key)"),
-                );
-                tree.info("[MP_FASTCLOSE key mismatch]");
-            }
-        }
+        Finding::FastcloseFinalRst { first, .. } => g(tree.uint(Hf::FastcloseFirst, 0, 0, *first)),
+        Finding::FastcloseKey { valid } => g(tree.boolean(Hf::FastcloseKeyValid, 0, 0, *valid)),
         Finding::FastcloseSubflowsNotReset { streams } => {
-            let mut first = top;
-            for (i, s) in streams.iter().enumerate() {
-                let item = g(tree.uint(Hf::FastcloseNotResetStream, 0, 0, *s));
-                if i == 0 {
-                    first = item;
-                }
-            }
-            let list: Vec<String> = streams.iter().map(u32::to_string).collect();
-            let msg = format!(
-                "Subflow(s) of the fastclosed connection got no RST in the capture: tcp.stream {}",
-                list.join(", ")
-            );
-            tree.expert(first, Ei::FastcloseSubflowNotReset, Some(&msg));
-        }
-        Finding::FastcloseMisuse => {
-            tree.expert(
-                top,
-                Ei::FastcloseMisuse,
-                Some("MP_FASTCLOSE on a SYN or on a segment without ACK"),
-            );
+            show_streams(tree, top, Hf::FastcloseNotResetStream, streams)
         }
         Finding::FaultAnnounced {
-            cause,
-            transient,
-            src_addr_id,
-            dst_addr_id,
-            target,
+            target: Some(t), ..
         } => {
-            let kind = if *transient { " (transient)" } else { "" };
-            match target {
-                Some(t) => {
-                    let item = g(tree.uint(Hf::FaultStream, 0, 0, t.stream));
-                    g(tree.address(Hf::FaultSrc, Hf::FaultSrc6, t.src));
-                    g(tree.address(Hf::FaultDst, Hf::FaultDst6, t.dst));
-                    g(tree.uint(Hf::FaultLastFrame, 0, 0, t.last_frame));
-                    if let Some(rst) = t.rst_frame {
-                        g(tree.uint(Hf::FaultRstFrame, 0, 0, rst));
-                    }
-                    let msg = format!(
-                        "Subflow fault announced: {cause}{kind} on tcp.stream {} ({} -> {})",
-                        t.stream, t.src, t.dst
-                    );
-                    tree.expert(item, Ei::FaultAnnounced, Some(&msg));
-                }
-                None => {
-                    let msg = format!(
-                        "Subflow fault announced: {cause}{kind}; address IDs {src_addr_id} (sender) and {dst_addr_id} (receiver) are not bound in the capture"
-                    );
-                    tree.expert(top, Ei::FaultAnnounced, Some(&msg));
-                    tree.expert(top, Ei::FaultUnresolved, None);
-                }
+            let item = g(tree.uint(Hf::FaultStream, 0, 0, t.stream));
+            g(tree.address(Hf::FaultSrc, Hf::FaultSrc6, t.src));
+            g(tree.address(Hf::FaultDst, Hf::FaultDst6, t.dst));
+            g(tree.uint(Hf::FaultLastFrame, 0, 0, t.last_frame));
+            if let Some(rst) = t.rst_frame {
+                g(tree.uint(Hf::FaultRstFrame, 0, 0, rst));
             }
-        }
-        Finding::RstReasonGiven { reason, transient } => {
-            let kind = if *transient { ", transient" } else { "" };
-            tree.expert(
-                top,
-                Ei::RstReasonGiven,
-                Some(&format!("Subflow reset: {reason}{kind}")),
-            );
+            item
         }
         Finding::AddressRemoved { streams } => {
-            let mut first = top;
-            for (i, s) in streams.iter().enumerate() {
-                let item = g(tree.uint(Hf::RemoveAddrStream, 0, 0, *s));
-                if i == 0 {
-                    first = item;
-                }
-            }
-            if !streams.is_empty() {
-                let list: Vec<String> = streams.iter().map(u32::to_string).collect();
-                tree.expert(
-                    first,
-                    Ei::RemoveAddrTakesDown,
-                    Some(&format!(
-                        "REMOVE_ADDR takes down tcp.stream {}",
-                        list.join(", ")
-                    )),
-                );
-            }
+            show_streams(tree, top, Hf::RemoveAddrStream, streams)
         }
-        Finding::AddAddrRepeated {
-            previous,
-            echo_seen,
-        } => {
-            let item = g(tree.uint(Hf::AddAddrPrevious, 0, 0, *previous));
-            let msg = if *echo_seen {
-                format!("ADD_ADDR sent again (previous in frame {previous}) although its echo passed: the echo was lost between the capture point and the announcing host")
-            } else {
-                format!("ADD_ADDR sent again (previous in frame {previous}), not echoed: the ADD_ADDR or its echo is dropped on the path")
-            };
-            tree.expert(item, Ei::AddAddrNotEchoed, Some(&msg));
+        Finding::AddAddrRepeated { previous, .. } => {
+            g(tree.uint(Hf::AddAddrPrevious, 0, 0, *previous))
         }
-        Finding::CapableStripped { step, offered_in } => {
-            let item = g(tree.uint(Hf::FallbackOfferedIn, 0, 0, *offered_in));
-            let msg = match step {
-                HandshakeStep::SynAck => "MPTCP not negotiated: the SYN/ACK lacks MP_CAPABLE; the peer or a middlebox removed it (fallback to TCP)",
-                HandshakeStep::Ack => "MPTCP not negotiated: the third ACK lacks MP_CAPABLE; a middlebox removed it (fallback to TCP)",
-            };
-            tree.expert(item, Ei::FallbackCapableStripped, Some(msg));
-            tree.info("[MP_CAPABLE stripped]");
+        Finding::CapableStripped { offered_in, .. } => {
+            g(tree.uint(Hf::FallbackOfferedIn, 0, 0, *offered_in))
         }
         Finding::SynDropped {
             attempts,
@@ -591,22 +466,9 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
         } => {
             let item = g(tree.uint(Hf::FallbackMptcpSyns, 0, 0, *attempts));
             g(tree.uint(Hf::FallbackOfferedIn, 0, 0, *first_syn));
-            let msg = format!("{attempts} SYN(s) with MP_CAPABLE unanswered, now a SYN without it: MPTCP SYNs dropped on the path; the host fell back to TCP");
-            tree.expert(item, Ei::FallbackSynDropped, Some(&msg));
-            tree.info("[MPTCP SYNs dropped]");
+            item
         }
-        Finding::OptionsMissing => {
-            tree.expert(top, Ei::FallbackOptionsMissing, Some("Data on an MPTCP subflow with no DSS mapping: options stripped by a middlebox? (fallback to TCP)"));
-            tree.info("[MPTCP options missing]");
-        }
-        Finding::JoinRefused { how, syn } => {
-            let item = g(tree.uint(Hf::JoinSyn, 0, 0, *syn));
-            let msg = match how {
-                JoinRefusal::Rst => "MP_JOIN SYN answered by a RST without MP_TCPRST: join refused (middlebox or policy)",
-                JoinRefusal::SynAckWithoutJoin => "MP_JOIN SYN answered by a SYN/ACK without MP_JOIN: join refused or the option stripped",
-            };
-            tree.expert(item, Ei::JoinRefused, Some(msg));
-        }
+        Finding::JoinRefused { syn, .. } => g(tree.uint(Hf::JoinSyn, 0, 0, *syn)),
         Finding::DssChecksum {
             valid,
             mapping_frame,
@@ -623,77 +485,81 @@ fn show_finding(tree: &TreeView, top: Item, frame: u32, finding: &Finding) {
             if let Some(f) = followed_by {
                 g(tree.uint(Hf::DssFollowedBy, 0, 0, *f));
             }
-            if !valid {
-                let then = followed_by.map_or(String::new(), |f| {
-                    format!("; MP_FAIL or fallback follows in frame {f}")
-                });
-                let msg = format!("DSS checksum does not match the payload: payload changed in transit (middlebox data substitution){then}");
-                tree.expert(item, Ei::DssChecksumBad, Some(&msg));
-                tree.info("[DSS checksum bad]");
-            }
+            item
         }
-        Finding::ChecksumPresence { present } => {
-            let msg = if *present {
-                "DSS checksum present although the handshake did not negotiate checksums"
-            } else {
-                "DSS checksum missing although the handshake negotiated checksums"
-            };
-            tree.expert(top, Ei::DssChecksumPresence, Some(msg));
-        }
-        Finding::FailReported { dsn, mapping_frame } => {
-            let item = match mapping_frame {
-                Some(f) => g(tree.uint(Hf::FailMappingFrame, 0, 0, *f)),
-                None => top,
-            };
-            let at =
-                mapping_frame.map_or(String::new(), |f| format!(" (failed mapping in frame {f})"));
-            tree.expert(item, Ei::FailReported, Some(&format!("MP_FAIL: the mapping at DSN {dsn} failed its checksum{at}; the subflow falls back to TCP")));
-        }
-        Finding::JoinHmac { step, valid } => {
-            let item = g(tree.boolean(Hf::JoinHmacValid, 0, 0, *valid));
-            if !valid {
-                let which = match step {
-                    HandshakeStep::SynAck => "SYN/ACK truncated HMAC",
-                    HandshakeStep::Ack => "third ACK HMAC",
-                };
-                tree.expert(item, Ei::JoinHmacBad, Some(&format!("MP_JOIN {which} does not match the keys and random numbers: forged or altered join")));
-                tree.info("[MP_JOIN HMAC bad]");
-            }
-        }
-        Finding::AddAddrHmac { verdict } => {
-            let item = g(tree.boolean(
-                Hf::AddAddrHmacValid,
-                0,
-                0,
-                *verdict == AddAddrVerdict::Valid,
-            ));
-            match verdict {
-                AddAddrVerdict::Valid => {}
-                AddAddrVerdict::Legacy(form) => {
-                    let msg = format!("ADD_ADDR HMAC matches the legacy pre-RFC form ({form:?}) that early Linux sent; RFC 8684 stacks reject it");
-                    tree.expert(item, Ei::AddAddrHmacLegacy, Some(&msg));
-                }
-                AddAddrVerdict::Invalid => {
-                    tree.expert(
-                        item,
-                        Ei::AddAddrHmacBad,
-                        Some(
-                            "ADD_ADDR HMAC does not match the keys: forged or altered announcement",
-                        ),
-                    );
-                    tree.info("[ADD_ADDR HMAC bad]");
-                }
-            }
-        }
-        Finding::StateLimit { what, limit } => {
-            let msg = format!("The analysis keeps at most {limit} {what}; past that (a flood?) they are not tracked, and findings that depend on them may be missing");
-            tree.expert(top, Ei::AnalysisLimit, Some(&msg));
-        }
-        Finding::JoinUnknownToken { token } => {
-            let msg = format!("MP_JOIN token 0x{token:08x} matches no connection in the capture (handshake not captured, or a stray or forged join)");
-            tree.expert(top, Ei::JoinUnknownToken, Some(&msg));
+        Finding::FailReported {
+            mapping_frame: Some(f),
+            ..
+        } => g(tree.uint(Hf::FailMappingFrame, 0, 0, *f)),
+        Finding::JoinHmac { valid, .. } => g(tree.boolean(Hf::JoinHmacValid, 0, 0, *valid)),
+        Finding::AddAddrHmac { verdict } => g(tree.boolean(
+            Hf::AddAddrHmacValid,
+            0,
+            0,
+            *verdict == AddAddrVerdict::Valid,
+        )),
+        _ => top,
+    };
+    let Some(ei) = expert_of(finding) else { return };
+    tree.expert(at, ei, Some(&finding.to_string()));
+    if let Some(tag) = finding.tag() {
+        tree.info(&tag);
+    }
+    if let Finding::FaultAnnounced { target: None, .. } = finding {
+        tree.expert(top, Ei::FaultUnresolved, None);
+    }
+}
+
+/// One field per stream; returns the first of them (`top` when there is none).
+fn show_streams(tree: &TreeView, top: Item, hf: Hf, streams: &[u32]) -> Item {
+    let mut first = top;
+    for (i, s) in streams.iter().enumerate() {
+        let item = tree.uint(hf, 0, 0, *s).generated();
+        if i == 0 {
+            first = item;
         }
     }
+    first
+}
+
+/// The expert item of a finding, the one named [`Finding::name`]; none for a check that
+/// passed (its field says it all) or a REMOVE_ADDR that takes no subflow down.
+fn expert_of(finding: &Finding) -> Option<Ei> {
+    Some(match finding {
+        Finding::FastcloseInitiated { .. } => Ei::FastcloseInitiated,
+        Finding::FastcloseRetransmitted { .. } => Ei::FastcloseRetransmitted,
+        Finding::FastcloseAfterPeerRst { .. } => Ei::FastcloseAfterPeerRst,
+        Finding::FastcloseUnanswered { .. } => Ei::FastcloseUnanswered,
+        Finding::FastcloseFinalRst {
+            with_fastclose: true,
+            ..
+        } => Ei::FastcloseFinalRst,
+        Finding::FastcloseFinalRst { .. } => Ei::FastcloseFinalRstPlain,
+        Finding::FastcloseKey { valid: false } => Ei::FastcloseKeyMismatch,
+        Finding::FastcloseSubflowsNotReset { .. } => Ei::FastcloseSubflowNotReset,
+        Finding::FastcloseMisuse => Ei::FastcloseMisuse,
+        Finding::FaultAnnounced { .. } => Ei::FaultAnnounced,
+        Finding::RstReasonGiven { .. } => Ei::RstReasonGiven,
+        Finding::AddressRemoved { streams } if !streams.is_empty() => Ei::RemoveAddrTakesDown,
+        Finding::AddAddrRepeated { .. } => Ei::AddAddrNotEchoed,
+        Finding::CapableStripped { .. } => Ei::FallbackCapableStripped,
+        Finding::SynDropped { .. } => Ei::FallbackSynDropped,
+        Finding::OptionsMissing => Ei::FallbackOptionsMissing,
+        Finding::JoinRefused { .. } => Ei::JoinRefused,
+        Finding::DssChecksum { valid: false, .. } => Ei::DssChecksumBad,
+        Finding::ChecksumPresence { .. } => Ei::DssChecksumPresence,
+        Finding::FailReported { .. } => Ei::FailReported,
+        Finding::JoinHmac { valid: false, .. } => Ei::JoinHmacBad,
+        Finding::AddAddrHmac {
+            verdict: AddAddrVerdict::Legacy(_),
+        } => Ei::AddAddrHmacLegacy,
+        Finding::AddAddrHmac {
+            verdict: AddAddrVerdict::Invalid,
+        } => Ei::AddAddrHmacBad,
+        Finding::StateLimit { .. } => Ei::AnalysisLimit,
+        Finding::JoinUnknownToken { .. } => Ei::JoinUnknownToken,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -731,6 +597,92 @@ mod tests {
                 &[failed, passed.clone(), Finding::OptionsMissing, passed]
             ),
             "connection 1, 2 findings, 2 checks passed"
+        );
+    }
+
+    /// The expert item shown for a finding is the one its name names.
+    #[test]
+    fn expert_items_are_the_findings_names() {
+        use mptcp_parse::analysis::{HandshakeStep, JoinRefusal};
+        let fields = include_str!("fields.rs");
+        let findings = [
+            Finding::FastcloseInitiated {
+                answered_in: None,
+                answer_delay: None,
+            },
+            Finding::FastcloseRetransmitted {
+                number: 1,
+                first: 1,
+                since_first: 1,
+            },
+            Finding::FastcloseAfterPeerRst { peer_rst: 1 },
+            Finding::FastcloseUnanswered { retransmissions: 0 },
+            Finding::FastcloseFinalRst {
+                with_fastclose: true,
+                first: 1,
+            },
+            Finding::FastcloseFinalRst {
+                with_fastclose: false,
+                first: 1,
+            },
+            Finding::FastcloseKey { valid: false },
+            Finding::FastcloseSubflowsNotReset { streams: vec![1] },
+            Finding::FastcloseMisuse,
+            Finding::AddressRemoved { streams: vec![1] },
+            Finding::AddAddrRepeated {
+                previous: 1,
+                echo_seen: false,
+            },
+            Finding::CapableStripped {
+                step: HandshakeStep::Ack,
+                offered_in: 1,
+            },
+            Finding::SynDropped {
+                attempts: 2,
+                first_syn: 1,
+            },
+            Finding::OptionsMissing,
+            Finding::JoinRefused {
+                how: JoinRefusal::Rst,
+                syn: 1,
+            },
+            Finding::DssChecksum {
+                valid: false,
+                mapping_frame: 1,
+                completed_in: 1,
+                followed_by: None,
+            },
+            Finding::ChecksumPresence { present: true },
+            Finding::FailReported {
+                dsn: 1,
+                mapping_frame: None,
+            },
+            Finding::JoinHmac {
+                step: HandshakeStep::SynAck,
+                valid: false,
+            },
+            Finding::AddAddrHmac {
+                verdict: AddAddrVerdict::Invalid,
+            },
+            Finding::JoinUnknownToken { token: 1 },
+            Finding::StateLimit {
+                what: "things",
+                limit: 1,
+            },
+        ];
+        for finding in &findings {
+            let ei = expert_of(finding).expect("an expert item");
+            let line = format!("{ei:?} = c\"{}\"", finding.name());
+            assert!(fields.contains(&line), "{line}");
+        }
+        let passed = Finding::JoinHmac {
+            step: HandshakeStep::Ack,
+            valid: true,
+        };
+        assert_eq!(expert_of(&passed), None);
+        assert_eq!(
+            expert_of(&Finding::AddressRemoved { streams: vec![] }),
+            None
         );
     }
 }
