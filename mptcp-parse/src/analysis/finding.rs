@@ -13,6 +13,7 @@ pub type Nanos = i64;
 
 /// Which handshake step lacked the option it should have carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HandshakeStep {
     /// The SYN/ACK answering a SYN that carried it.
     SynAck,
@@ -22,6 +23,7 @@ pub enum HandshakeStep {
 
 /// How a join was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum JoinRefusal {
     /// A RST without MP_TCPRST answered the MP_JOIN SYN.
     Rst,
@@ -46,6 +48,7 @@ pub struct FaultTarget {
 
 /// Verdict on an ADD_ADDR HMAC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum AddAddrVerdict {
     /// RFC 8684 form, correct.
     Valid,
@@ -58,6 +61,7 @@ pub enum AddAddrVerdict {
 /// One conclusion about a frame. Forward links (`answered_in`, `last_frame`...) are filled in
 /// when the later frame is seen; in Wireshark they show from the second pass on.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Finding {
     /// 1: first MP_FASTCLOSE on an ACK from this host (option A).
     FastcloseInitiated {
