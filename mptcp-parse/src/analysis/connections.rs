@@ -154,8 +154,6 @@ impl Connections {
 
 impl Engine {
     /// A connection for a subflow that has none yet: once per connection.
-    #[cold]
-    #[inline(never)]
     fn new_connection(&mut self, s: SubflowId) -> ConnId {
         let c = self.connections.add(s);
         self.subflows[s].set_connection(Some(c));
@@ -164,7 +162,6 @@ impl Engine {
 
     /// The subflow's connection; a subflow seen without its handshake gets one of its own,
     /// with unknown keys, so that connection-level findings still work.
-    #[inline]
     pub(super) fn connection_of(&mut self, s: SubflowId) -> ConnId {
         match self.subflows[s].connection() {
             Some(c) => c,

@@ -104,9 +104,9 @@ pub struct Engine {
     /// Tests only: every segment takes the general path (the steady path is checked against it).
     #[cfg(test)]
     pub(super) general_only: bool,
-    /// Tests only: the segments each copy of the steady path took (without checks, with).
+    /// Tests only: the segments the steady path took.
     #[cfg(test)]
-    pub(super) steady_taken: [usize; 2],
+    pub(super) steady_taken: usize,
 }
 
 /// The packet being processed, and where its findings go.
@@ -141,7 +141,7 @@ impl Engine {
             #[cfg(test)]
             general_only: false,
             #[cfg(test)]
-            steady_taken: [0; 2],
+            steady_taken: 0,
         }
     }
 
@@ -221,7 +221,6 @@ impl Engine {
     /// MPTCP options (to display them, say): `options` are those of the segment's options that
     /// decoded, in order, each decoded with the segment's [`Context`] and this engine's
     /// FAULT_ANNOUNCE subtype. The engine then does not decode them again.
-    #[inline]
     pub fn process_decoded(
         &mut self,
         packet: &Packet<'_>,
@@ -234,7 +233,6 @@ impl Engine {
     /// findings only where someone looks at them: says whether the frame has any, and
     /// [`findings`](Engine::findings) gathers them when wanted. Checks that pass are on most
     /// frames of a connection with DSS checksums, and gathering them takes an allocation.
-    #[inline]
     pub fn process_decoded_outcome(
         &mut self,
         packet: &Packet<'_>,
@@ -287,16 +285,10 @@ impl Engine {
 
     /// Adds what only the end of the capture tells: fastcloses never answered, subflows an
     /// option-R fastclose did not reset, the last frames of faulty subflows. Idempotent.
-    #[inline]
     pub fn finish(&mut self) {
-        // A caller that shows frames seen again calls this for each of them: the test in line.
-        if !self.finished {
-            self.finish_now();
+        if self.finished {
+            return;
         }
-    }
-
-    #[inline(never)]
-    fn finish_now(&mut self) {
         self.finished = true;
         self.finish_fastcloses();
         self.finish_faults();
@@ -345,11 +337,7 @@ impl Engine {
             }
             return Some((s, false));
         }
-        // Segments with a DSS checksum to verify take a steady path of their own: the checks'
-        // code stays out of the lines that the others run through.
-        if self.steady::<false>(s, end, &seg, options, packet.frame)
-            || self.steady_checked(s, end, &seg, options, packet.frame)
-        {
+        if self.steady(s, end, &seg, options, packet.frame) {
             return Some((s, false));
         }
         Some((s, self.analyse_general(packet, s, end, &seg, options)))
@@ -357,7 +345,6 @@ impl Engine {
 
     /// Every segment [`steady`](Self::steady) does not take; returns whether the frame has
     /// findings.
-    #[inline(never)]
     fn analyse_general(
         &mut self,
         packet: &Packet<'_>,
@@ -384,8 +371,8 @@ impl Engine {
             before
         };
 
-        // Most segments are data on an established subflow: the handshake code stays out of
-        // their way (and out of the instruction cache).
+        // Most segments are data on an established subflow: only the others go through the
+        // handshake.
         let sf = &self.subflows[s];
         let in_handshake = segment.syn
             || (sf.kind == Kind::Initial && !sf.has(THIRD_ACK_SEEN))
@@ -423,8 +410,6 @@ impl Engine {
     }
 
     /// Keeps a frame's findings until the file is closed.
-    #[cold]
-    #[inline(never)]
     fn record(&mut self, frame: Frame, mut found: Vec<Finding>) {
         // Kept until the file is closed: no spare room.
         found.shrink_to_fit();
@@ -456,8 +441,6 @@ impl Engine {
     }
 
     /// Every option but DSS: rare next to the DSS of every data segment.
-    #[cold]
-    #[inline(never)]
     fn on_signal(
         &mut self,
         c: ConnId,

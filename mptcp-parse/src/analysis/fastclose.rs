@@ -28,8 +28,6 @@ pub(super) struct Fastclose {
 }
 
 impl Engine {
-    #[cold]
-    #[inline(never)]
     pub(super) fn on_rst(
         &mut self,
         s: SubflowId,

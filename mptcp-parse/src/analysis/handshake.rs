@@ -25,8 +25,6 @@ pub const MAX_SYN_ATTEMPTS: usize = 65_536;
 impl Engine {
     /// MP_CAPABLE and MP_JOIN handshakes, and their absence where they were expected.
     /// `isn_before`: the direction's ISN before this segment (a SYN sets it).
-    #[cold]
-    #[inline(never)]
     pub(super) fn handshake(
         &mut self,
         s: SubflowId,

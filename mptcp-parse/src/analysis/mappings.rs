@@ -171,8 +171,6 @@ impl Engine {
     }
 
     /// The implicit mapping of an MP_CAPABLE with data (DSN = IDSN + 1, SSN 1).
-    #[cold]
-    #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn capable_data(
         &mut self,
@@ -203,8 +201,6 @@ impl Engine {
     }
 
     /// A mapping whose DSS checksum did not verify.
-    #[cold]
-    #[inline(never)]
     fn checksum_failed(&mut self, c: Option<ConnId>, check: &MappingCheck, cur: &mut Current) {
         let index = cur.push(Finding::DssChecksum {
             valid: false,

@@ -15,11 +15,8 @@ impl Engine {
     /// [`analyse_general`](Self::analyse_general) would only note the frame, the mapping's
     /// coverage and the checksum verified so far, and find nothing but a checksum that
     /// matches, does that and returns true; otherwise changes nothing and returns false. Its
-    /// own code, apart from the general path's: a few cache lines a segment instead of dozens.
-    /// `CHECKS` false: also returns false for a direction with a DSS checksum to verify, and
-    /// has no code for it.
-    #[inline]
-    pub(super) fn steady<const CHECKS: bool>(
+    /// own code: most segments need none of the general path's.
+    pub(super) fn steady(
         &mut self,
         s: SubflowId,
         end: usize,
@@ -42,7 +39,6 @@ impl Engine {
             .flags
             .intersects(TcpFlags::FIN | TcpFlags::SYN | TcpFlags::RST)
             || (sf.kind == Kind::Initial && !sf.has(THIRD_ACK_SEEN))
-            || (!CHECKS && sf.checks[end].is_some())
         {
             return false;
         }
@@ -71,9 +67,6 @@ impl Engine {
                     return false;
                 }
                 if let (Some(checksum), true) = (m.checksum, self.config.verify_crypto) {
-                    if !CHECKS {
-                        return false;
-                    }
                     // A 32-bit DSN is expanded with the keys: the general path's.
                     let crate::DataSeq::U64(dsn) = m.dsn else {
                         return false;
@@ -93,13 +86,7 @@ impl Engine {
         let len = seg.payload.len() as u32;
         let isn = sf.isn(end);
         // The check after the payload (no ISN: not fed), and the frame of a mapping it verified.
-        let (check, verified) = match (
-            started
-                .as_ref()
-                .or(sf.checks[end].as_deref())
-                .filter(|_| CHECKS),
-            isn,
-        ) {
+        let (check, verified) = match (started.as_ref().or(sf.checks[end].as_deref()), isn) {
             (Some(check), Some(isn)) => match check.fed(seg.seq.wrapping_sub(isn), seg.payload) {
                 Some(fed) if fed.complete() => {
                     // A checksum that does not match is a finding.
@@ -120,46 +107,29 @@ impl Engine {
         }
         #[cfg(test)]
         {
-            self.steady_taken[usize::from(CHECKS)] += 1;
+            self.steady_taken += 1;
         }
         let sf = &mut self.subflows[s];
         sf.last_frame = frame;
         if let Some(m) = mapping {
             sf.set_coverage(end, (m.ssn, u32::from(m.data_len)));
         }
-        if CHECKS {
-            let mut check = check;
-            if let Some(check) = check.as_mut().filter(|_| repeated || started.is_some()) {
-                // This frame carried the mapping and did not complete it.
-                check.carriers = self.carriers.push(frame, check.carriers);
-            }
-            match (&mut sf.checks[end], check) {
-                (slot, None) => *slot = None,
-                // Its allocation kept for the next mapping's check.
-                (Some(slot), Some(check)) => **slot = check,
-                (slot @ None, Some(check)) => *slot = Some(Box::new(check)),
-            }
-            if let Some((mapping_frame, carriers)) = verified {
-                self.passed
-                    .push(frame, Verified::DssChecksum(mapping_frame));
-                self.carriers.resolve(carriers, true, frame);
-            }
+        let mut check = check;
+        if let Some(check) = check.as_mut().filter(|_| repeated || started.is_some()) {
+            // This frame carried the mapping and did not complete it.
+            check.carriers = self.carriers.push(frame, check.carriers);
+        }
+        match (&mut sf.checks[end], check) {
+            (slot, None) => *slot = None,
+            // Its allocation kept for the next mapping's check.
+            (Some(slot), Some(check)) => **slot = check,
+            (slot @ None, Some(check)) => *slot = Some(Box::new(check)),
+        }
+        if let Some((mapping_frame, carriers)) = verified {
+            self.passed
+                .push(frame, Verified::DssChecksum(mapping_frame));
+            self.carriers.resolve(carriers, true, frame);
         }
         true
-    }
-
-    /// [`steady`](Self::steady) for a direction with a DSS checksum to verify (the mapping under
-    /// way fed the payload, a new one started, a complete one verified). Out of line: most
-    /// segments have no checksum.
-    #[inline(never)]
-    pub(super) fn steady_checked(
-        &mut self,
-        s: SubflowId,
-        end: usize,
-        seg: &TcpSegment<'_>,
-        options: &[MptcpOption<'_>],
-        frame: Frame,
-    ) -> bool {
-        self.steady::<true>(s, end, seg, options, frame)
     }
 }

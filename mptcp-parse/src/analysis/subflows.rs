@@ -206,7 +206,6 @@ impl Subflow {
 
     /// Whether payload from `end` must come with a mapping: MPTCP established, not fallen
     /// back, and payload without one not reported yet (once is enough).
-    #[inline]
     pub(super) fn expects_mappings(&self, end: usize) -> bool {
         self.established_mptcp()
             && !self.dir_has(end, DIR_FALLBACK)
@@ -282,7 +281,6 @@ impl SubflowTable {
     }
 
     /// The subflow given `stream`.
-    #[inline]
     pub(super) fn of_stream(&self, stream: u32) -> Option<SubflowId> {
         match self.stream_slots.get(stream as usize) {
             Some(&s) if s != NO_SUBFLOW => Some(s as SubflowId),
@@ -293,8 +291,6 @@ impl SubflowTable {
     }
 
     /// [`of_stream`](Self::of_stream) beyond the slots.
-    #[cold]
-    #[inline(never)]
     fn of_sparse_stream(&self, stream: u32) -> Option<SubflowId> {
         let subflows = &self.list;
         self.by_stream
@@ -354,8 +350,6 @@ impl SubflowTable {
     }
 
     /// A subflow first seen in `packet`.
-    #[cold]
-    #[inline(never)]
     fn add(&mut self, packet: &Packet<'_>, src: Endpoint, dst: Endpoint) -> SubflowId {
         let id = self.list.len();
         let stream = packet.stream.unwrap_or(id as u32);
