@@ -40,6 +40,7 @@ mod analysis;
 mod dissect;
 mod ffi;
 mod fields;
+mod findings;
 #[cfg(feature = "fault-injection")]
 mod inject;
 mod tree;
