@@ -26,7 +26,8 @@ pub(super) struct MappingCheck {
     pub(super) sum: DssChecksum,
     /// The last frame whose DSS carried this mapping.
     pub(super) seen_in: Frame,
-    /// Its earlier frames that did not complete it, in [`Carriers`] (0: none).
+    /// Its earlier frames that did not complete it, in [`Carriers`](super::carriers::Carriers)
+    /// (0: none).
     pub(super) carriers: u32,
 }
 

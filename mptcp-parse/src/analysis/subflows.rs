@@ -65,7 +65,7 @@ const NO_SUBFLOW: u32 = u32::MAX;
 /// between are left empty); further numbers go to the table.
 const STREAM_SLOTS_AHEAD: usize = 1024;
 
-/// 112 bytes: addresses are numbers into the engine's address list, frames 4 bytes, flags bits.
+/// 112 bytes: addresses are numbers into the table's address list, frames 4 bytes, flags bits.
 pub(super) struct Subflow {
     /// A mapping whose checksum is being verified, per direction. Boxed: only subflows with
     /// DSS checksums have one, and not always.
