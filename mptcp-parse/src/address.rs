@@ -2,9 +2,12 @@
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
 use crate::wire::{
-    expect_length, field_array, field_u16, field_u64, field_u8, EmitError, Header, Writer,
+    array_field, bytes_field, expect_length, u16_field, u64_field, u8_field, EmitError, Header,
+    Writer,
 };
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use nom::combinator::cond;
+use nom::Parser;
 
 /// Which ADD_ADDR format: told apart by the subtype byte's low nibble (4 or 6 is v0's IPVer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,6 +92,8 @@ const V0_V6: LengthSet = LengthSet::of(&[20, 22]);
 const V1_ECHO: LengthSet = LengthSet::of(&[8, 10, 20, 22]);
 const V1_HMAC: LengthSet = LengthSet::of(&[16, 18, 28, 30]);
 
+/// Decodes ADD_ADDR: the nibble chooses the format, the length the address family, port and
+/// HMAC.
 pub(crate) fn parse_add_addr(header: Header, body: &[u8]) -> Result<AddAddr, Error> {
     let length = header.length;
     let (version, ipv4, has_hmac) = match header.nibble {
@@ -119,25 +124,13 @@ pub(crate) fn parse_add_addr(header: Header, body: &[u8]) -> Result<AddAddr, Err
         }
     };
     let has_port = matches!(length, 10 | 18 | 22 | 30);
-    let (i, address_id) = field_u8(body, "address ID")?;
-    let (i, address) = if ipv4 {
-        let (i, a) = field_array::<4>(i, "IPv4 address")?;
-        (i, IpAddr::V4(Ipv4Addr::from(*a)))
-    } else {
-        let (i, a) = field_array::<16>(i, "IPv6 address")?;
-        (i, IpAddr::V6(Ipv6Addr::from(*a)))
-    };
-    let (i, port) = if has_port {
-        let (i, p) = field_u16(i, "port")?;
-        (i, Some(p))
-    } else {
-        (i, None)
-    };
-    let truncated_hmac = if has_hmac {
-        Some(field_u64(i, "truncated HMAC")?.1)
-    } else {
-        None
-    };
+    let (_, (address_id, address, port, truncated_hmac)) = (
+        u8_field("address ID"),
+        address(ipv4),
+        cond(has_port, u16_field("port")),
+        cond(has_hmac, u64_field("truncated HMAC")),
+    )
+        .parse(body)?;
     Ok(AddAddr {
         version,
         address_id,
@@ -145,6 +138,21 @@ pub(crate) fn parse_add_addr(header: Header, body: &[u8]) -> Result<AddAddr, Err
         port,
         truncated_hmac,
     })
+}
+
+/// An IPv4 or IPv6 address.
+fn address<'a>(ipv4: bool) -> impl Parser<&'a [u8], Output = IpAddr, Error = Error> {
+    move |i: &'a [u8]| {
+        if ipv4 {
+            array_field::<4>("IPv4 address")
+                .map(|a| IpAddr::V4(Ipv4Addr::from(*a)))
+                .parse(i)
+        } else {
+            array_field::<16>("IPv6 address")
+                .map(|a| IpAddr::V6(Ipv6Addr::from(*a)))
+                .parse(i)
+        }
+    }
 }
 
 /// REMOVE_ADDR: the sender withdraws the addresses with these IDs.
@@ -179,17 +187,13 @@ impl RemoveAddr<'_> {
     }
 }
 
+/// Decodes REMOVE_ADDR: every byte after the subtype byte is an address ID.
 pub(crate) fn parse_remove_addr(header: Header, body: &[u8]) -> Result<RemoveAddr<'_>, Error> {
     expect_length("REMOVE_ADDR", LengthSet::range(4, 40), header.length)?;
-    let wanted = header.length as usize - 3;
-    if body.len() < wanted {
-        return Err(Error::Truncated {
-            field: "address ID list",
-            needed: wanted - body.len(),
-        });
-    }
+    let (_, address_ids) =
+        bytes_field("address ID list", header.length as usize - 3).parse(body)?;
     Ok(RemoveAddr {
         reserved: header.nibble,
-        address_ids: body,
+        address_ids,
     })
 }

@@ -3,8 +3,12 @@
 use crate::error::{
     Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings,
 };
-use crate::wire::{expect_length, field_u16, field_u64, field_u8, EmitError, Header, Writer};
+use crate::wire::{
+    bytes_field, expect_length, u16_field, u64_field, u8_field, EmitError, Header, Writer,
+};
 use crate::Segment;
+use nom::combinator::{cond, rest};
+use nom::Parser;
 
 /// The MP_CAPABLE flags byte (byte 3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
@@ -100,37 +104,32 @@ pub struct MpCapable<'a> {
 const V0_LENGTHS: LengthSet = LengthSet::of(&[12, 20]);
 const V1_LENGTHS: LengthSet = LengthSet::of(&[4, 12, 20, 22, 24]);
 
+/// Decodes MP_CAPABLE; `lenient` keeps a version other than 0 and 1 as opaque bytes.
 pub(crate) fn parse(header: Header, body: &[u8], lenient: bool) -> Result<MpCapable<'_>, Error> {
     let version = header.nibble;
     // The length is checked before any field is read: a short length byte is an invalid
     // length, not a truncation.
-    match version {
-        0 => expect_length("MP_CAPABLE v0", V0_LENGTHS, header.length)?,
-        1 => expect_length("MP_CAPABLE v1", V1_LENGTHS, header.length)?,
-        _ if lenient => {
-            // Like any opaque body: room for the flags byte is all that is required.
-            if header.length < 4 {
-                return Err(Error::InvalidLength {
-                    option: "MP_CAPABLE (unknown version)",
-                    expected: LengthSet::range(4, 40),
-                    found: header.length,
-                });
-            }
-            let wanted = header.length as usize - 3;
-            if body.len() < wanted {
-                return Err(Error::Truncated {
-                    field: "option body",
-                    needed: wanted - body.len(),
-                });
-            }
-        }
-        _ => return Err(Error::UnsupportedVersion { version }),
-    }
-    let (rest, flags) = field_u8(body, "flags")?;
-    let flags = CapableFlags(flags);
-    let form = match version {
-        0 | 1 => keys(rest, header.length)?,
-        _ => CapableForm::Opaque(rest),
+    let known = match version {
+        0 => expect_length("MP_CAPABLE v0", V0_LENGTHS, header.length).map(|()| true),
+        1 => expect_length("MP_CAPABLE v1", V1_LENGTHS, header.length).map(|()| true),
+        // Like any opaque body: room for the flags byte is all that is required.
+        _ if lenient && header.length >= 4 => Ok(false),
+        _ if lenient => Err(Error::InvalidLength {
+            option: "MP_CAPABLE (unknown version)",
+            expected: LengthSet::range(4, 40),
+            found: header.length,
+        }),
+        _ => Err(Error::UnsupportedVersion { version }),
+    }?;
+    let (_, (flags, form)) = if known {
+        (u8_field("flags").map(CapableFlags), keys(header.length)).parse(body)?
+    } else {
+        let (_, body) = bytes_field("option body", header.length as usize - 3).parse(body)?;
+        (
+            u8_field("flags").map(CapableFlags),
+            rest.map(CapableForm::Opaque),
+        )
+            .parse(body)?
     };
     Ok(MpCapable {
         version,
@@ -139,33 +138,35 @@ pub(crate) fn parse(header: Header, body: &[u8], lenient: bool) -> Result<MpCapa
     })
 }
 
-fn keys(i: &[u8], length: u8) -> Result<CapableForm<'static>, Error> {
-    if length == 4 {
-        return Ok(CapableForm::Bare);
+/// What follows the flags byte: the keys and data-level fields the length calls for.
+fn keys<'a>(length: u8) -> impl Parser<&'a [u8], Output = CapableForm<'a>, Error = Error> {
+    move |i: &'a [u8]| match length {
+        4 => Ok((i, CapableForm::Bare)),
+        12 => u64_field("sender key")
+            .map(|key| CapableForm::SenderKey { key })
+            .parse(i),
+        20 => (u64_field("sender key"), u64_field("receiver key"))
+            .map(|(sender_key, receiver_key)| CapableForm::BothKeys {
+                sender_key,
+                receiver_key,
+            })
+            .parse(i),
+        _ => (
+            u64_field("sender key"),
+            u64_field("receiver key"),
+            u16_field("data-level length"),
+            cond(length == 24, u16_field("checksum")),
+        )
+            .map(
+                |(sender_key, receiver_key, data_len, checksum)| CapableForm::BothKeysData {
+                    sender_key,
+                    receiver_key,
+                    data_len,
+                    checksum,
+                },
+            )
+            .parse(i),
     }
-    let (i, sender_key) = field_u64(i, "sender key")?;
-    if length == 12 {
-        return Ok(CapableForm::SenderKey { key: sender_key });
-    }
-    let (i, receiver_key) = field_u64(i, "receiver key")?;
-    if length == 20 {
-        return Ok(CapableForm::BothKeys {
-            sender_key,
-            receiver_key,
-        });
-    }
-    let (i, data_len) = field_u16(i, "data-level length")?;
-    let checksum = if length == 24 {
-        Some(field_u16(i, "checksum")?.1)
-    } else {
-        None
-    };
-    Ok(CapableForm::BothKeysData {
-        sender_key,
-        receiver_key,
-        data_len,
-        checksum,
-    })
 }
 
 impl MpCapable<'_> {

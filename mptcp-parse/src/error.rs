@@ -123,6 +123,13 @@ impl<I> nom::error::ParseError<I> for Error {
     }
 }
 
+// `nom::bits` parsers report their errors in this type too: converting one is the identity.
+impl nom::ErrorConvert<Error> for Error {
+    fn convert(self) -> Error {
+        self
+    }
+}
+
 /// A set of option lengths (all MPTCP lengths are below 64), printed as "4, 12 or 20".
 #[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct LengthSet(u64);

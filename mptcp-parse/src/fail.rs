@@ -2,7 +2,8 @@
 //! one 64-bit value after 12 reserved bits.
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
-use crate::wire::{expect_length, field_u64, field_u8, EmitError, Header, Writer};
+use crate::wire::{expect_length, u64_field, u8_field, EmitError, Header, Writer};
+use nom::Parser;
 
 /// MP_FAIL: the mapping starting at `dsn` failed its checksum; the sender falls back to TCP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -22,6 +23,8 @@ pub struct MpFastclose {
     pub receiver_key: u64,
 }
 
+/// The body of MP_FAIL and MP_FASTCLOSE: the reserved byte 3, then the 64-bit `value`; the
+/// 12 reserved bits are returned as one number, the nibble above byte 3.
 fn parse_reserved_u64(
     name: &'static str,
     header: Header,
@@ -29,8 +32,7 @@ fn parse_reserved_u64(
     value: &'static str,
 ) -> Result<(u16, u64), Error> {
     expect_length(name, LengthSet::of(&[12]), header.length)?;
-    let (i, byte3) = field_u8(body, "reserved")?;
-    let (_, v) = field_u64(i, value)?;
+    let (_, (byte3, v)) = (u8_field("reserved"), u64_field(value)).parse(body)?;
     Ok((u16::from(header.nibble) << 8 | u16::from(byte3), v))
 }
 
@@ -46,11 +48,13 @@ fn emit_reserved_u64(
     Ok(w.done())
 }
 
+/// Decodes MP_FAIL.
 pub(crate) fn parse_fail(header: Header, body: &[u8]) -> Result<MpFail, Error> {
     let (reserved, dsn) = parse_reserved_u64("MP_FAIL", header, body, "data sequence number")?;
     Ok(MpFail { reserved, dsn })
 }
 
+/// Decodes MP_FASTCLOSE.
 pub(crate) fn parse_fastclose(header: Header, body: &[u8]) -> Result<MpFastclose, Error> {
     let (reserved, receiver_key) =
         parse_reserved_u64("MP_FASTCLOSE", header, body, "receiver key")?;

@@ -10,9 +10,11 @@
 //! ```
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
-use crate::wire::{field_array, field_u8, EmitError, Header, Writer};
+use crate::wire::{array_field, bytes_field, expect_length, u8_field, EmitError, Header, Writer};
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use nom::combinator::cond;
+use nom::Parser;
 
 /// Flag bits in the subtype byte's low nibble.
 pub mod flags {
@@ -93,6 +95,7 @@ const NO_ADDR: LengthSet = LengthSet::range(6, 8);
 const V4_ADDR: LengthSet = LengthSet::range(10, 12);
 const V6_ADDR: LengthSet = LengthSet::range(22, 24);
 
+/// Decodes FAULT_ANNOUNCE: the flags choose the middlebox address, the length the padding.
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<FaultAnnounce<'_>, Error> {
     let nibble = header.nibble;
     let (has_addr, ipv6) = (nibble & flags::ADDRESS != 0, nibble & flags::IPV6 != 0);
@@ -108,32 +111,24 @@ pub(crate) fn parse(header: Header, body: &[u8]) -> Result<FaultAnnounce<'_>, Er
         (true, true) => ("FAULT_ANNOUNCE (IPv6 middlebox)", V6_ADDR),
     };
     // Too short is malformed; longer than the padding allows is too.
-    crate::wire::expect_length(option, valid, header.length)?;
-    let (i, cause) = field_u8(body, "cause")?;
-    let (i, dst_addr_id) = field_u8(i, "destination address ID")?;
-    let (i, src_addr_id) = field_u8(i, "source address ID")?;
-    let (padding, middlebox) = match (has_addr, ipv6) {
-        (true, false) => {
-            let (i, a) = field_array::<4>(i, "middlebox IPv4 address")?;
-            (i, Some(IpAddr::V4(Ipv4Addr::from(*a))))
-        }
-        (true, true) => {
-            let (i, a) = field_array::<16>(i, "middlebox IPv6 address")?;
-            (i, Some(IpAddr::V6(Ipv6Addr::from(*a))))
-        }
-        _ => (i, None),
+    expect_length(option, valid, header.length)?;
+    let address_len = match (has_addr, ipv6) {
+        (false, _) => 0,
+        (true, false) => 4,
+        (true, true) => 16,
     };
-    let wanted_padding =
-        header.length as usize - 6 - middlebox.map_or(0, |a| if a.is_ipv4() { 4 } else { 16 });
-    if padding.len() < wanted_padding {
-        return Err(Error::Truncated {
-            field: "padding",
-            needed: wanted_padding - padding.len(),
-        });
-    }
+    let (_, (cause, dst_addr_id, src_addr_id, middlebox, padding)) = (
+        u8_field("cause").map(FaultCause),
+        u8_field("destination address ID"),
+        u8_field("source address ID"),
+        cond(has_addr, middlebox(ipv6)),
+        // What the length leaves after the fields is padding.
+        bytes_field("padding", header.length as usize - 6 - address_len),
+    )
+        .parse(body)?;
     Ok(FaultAnnounce {
         subtype: header.subtype,
-        cause: FaultCause(cause),
+        cause,
         dst_addr_id,
         src_addr_id,
         middlebox,
@@ -141,6 +136,21 @@ pub(crate) fn parse(header: Header, body: &[u8]) -> Result<FaultAnnounce<'_>, Er
         reserved: nibble & flags::RESERVED != 0,
         padding,
     })
+}
+
+/// The middlebox address: IPv6 with flag V, else IPv4.
+fn middlebox<'a>(ipv6: bool) -> impl Parser<&'a [u8], Output = IpAddr, Error = Error> {
+    move |i: &'a [u8]| {
+        if ipv6 {
+            array_field::<16>("middlebox IPv6 address")
+                .map(|a| IpAddr::V6(Ipv6Addr::from(*a)))
+                .parse(i)
+        } else {
+            array_field::<4>("middlebox IPv4 address")
+                .map(|a| IpAddr::V4(Ipv4Addr::from(*a)))
+                .parse(i)
+        }
+    }
 }
 
 impl FaultAnnounce<'_> {

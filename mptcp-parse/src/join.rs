@@ -4,9 +4,10 @@ use crate::error::{
     Error, HandshakeForm, LengthSet, ReservedField, SegmentKind, Warning, Warnings,
 };
 use crate::wire::{
-    expect_length, field_array, field_u32, field_u64, field_u8, EmitError, Header, Writer,
+    array_field, expect_length, u32_field, u64_field, u8_field, EmitError, Header, Writer,
 };
 use crate::Segment;
+use nom::Parser;
 
 /// The three forms of MP_JOIN, one per handshake step, told apart by length.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,35 +53,39 @@ pub struct MpJoin<'a> {
 
 const LENGTHS: LengthSet = LengthSet::of(&[12, 16, 24]);
 
+/// Decodes MP_JOIN: the length chooses the form.
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<MpJoin<'_>, Error> {
     expect_length("MP_JOIN", LENGTHS, header.length)?;
-    let form = match header.length {
-        12 => {
-            let (i, address_id) = field_u8(body, "address ID")?;
-            let (i, receiver_token) = field_u32(i, "receiver token")?;
-            let (_, sender_nonce) = field_u32(i, "sender random number")?;
-            JoinForm::Syn {
+    let (_, form) = match header.length {
+        12 => (
+            u8_field("address ID"),
+            u32_field("receiver token"),
+            u32_field("sender random number"),
+        )
+            .map(|(address_id, receiver_token, sender_nonce)| JoinForm::Syn {
                 address_id,
                 receiver_token,
                 sender_nonce,
-            }
-        }
-        16 => {
-            let (i, address_id) = field_u8(body, "address ID")?;
-            let (i, truncated_hmac) = field_u64(i, "truncated HMAC")?;
-            let (_, sender_nonce) = field_u32(i, "sender random number")?;
-            JoinForm::SynAck {
-                address_id,
-                truncated_hmac,
-                sender_nonce,
-            }
-        }
-        _ => {
-            let (i, reserved) = field_u8(body, "reserved")?;
-            let (_, hmac) = field_array::<20>(i, "HMAC")?;
-            JoinForm::Ack { reserved, hmac }
-        }
+            })
+            .parse(body)?,
+        16 => (
+            u8_field("address ID"),
+            u64_field("truncated HMAC"),
+            u32_field("sender random number"),
+        )
+            .map(
+                |(address_id, truncated_hmac, sender_nonce)| JoinForm::SynAck {
+                    address_id,
+                    truncated_hmac,
+                    sender_nonce,
+                },
+            )
+            .parse(body)?,
+        _ => (u8_field("reserved"), array_field::<20>("HMAC"))
+            .map(|(reserved, hmac)| JoinForm::Ack { reserved, hmac })
+            .parse(body)?,
     };
+    // The ACK form has no B flag: its bit is reserved too.
     Ok(match form {
         JoinForm::Ack { .. } => MpJoin {
             backup: false,

@@ -1,7 +1,9 @@
 //! MP_PRIO (subtype 0x5): change a subflow's priority (backup or not).
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
-use crate::wire::{expect_length, field_u8, EmitError, Header, Writer};
+use crate::wire::{expect_length, u8_field, EmitError, Header, Writer};
+use nom::combinator::cond;
+use nom::Parser;
 
 /// MP_PRIO.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -14,13 +16,10 @@ pub struct MpPrio {
     pub address_id: Option<u8>,
 }
 
+/// Decodes MP_PRIO (length 4: with the v0 address ID).
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<MpPrio, Error> {
     expect_length("MP_PRIO", LengthSet::of(&[3, 4]), header.length)?;
-    let address_id = if header.length == 4 {
-        Some(field_u8(body, "address ID")?.1)
-    } else {
-        None
-    };
+    let (_, address_id) = cond(header.length == 4, u8_field("address ID")).parse(body)?;
     Ok(MpPrio {
         backup: header.nibble & 1 != 0,
         reserved: header.nibble & 0x0e,

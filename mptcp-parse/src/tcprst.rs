@@ -1,8 +1,9 @@
 //! MP_TCPRST (subtype 0x8): why a subflow was reset.
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
-use crate::wire::{expect_length, field_u8, EmitError, Header, Writer};
+use crate::wire::{expect_length, u8_field, EmitError, Header, Writer};
 use core::fmt;
+use nom::Parser;
 
 /// An MP_TCPRST reason code (IANA registry of RFC 8684 section 7.4); unassigned codes are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -66,13 +67,14 @@ pub struct MpTcpRst {
     pub reason: RstReason,
 }
 
+/// Decodes MP_TCPRST.
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<MpTcpRst, Error> {
     expect_length("MP_TCPRST", LengthSet::of(&[4]), header.length)?;
-    let (_, reason) = field_u8(body, "reason")?;
+    let (_, reason) = u8_field("reason").map(RstReason).parse(body)?;
     Ok(MpTcpRst {
         reserved: header.nibble & 0x0e,
         transient: header.nibble & 1 != 0,
-        reason: RstReason(reason),
+        reason,
     })
 }
 
