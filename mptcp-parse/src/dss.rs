@@ -1,9 +1,10 @@
 //! DSS (subtype 0x2): Data ACK and data sequence mapping.
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
-use crate::option::{Decoded, MptcpOption};
 use crate::seq::DataSeq;
-use crate::wire::{field_u16, field_u32, field_u64, field_u8, EmitError, Header, PResult, Writer};
+use crate::wire::{u16_field, u32_field, u64_field, u8_field, EmitError, Header, Writer};
+use nom::combinator::cond;
+use nom::Parser;
 
 /// DSS flag bits (byte 3).
 pub mod flags {
@@ -82,15 +83,15 @@ pub const fn expected_len(flags_byte: u8) -> u8 {
     len
 }
 
-/// [`expected_len`] of every value of the four flags that choose the layout (A a M m).
-const EXPECTED_LEN: [u8; 16] = {
-    let mut table = [0; 16];
+/// [`expected_len`] of each value of the four flags that choose the fields (A a M m).
+const LENGTHS: [u8; 16] = {
+    let mut lengths = [0; 16];
     let mut f = 0;
     while f < 16 {
-        table[f] = expected_len(f as u8);
+        lengths[f] = expected_len(f as u8);
         f += 1;
     }
-    table
+    lengths
 };
 
 fn variant_name(flags_byte: u8) -> &'static str {
@@ -119,11 +120,9 @@ fn variant_name(flags_byte: u8) -> &'static str {
 /// Every length a DSS option can have, whatever its flags.
 const ANY_DSS_LENGTH: LengthSet = LengthSet::of(&[4, 8, 12, 14, 16, 18, 20, 22, 24, 26, 28]);
 
-/// The error for a length byte that does not fit the flags (built only when it is needed).
-#[cold]
-#[inline(never)]
+/// The error for a length byte that does not fit the flags.
 fn invalid_length(flags_byte: u8, found: u8) -> Error {
-    let expected = EXPECTED_LEN[(flags_byte & 0x0f) as usize];
+    let expected = expected_len(flags_byte);
     let valid = if flags_byte & flags::MAPPING != 0 {
         LengthSet::of(&[expected, expected + 2])
     } else {
@@ -136,307 +135,78 @@ fn invalid_length(flags_byte: u8, found: u8) -> Error {
     }
 }
 
-/// The error for a length byte below 4: no room for the flags byte, no DSS is that short.
-#[cold]
-#[inline(never)]
-fn too_short(found: u8) -> Error {
-    Error::InvalidLength {
-        option: "DSS",
-        expected: ANY_DSS_LENGTH,
-        found,
-    }
-}
-
-/// Decodes a DSS option by its flags, field by field: the reference decoder, which the fast
-/// path below ([`decode`]) calls for its errors.
+/// Decodes a DSS option: the flags choose the fields, the length may add the checksum.
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<Dss, Error> {
     if header.length < 4 {
-        return Err(too_short(header.length));
+        // No room for the flags byte: no DSS is that short.
+        return Err(Error::InvalidLength {
+            option: "DSS",
+            expected: ANY_DSS_LENGTH,
+            found: header.length,
+        });
     }
-    let (i, f) = field_u8(body, "DSS flags")?;
-    let expected = EXPECTED_LEN[(f & 0x0f) as usize];
+    let (i, f) = u8_field("DSS flags").parse(body)?;
+    let (has_ack, has_mapping) = (f & flags::DATA_ACK != 0, f & flags::MAPPING != 0);
     // Length alone is ambiguous (18, 20, 22, 24): the flags decide, then the length may add
     // the 2-byte checksum to a mapping. Linux checks exactly this.
-    if !(header.length == expected || (f & flags::MAPPING != 0 && header.length == expected + 2)) {
-        return Err(invalid_length(f, header.length));
-    }
-    read_fields(f & 0x0f, header, f, i)
-}
-
-/// What the fast DSS decoder builds: the strict `IResult`; the lenient `(rest, Decoded)`; or the
-/// `Some(Decoded)` of the options area's lenient iterator. Each is built in place by the layout
-/// function (a tail call from the entry point), rather than copied from one to another.
-pub(crate) trait Output<'a> {
-    /// The result for a decoded option followed by `rest`.
-    fn decoded(rest: &'a [u8], dss: Dss) -> Self;
-    /// The result for an option that does not decode.
-    fn failed(rest: &'a [u8], error: Error) -> Self;
-}
-
-impl<'a> Output<'a> for PResult<'a, MptcpOption<'a>> {
-    #[inline(always)]
-    fn decoded(rest: &'a [u8], dss: Dss) -> Self {
-        Ok((rest, MptcpOption::Dss(dss)))
-    }
-    #[inline(always)]
-    fn failed(_: &'a [u8], error: Error) -> Self {
-        Err(nom::Err::Error(error))
-    }
-}
-
-impl<'a> Output<'a> for (&'a [u8], Decoded<'a>) {
-    #[inline(always)]
-    fn decoded(rest: &'a [u8], dss: Dss) -> Self {
-        let mut warnings = Warnings::new();
-        dss.add_warnings(&mut warnings);
-        (
-            rest,
-            Decoded {
-                option: Ok(MptcpOption::Dss(dss)),
-                warnings,
-            },
-        )
-    }
-    #[inline(always)]
-    fn failed(rest: &'a [u8], error: Error) -> Self {
-        (
-            rest,
-            Decoded {
-                option: Err(error),
-                warnings: Warnings::new(),
-            },
-        )
-    }
-}
-
-impl<'a> Output<'a> for Option<Decoded<'a>> {
-    #[inline(always)]
-    fn decoded(rest: &'a [u8], dss: Dss) -> Self {
-        Some(<(&[u8], Decoded<'a>)>::decoded(rest, dss).1)
-    }
-    #[inline(always)]
-    fn failed(rest: &'a [u8], error: Error) -> Self {
-        Some(<(&[u8], Decoded<'a>)>::failed(rest, error).1)
-    }
-}
-
-/// One layout's decoder: `bits` holds the flags byte and (bits 8 to 11) the subtype byte's
-/// low nibble; `i` the bytes after the flags, `rest` the input after the option.
-type LayoutFn<'a, O> = fn(u16, &'a [u8], &'a [u8]) -> O;
-
-/// Decodes a DSS option (its frame already split) into the caller's whole result.
-///
-/// DSS is on nearly every segment of a connection. The flags and the length byte choose one
-/// of 32 functions (layout A a M m, with or without checksum), called through a table: each
-/// knows its fields' offsets, checks once that the bytes are there, and writes its result in
-/// place. Errors are tail calls to cold functions, so the layout functions are leaves that
-/// save no register; and no value is copied from one `Result` into another.
-#[inline(always)]
-pub(crate) fn decode<'a, O: Output<'a>>(
-    header: Header,
-    body: &'a [u8],
-    rest: &'a [u8],
-    table: &[LayoutFn<'a, O>; 32],
-) -> O {
-    let Some((&f, i)) = body.split_first().filter(|_| header.length >= 4) else {
-        return fail(header, body, rest);
+    let expected = LENGTHS[usize::from(f & 0x0f)];
+    let checksum = match header.length {
+        l if l == expected => false,
+        l if has_mapping && l == expected + 2 => true,
+        l => return Err(invalid_length(f, l)),
     };
-    let layout = (f & 0x0f) as usize;
-    let expected = EXPECTED_LEN[layout];
-    let which = if header.length == expected {
-        layout
-    } else if f & flags::MAPPING != 0 && header.length == expected + 2 {
-        layout + 16
-    } else {
-        return fail(header, body, rest);
-    };
-    table[which](u16::from(f) | u16::from(header.nibble) << 8, i, rest)
+    let (_, (data_ack, mapping)) = (
+        cond(has_ack, data_seq(f & flags::ACK_64 != 0, "Data ACK")),
+        cond(has_mapping, self::mapping(f & flags::DSN_64 != 0, checksum)),
+    )
+        .parse(i)?;
+    // `a` counts only with `A`, `m` only with `M` (each is the bit above): without them they
+    // are flags no field accounts for, like the reserved bits.
+    let used = flags::DATA_FIN
+        | flags::DATA_ACK
+        | flags::MAPPING
+        | (f & (flags::DATA_ACK | flags::MAPPING)) << 1;
+    Ok(Dss {
+        data_ack,
+        mapping,
+        data_fin: f & flags::DATA_FIN != 0,
+        unused_flags: f & !used,
+        reserved: header.nibble,
+    })
 }
 
-/// The result of [`decode`] for an option it does not decode: the reference decoder's error.
-#[cold]
-#[inline(never)]
-fn fail<'a, O: Output<'a>>(header: Header, body: &[u8], rest: &'a [u8]) -> O {
-    match parse(header, body) {
-        Err(e) => O::failed(rest, e),
-        // Not reached: `parse` fails where `decode` does.
-        Ok(dss) => O::decoded(rest, dss),
-    }
-}
-
-/// The decoder of one layout (`LAYOUT`: flags A a M m; `CHECKSUM`: with the 2-byte checksum).
-#[inline(always)]
-fn layout<'a, O: Output<'a>, const LAYOUT: u8, const CHECKSUM: bool>(
-    bits: u16,
-    i: &'a [u8],
-    rest: &'a [u8],
-) -> O {
-    let (f, nibble) = (bits as u8, (bits >> 8) as u8 & 0x0f);
-    let length = expected_len(LAYOUT) + if CHECKSUM { 2 } else { 0 };
-    let header = Header {
-        length,
-        subtype: 2,
-        nibble,
-    };
-    if i.len() < length as usize - 4 {
-        return cut(bits, length, i, rest);
-    }
-    // With the length known and checked, every read below is at a fixed offset within it.
-    match read_fields(LAYOUT, header, f, i) {
-        Ok(dss) => O::decoded(rest, dss),
-        Err(e) => O::failed(rest, e),
-    }
-}
-
-/// The result of a [`layout`] whose option is cut: the field readers name the field.
-#[cold]
-#[inline(never)]
-fn cut<'a, O: Output<'a>>(bits: u16, length: u8, i: &[u8], rest: &'a [u8]) -> O {
-    let header = Header {
-        length,
-        subtype: 2,
-        nibble: (bits >> 8) as u8 & 0x0f,
-    };
-    match read_fields((bits & 0x0f) as u8, header, bits as u8, i) {
-        Err(e) => O::failed(rest, e),
-        // Not reached: the caller found the fields too short.
-        Ok(dss) => O::decoded(rest, dss),
-    }
-}
-
-/// The table of [`layout`] functions for one output, as `$name::<LAYOUT, CHECKSUM>`.
-macro_rules! layouts {
-    ($name:ident) => {
-        [
-            $name::<0, false>,
-            $name::<1, false>,
-            $name::<2, false>,
-            $name::<3, false>,
-            $name::<4, false>,
-            $name::<5, false>,
-            $name::<6, false>,
-            $name::<7, false>,
-            $name::<8, false>,
-            $name::<9, false>,
-            $name::<10, false>,
-            $name::<11, false>,
-            $name::<12, false>,
-            $name::<13, false>,
-            $name::<14, false>,
-            $name::<15, false>,
-            // With a checksum: only the layouts with M are reached; the others stand in without.
-            $name::<0, false>,
-            $name::<1, false>,
-            $name::<2, false>,
-            $name::<3, false>,
-            $name::<4, true>,
-            $name::<5, true>,
-            $name::<6, true>,
-            $name::<7, true>,
-            $name::<8, false>,
-            $name::<9, false>,
-            $name::<10, false>,
-            $name::<11, false>,
-            $name::<12, true>,
-            $name::<13, true>,
-            $name::<14, true>,
-            $name::<15, true>,
-        ]
-    };
-}
-
-type StrictFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> PResult<'a, MptcpOption<'a>>;
-type LenientFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> (&'a [u8], Decoded<'a>);
-type ItemFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> Option<Decoded<'a>>;
-
-/// The layout decoders of [`parse_mptcp_option`](crate::parse_mptcp_option).
-pub(crate) static STRICT: [StrictFn; 32] = layouts!(strict);
-
-/// The layout decoders of [`parse_mptcp_option_lenient`](crate::parse_mptcp_option_lenient).
-pub(crate) static LENIENT: [LenientFn; 32] = layouts!(lenient);
-
-/// The layout decoders of [`mptcp_options_lenient`](crate::mptcp_options_lenient).
-pub(crate) static ITEMS: [ItemFn; 32] = layouts!(item);
-
-#[inline(never)]
-fn strict<'a, const LAYOUT: u8, const CHECKSUM: bool>(
-    bits: u16,
-    i: &'a [u8],
-    rest: &'a [u8],
-) -> PResult<'a, MptcpOption<'a>> {
-    layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
-}
-
-#[inline(never)]
-fn lenient<'a, const LAYOUT: u8, const CHECKSUM: bool>(
-    bits: u16,
-    i: &'a [u8],
-    rest: &'a [u8],
-) -> (&'a [u8], Decoded<'a>) {
-    layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
-}
-
-#[inline(never)]
-fn item<'a, const LAYOUT: u8, const CHECKSUM: bool>(
-    bits: u16,
-    i: &'a [u8],
-    rest: &'a [u8],
-) -> Option<Decoded<'a>> {
-    layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
-}
-
-/// Reads the fields `layout` (flags A a M m) calls for, after the flags byte `f`.
-#[inline(always)]
-fn read_fields(layout: u8, header: Header, f: u8, i: &[u8]) -> Result<Dss, Error> {
-    let has_mapping = layout & flags::MAPPING != 0;
-    let (i, data_ack) = if layout & flags::DATA_ACK == 0 {
-        (i, None)
-    } else if layout & flags::ACK_64 != 0 {
-        let (i, v) = field_u64(i, "Data ACK")?;
-        (i, Some(DataSeq::U64(v)))
-    } else {
-        let (i, v) = field_u32(i, "Data ACK")?;
-        (i, Some(DataSeq::U32(v)))
-    };
-    let mapping = if has_mapping {
-        let (i, dsn) = if layout & flags::DSN_64 != 0 {
-            let (i, v) = field_u64(i, "data sequence number")?;
-            (i, DataSeq::U64(v))
+/// A Data ACK or data sequence number: 8 octets when `wide`, else 4.
+fn data_seq<'a>(
+    wide: bool,
+    name: &'static str,
+) -> impl Parser<&'a [u8], Output = DataSeq, Error = Error> {
+    move |i: &'a [u8]| {
+        if wide {
+            u64_field(name).map(DataSeq::U64).parse(i)
         } else {
-            let (i, v) = field_u32(i, "data sequence number")?;
-            (i, DataSeq::U32(v))
-        };
-        let (i, ssn) = field_u32(i, "subflow sequence number")?;
-        let (i, data_len) = field_u16(i, "data-level length")?;
-        let checksum = if header.length > expected_len(layout) {
-            Some(field_u16(i, "checksum")?.1)
-        } else {
-            None
-        };
-        Some(Mapping {
+            u32_field(name).map(DataSeq::U32).parse(i)
+        }
+    }
+}
+
+/// A mapping: DSN (8 octets when `wide_dsn`), subflow sequence number, data-level length, and
+/// the checksum when the length has room for it.
+fn mapping<'a>(
+    wide_dsn: bool,
+    checksum: bool,
+) -> impl Parser<&'a [u8], Output = Mapping, Error = Error> {
+    (
+        data_seq(wide_dsn, "data sequence number"),
+        u32_field("subflow sequence number"),
+        u16_field("data-level length"),
+        cond(checksum, u16_field("checksum")),
+    )
+        .map(|(dsn, ssn, data_len, checksum)| Mapping {
             dsn,
             ssn,
             data_len,
             checksum,
         })
-    } else {
-        None
-    };
-    // `a` without `A` and `m` without `M` are flags no field accounts for.
-    let mut unused = flags::RESERVED;
-    if layout & flags::DATA_ACK == 0 {
-        unused |= flags::ACK_64;
-    }
-    if !has_mapping {
-        unused |= flags::DSN_64;
-    }
-    Ok(Dss {
-        data_ack,
-        mapping,
-        data_fin: f & flags::DATA_FIN != 0,
-        unused_flags: f & unused,
-        reserved: header.nibble,
-    })
 }
 
 impl Dss {

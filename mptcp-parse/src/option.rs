@@ -1,4 +1,5 @@
-//! One MPTCP option of any subtype: dispatch on the subtype, strict and lenient entry points.
+//! One MPTCP option of any subtype: one dispatch on the subtype, behind the strict and
+//! lenient entry points.
 
 use crate::address::{self, AddAddr, RemoveAddr};
 use crate::capable::{self, MpCapable};
@@ -9,8 +10,9 @@ use crate::fault::{self, FaultAnnounce};
 use crate::join::{self, MpJoin};
 use crate::prio::{self, MpPrio};
 use crate::tcprst::{self, MpTcpRst};
-use crate::wire::{frame, EmitError, Header, PResult, Writer};
+use crate::wire::{bytes_field, frame, EmitError, Framed, Header, PResult, Writer};
 use crate::Context;
+use nom::Parser;
 
 /// MPTCP option subtypes assigned by IANA (RFC 8684 section 7.2).
 pub mod subtype {
@@ -79,13 +81,7 @@ impl Opaque<'_> {
 }
 
 fn parse_opaque(header: Header, body: &[u8]) -> Result<Opaque<'_>, Error> {
-    let wanted = header.length as usize - 3;
-    if body.len() < wanted {
-        return Err(Error::Truncated {
-            field: "option body",
-            needed: wanted - body.len(),
-        });
-    }
+    let (_, body) = bytes_field("option body", header.length as usize - 3).parse(body)?;
     Ok(Opaque {
         subtype: header.subtype,
         nibble: header.nibble,
@@ -125,24 +121,46 @@ pub enum MptcpOption<'a> {
     Unknown(Opaque<'a>),
 }
 
-/// Decodes the option's body by subtype, leniently (the strict entry point has its own copy
-/// of this dispatch, which builds its `IResult` in each arm).
-fn decode<'a>(header: Header, body: &'a [u8], ctx: &Context) -> Result<MptcpOption<'a>, Error> {
-    Ok(match header.subtype {
-        subtype::MP_CAPABLE => MptcpOption::MpCapable(capable::parse(header, body, true)?),
-        subtype::MP_JOIN => MptcpOption::MpJoin(join::parse(header, body)?),
-        subtype::DSS => MptcpOption::Dss(dss::parse(header, body)?),
-        subtype::ADD_ADDR => MptcpOption::AddAddr(address::parse_add_addr(header, body)?),
-        subtype::REMOVE_ADDR => MptcpOption::RemoveAddr(address::parse_remove_addr(header, body)?),
-        subtype::MP_PRIO => MptcpOption::MpPrio(prio::parse(header, body)?),
-        subtype::MP_FAIL => MptcpOption::MpFail(fail::parse_fail(header, body)?),
-        subtype::MP_FASTCLOSE => MptcpOption::MpFastclose(fail::parse_fastclose(header, body)?),
-        subtype::MP_TCPRST => MptcpOption::MpTcpRst(tcprst::parse(header, body)?),
+/// How much of what the wire allows a decoder accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Strictness {
+    /// [`parse_mptcp_option`]: an MP_CAPABLE version other than 0 and 1 is an error.
+    Strict,
+    /// [`parse_mptcp_option_lenient`]: such an MP_CAPABLE is kept as opaque bytes.
+    Lenient,
+}
+
+/// Decodes one MPTCP option, starting at its kind byte: the one dispatch on the subtype that
+/// every entry point shares. Returns the input after the option (empty when its length cannot
+/// be trusted) with the option or why it does not decode.
+pub(crate) fn decode<'a>(
+    input: &'a [u8],
+    ctx: &Context,
+    strictness: Strictness,
+) -> (&'a [u8], Result<MptcpOption<'a>, Error>) {
+    let Framed { header, body, rest } = match frame(input) {
+        Ok(framed) => framed,
+        Err(e) => return (&[], Err(e)),
+    };
+    let lenient = strictness == Strictness::Lenient;
+    let option = match header.subtype {
+        subtype::MP_CAPABLE => capable::parse(header, body, lenient).map(MptcpOption::MpCapable),
+        subtype::MP_JOIN => join::parse(header, body).map(MptcpOption::MpJoin),
+        subtype::DSS => dss::parse(header, body).map(MptcpOption::Dss),
+        subtype::ADD_ADDR => address::parse_add_addr(header, body).map(MptcpOption::AddAddr),
+        subtype::REMOVE_ADDR => {
+            address::parse_remove_addr(header, body).map(MptcpOption::RemoveAddr)
+        }
+        subtype::MP_PRIO => prio::parse(header, body).map(MptcpOption::MpPrio),
+        subtype::MP_FAIL => fail::parse_fail(header, body).map(MptcpOption::MpFail),
+        subtype::MP_FASTCLOSE => fail::parse_fastclose(header, body).map(MptcpOption::MpFastclose),
+        subtype::MP_TCPRST => tcprst::parse(header, body).map(MptcpOption::MpTcpRst),
         // Before MP_EXPERIMENTAL: at 15, FAULT_ANNOUNCE is the user's explicit choice.
-        s if ctx.is_fault_announce(s) => MptcpOption::FaultAnnounce(fault::parse(header, body)?),
-        subtype::MP_EXPERIMENTAL => MptcpOption::MpExperimental(parse_opaque(header, body)?),
-        _ => MptcpOption::Unknown(parse_opaque(header, body)?),
-    })
+        s if ctx.is_fault_announce(s) => fault::parse(header, body).map(MptcpOption::FaultAnnounce),
+        subtype::MP_EXPERIMENTAL => parse_opaque(header, body).map(MptcpOption::MpExperimental),
+        _ => parse_opaque(header, body).map(MptcpOption::Unknown),
+    };
+    (rest, option)
 }
 
 /// Decodes one MPTCP option, starting at its kind byte (30); returns the input after it.
@@ -160,47 +178,9 @@ fn decode<'a>(header: Header, body: &'a [u8], ctx: &Context) -> Result<MptcpOpti
 /// assert_eq!(dss.data_ack.unwrap().raw(), 0x8ed34f4e);
 /// ```
 pub fn parse_mptcp_option<'a>(input: &'a [u8], ctx: &Context) -> PResult<'a, MptcpOption<'a>> {
-    match frame(input) {
-        // DSS, on nearly every segment of a connection, is decoded here; the subtypes a
-        // connection sends a few times are in a function of their own, so that they cost DSS
-        // nothing.
-        Ok(framed) if framed.header.subtype == subtype::DSS => {
-            dss::decode(framed.header, framed.body, framed.rest, &dss::STRICT)
-        }
-        _ => parse_other(input, ctx),
-    }
-}
-
-/// The strict decode of every subtype but DSS, and of what is not an MPTCP option. It frames
-/// the option again rather than take the frame: that costs the rare subtypes a few
-/// instructions, and keeps DSS's frame in registers.
-#[inline(never)]
-fn parse_other<'a>(input: &'a [u8], ctx: &Context) -> PResult<'a, MptcpOption<'a>> {
-    let framed = frame(input).map_err(nom::Err::Error)?;
-    let (header, body, rest) = (framed.header, framed.body, framed.rest);
-    // Each arm builds the final result itself, so that the decoded value is written once, in
-    // place, rather than rewrapped through one `Result` per layer.
-    macro_rules! arm {
-        ($variant:ident, $parsed:expr) => {
-            match $parsed {
-                Ok(o) => Ok((rest, MptcpOption::$variant(o))),
-                Err(e) => Err(nom::Err::Error(e)),
-            }
-        };
-    }
-    match header.subtype {
-        subtype::MP_CAPABLE => arm!(MpCapable, capable::parse(header, body, false)),
-        subtype::MP_JOIN => arm!(MpJoin, join::parse(header, body)),
-        subtype::DSS => arm!(Dss, dss::parse(header, body)),
-        subtype::ADD_ADDR => arm!(AddAddr, address::parse_add_addr(header, body)),
-        subtype::REMOVE_ADDR => arm!(RemoveAddr, address::parse_remove_addr(header, body)),
-        subtype::MP_PRIO => arm!(MpPrio, prio::parse(header, body)),
-        subtype::MP_FAIL => arm!(MpFail, fail::parse_fail(header, body)),
-        subtype::MP_FASTCLOSE => arm!(MpFastclose, fail::parse_fastclose(header, body)),
-        subtype::MP_TCPRST => arm!(MpTcpRst, tcprst::parse(header, body)),
-        s if ctx.is_fault_announce(s) => arm!(FaultAnnounce, fault::parse(header, body)),
-        subtype::MP_EXPERIMENTAL => arm!(MpExperimental, parse_opaque(header, body)),
-        _ => arm!(Unknown, parse_opaque(header, body)),
+    match decode(input, ctx, Strictness::Strict) {
+        (rest, Ok(option)) => Ok((rest, option)),
+        (_, Err(e)) => Err(nom::Err::Error(e)),
     }
 }
 
@@ -213,6 +193,17 @@ pub struct Decoded<'a> {
     pub warnings: Warnings,
 }
 
+impl<'a> Decoded<'a> {
+    /// The decoded option with its warnings against the context's segment.
+    pub(crate) fn new(option: Result<MptcpOption<'a>, Error>, ctx: &Context) -> Decoded<'a> {
+        let warnings = match &option {
+            Ok(o) => o.warnings(ctx),
+            Err(_) => Warnings::new(),
+        };
+        Decoded { option, warnings }
+    }
+}
+
 /// Decodes one MPTCP option for analysis: never fails as a whole.
 ///
 /// Unlike [`parse_mptcp_option`], an unknown MP_CAPABLE version is kept as opaque bytes with a
@@ -220,36 +211,8 @@ pub struct Decoded<'a> {
 /// option is returned even when the option itself is malformed, so the next option can still
 /// be read (empty when the option's length cannot be trusted).
 pub fn parse_mptcp_option_lenient<'a>(input: &'a [u8], ctx: &Context) -> (&'a [u8], Decoded<'a>) {
-    match frame(input) {
-        // As in the strict decoder, DSS is decoded here, the other subtypes in a function of
-        // their own.
-        Ok(framed) if framed.header.subtype == subtype::DSS => {
-            dss::decode(framed.header, framed.body, framed.rest, &dss::LENIENT)
-        }
-        _ => lenient_other(input, ctx),
-    }
-}
-
-/// The lenient decode of every subtype but DSS, and of what is not an MPTCP option.
-#[inline(never)]
-pub(crate) fn lenient_other<'a>(input: &'a [u8], ctx: &Context) -> (&'a [u8], Decoded<'a>) {
-    match frame(input) {
-        Err(e) => (
-            &[],
-            Decoded {
-                option: Err(e),
-                warnings: Warnings::new(),
-            },
-        ),
-        Ok(framed) => {
-            let option = decode(framed.header, framed.body, ctx);
-            let warnings = match &option {
-                Ok(o) => o.warnings(ctx),
-                Err(_) => Warnings::new(),
-            };
-            (framed.rest, Decoded { option, warnings })
-        }
-    }
+    let (rest, option) = decode(input, ctx, Strictness::Lenient);
+    (rest, Decoded::new(option, ctx))
 }
 
 impl MptcpOption<'_> {

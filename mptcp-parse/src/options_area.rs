@@ -1,12 +1,15 @@
 //! The TCP options area: every option of a TCP header, MPTCP ones decoded.
 
-use crate::dss;
 use crate::error::{Error, LengthSet};
 #[cfg(doc)]
 use crate::option::parse_mptcp_option_lenient;
-use crate::option::{lenient_other, parse_mptcp_option, subtype, Decoded, MptcpOption};
-use crate::wire::{frame, MPTCP_KIND};
+use crate::option::{decode, parse_mptcp_option, Decoded, MptcpOption, Strictness};
+use crate::wire::{bytes_field, field, u8_field, MPTCP_KIND};
 use crate::{Context, Segment, TcpFlags};
+use nom::bits::{bits, complete::take as take_bits};
+use nom::bytes::complete::take;
+use nom::number::complete::{be_u16, be_u32, be_u8};
+use nom::Parser;
 
 /// TCP option kind: End of Option List.
 pub const KIND_EOL: u8 = 0;
@@ -39,7 +42,7 @@ impl<'a> Iterator for RawOptions<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let input = self.rest;
-        let (&kind, after_kind) = input.split_first()?;
+        let (after_kind, kind) = be_u8::<_, Error>(input).ok()?;
         if kind == KIND_EOL || kind == KIND_NOP {
             // Bytes after EOL are padding, not options.
             self.rest = if kind == KIND_EOL { &[] } else { after_kind };
@@ -49,27 +52,25 @@ impl<'a> Iterator for RawOptions<'a> {
             }));
         }
         self.rest = &[];
-        let Some(&length) = after_kind.first() else {
-            return Some(Err(Error::Truncated {
-                field: "TCP option length",
-                needed: 1,
-            }));
+        let length = match u8_field("TCP option length").parse(after_kind) {
+            Ok((_, length)) => length,
+            Err(e) => return Some(Err(e.into())),
         };
-        if length < 2 || length as usize > input.len() {
+        // The option, bounded by its length byte.
+        match take::<_, _, Error>(length).parse(input) {
+            Ok((rest, bytes)) if length >= 2 => {
+                self.rest = rest;
+                Some(Ok(RawOption { kind, bytes }))
+            }
             // An MPTCP option cut by the end of the captured header is still worth decoding:
             // the MPTCP decoder names the field that is cut.
-            if kind == MPTCP_KIND && length >= 3 {
-                return Some(Ok(RawOption { kind, bytes: input }));
-            }
-            return Some(Err(Error::BadTcpOptionLength {
+            _ if kind == MPTCP_KIND && length >= 3 => Some(Ok(RawOption { kind, bytes: input })),
+            _ => Some(Err(Error::BadTcpOptionLength {
                 kind,
                 length,
                 available: input.len(),
-            }));
+            })),
         }
-        let (bytes, rest) = input.split_at(length as usize);
-        self.rest = rest;
-        Some(Ok(RawOption { kind, bytes }))
     }
 }
 
@@ -159,22 +160,16 @@ impl<'a> Iterator for MptcpOptionsLenient<'a> {
 
     fn next(&mut self) -> Option<Decoded<'a>> {
         loop {
-            let raw = match self.raw.next()? {
-                Ok(raw) if raw.kind == MPTCP_KIND => raw,
+            return match self.raw.next()? {
+                Ok(raw) if raw.kind == MPTCP_KIND => {
+                    let (_, option) = decode(raw.bytes, &self.ctx, Strictness::Lenient);
+                    Some(Decoded::new(option, &self.ctx))
+                }
                 Ok(_) => continue,
-                Err(e) => {
-                    return Some(Decoded {
-                        option: Err(e),
-                        warnings: Default::default(),
-                    })
-                }
-            };
-            // DSS, as `parse_mptcp_option_lenient` decodes it, but built in the `Some` itself.
-            return match frame(raw.bytes) {
-                Ok(f) if f.header.subtype == subtype::DSS => {
-                    dss::decode(f.header, f.body, f.rest, &dss::ITEMS)
-                }
-                _ => Some(lenient_other(raw.bytes, &self.ctx).1),
+                Err(e) => Some(Decoded {
+                    option: Err(e),
+                    warnings: Default::default(),
+                }),
             };
         }
     }
@@ -202,13 +197,26 @@ pub struct TcpSegment<'a> {
 impl<'a> TcpSegment<'a> {
     /// Splits a TCP segment (header, then payload) into header fields, options and payload.
     pub fn parse(segment: &'a [u8]) -> Result<TcpSegment<'a>, Error> {
-        let Some(fixed) = segment.first_chunk::<20>() else {
-            return Err(Error::Truncated {
-                field: "TCP header",
-                needed: 20 - segment.len(),
-            });
-        };
-        let header_len = (fixed[12] >> 4) as usize * 4;
+        let (_, (src_port, dst_port, seq, ack, data_offset, flags)) = field(
+            "TCP header",
+            20,
+            (
+                be_u16,
+                be_u16,
+                be_u32,
+                be_u32,
+                // Data offset (4 bits, in 32-bit words), then 4 reserved bits.
+                bits::<_, u8, Error, Error, _>(
+                    (take_bits(4usize), take_bits::<_, u8, _, _>(4usize)).map(|(offset, _)| offset),
+                ),
+                be_u8.map(TcpFlags),
+                // Window, checksum and urgent pointer end the fixed header.
+                take(6usize),
+            )
+                .map(|(src, dst, seq, ack, offset, flags, _)| (src, dst, seq, ack, offset, flags)),
+        )
+        .parse(segment)?;
+        let header_len = data_offset as usize * 4;
         if header_len < 20 {
             return Err(Error::InvalidLength {
                 option: "TCP header (data offset)",
@@ -216,20 +224,16 @@ impl<'a> TcpSegment<'a> {
                 found: header_len as u8,
             });
         }
-        if segment.len() < header_len {
-            return Err(Error::Truncated {
-                field: "TCP options",
-                needed: header_len - segment.len(),
-            });
-        }
+        let (payload, options) = bytes_field("TCP options", header_len - 20)
+            .parse(segment.get(20..).unwrap_or_default())?;
         Ok(TcpSegment {
-            src_port: u16::from_be_bytes([fixed[0], fixed[1]]),
-            dst_port: u16::from_be_bytes([fixed[2], fixed[3]]),
-            seq: u32::from_be_bytes([fixed[4], fixed[5], fixed[6], fixed[7]]),
-            ack: u32::from_be_bytes([fixed[8], fixed[9], fixed[10], fixed[11]]),
-            flags: TcpFlags(fixed[13]),
-            options: &segment[20..header_len],
-            payload: &segment[header_len..],
+            src_port,
+            dst_port,
+            seq,
+            ack,
+            flags,
+            options,
+            payload,
         })
     }
 

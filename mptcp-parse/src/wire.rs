@@ -163,36 +163,6 @@ pub(crate) fn bytes_field<'a>(
     field(name, len, take(len))
 }
 
-macro_rules! field_reader {
-    ($name:ident, $ty:ty) => {
-        /// Reads one named big-endian field; a short input reports the field and the bytes missing.
-        #[inline(always)]
-        pub(crate) fn $name<'a>(input: &'a [u8], field: &'static str) -> PResult<'a, $ty> {
-            // One bounds check and one (byte-swapped) load, rather than nom's byte-by-byte
-            // `be_u*`; the result is still a nom `IResult` with this crate's error.
-            match input.split_first_chunk::<{ core::mem::size_of::<$ty>() }>() {
-                Some((bytes, rest)) => Ok((rest, <$ty>::from_be_bytes(*bytes))),
-                None => Err(truncated(field, core::mem::size_of::<$ty>(), input.len())),
-            }
-        }
-    };
-}
-
-/// The error of a field reader that found `available` of the `size` bytes it needs.
-#[cold]
-#[inline(never)]
-fn truncated(field: &'static str, size: usize, available: usize) -> nom::Err<Error> {
-    nom::Err::Error(Error::Truncated {
-        field,
-        needed: size - available,
-    })
-}
-
-field_reader!(field_u8, u8);
-field_reader!(field_u16, u16);
-field_reader!(field_u32, u32);
-field_reader!(field_u64, u64);
-
 /// Why `emit` wrote nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmitError {
