@@ -398,6 +398,8 @@ fn show_warning(view: &TreeView, top: Item, warning: &Warning) {
         Warning::TcpRstWithoutRst => Ei::RstWithoutRstFlag,
         Warning::NonZeroPadding => Ei::FaultPaddingNonzero,
         Warning::UnexpectedSegment { .. } => Ei::UnexpectedSegment,
+        // A warning newer than this match: a note, worded by the warning itself.
+        _ => Ei::UnexpectedSegment,
     };
     view.expert(top, ei, Some(&capitalize(&warning.to_string())));
 }

@@ -8,7 +8,10 @@
 use core::fmt;
 
 /// Why an MPTCP option could not be decoded.
+///
+/// New kinds of error may be added (new options, new checks): match with a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Error {
     /// The bytes end before `field` is complete: `needed` more bytes were required.
     ///
@@ -288,7 +291,10 @@ names! {
 }
 
 /// Something odd about an option that still decoded.
+///
+/// New warnings may be added as more oddities are checked: match with a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Warning {
     /// Bits that must be zero are set (receivers ignore them).
     ReservedBits {
