@@ -47,6 +47,7 @@
 //! `#![no_std]` with the default `std` feature off; no allocation.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -56,6 +57,7 @@ extern crate self as mptcp_parse;
 
 pub mod address;
 #[cfg(feature = "analysis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "analysis")))]
 pub mod analysis;
 pub mod capable;
 mod context;
