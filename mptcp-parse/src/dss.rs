@@ -1,8 +1,12 @@
 //! DSS (subtype 0x2): Data ACK and data sequence mapping.
 
 use crate::error::{Error, LengthSet, ReservedField, Warning, Warnings};
+use crate::option::{Decoded, MptcpOption};
 use crate::seq::DataSeq;
-use crate::wire::{u16_field, u32_field, u64_field, u8_field, EmitError, Header, Writer};
+use crate::wire::{
+    field_u16, field_u32, field_u64, u16_field, u32_field, u64_field, u8_field, EmitError, Header,
+    PResult, Writer,
+};
 use nom::combinator::cond;
 use nom::Parser;
 
@@ -120,9 +124,9 @@ fn variant_name(flags_byte: u8) -> &'static str {
 /// Every length a DSS option can have, whatever its flags.
 const ANY_DSS_LENGTH: LengthSet = LengthSet::of(&[4, 8, 12, 14, 16, 18, 20, 22, 24, 26, 28]);
 
-/// The error for a length byte that does not fit the flags.
+/// The error for a length byte that does not fit the flags (built only when it is needed).
 fn invalid_length(flags_byte: u8, found: u8) -> Error {
-    let expected = expected_len(flags_byte);
+    let expected = LENGTHS[(flags_byte & 0x0f) as usize];
     let valid = if flags_byte & flags::MAPPING != 0 {
         LengthSet::of(&[expected, expected + 2])
     } else {
@@ -135,7 +139,8 @@ fn invalid_length(flags_byte: u8, found: u8) -> Error {
     }
 }
 
-/// Decodes a DSS option: the flags choose the fields, the length may add the checksum.
+/// Decodes a DSS option: the flags choose the fields, the length may add the checksum. The
+/// reference decoder, which the fast path below ([`decode`]) calls for its errors.
 pub(crate) fn parse(header: Header, body: &[u8]) -> Result<Dss, Error> {
     if header.length < 4 {
         // No room for the flags byte: no DSS is that short.
@@ -207,6 +212,275 @@ fn mapping<'a>(
             data_len,
             checksum,
         })
+}
+
+/// What the fast DSS decoder builds: the strict `IResult`; the lenient `(rest, Decoded)`; or the
+/// `Some(Decoded)` of the options area's lenient iterator. Each is built in place by the layout
+/// function (a tail call from the entry point), rather than copied from one to another.
+pub(crate) trait Output<'a> {
+    /// The result for a decoded option followed by `rest`.
+    fn decoded(rest: &'a [u8], dss: Dss) -> Self;
+    /// The result for an option that does not decode.
+    fn failed(rest: &'a [u8], error: Error) -> Self;
+}
+
+impl<'a> Output<'a> for PResult<'a, MptcpOption<'a>> {
+    fn decoded(rest: &'a [u8], dss: Dss) -> Self {
+        Ok((rest, MptcpOption::Dss(dss)))
+    }
+    fn failed(_: &'a [u8], error: Error) -> Self {
+        Err(nom::Err::Error(error))
+    }
+}
+
+impl<'a> Output<'a> for (&'a [u8], Decoded<'a>) {
+    fn decoded(rest: &'a [u8], dss: Dss) -> Self {
+        let mut warnings = Warnings::new();
+        dss.add_warnings(&mut warnings);
+        (
+            rest,
+            Decoded {
+                option: Ok(MptcpOption::Dss(dss)),
+                warnings,
+            },
+        )
+    }
+    fn failed(rest: &'a [u8], error: Error) -> Self {
+        (
+            rest,
+            Decoded {
+                option: Err(error),
+                warnings: Warnings::new(),
+            },
+        )
+    }
+}
+
+impl<'a> Output<'a> for Option<Decoded<'a>> {
+    fn decoded(rest: &'a [u8], dss: Dss) -> Self {
+        Some(<(&[u8], Decoded<'a>)>::decoded(rest, dss).1)
+    }
+    fn failed(rest: &'a [u8], error: Error) -> Self {
+        Some(<(&[u8], Decoded<'a>)>::failed(rest, error).1)
+    }
+}
+
+/// One layout's decoder: `bits` holds the flags byte and (bits 8 to 11) the subtype byte's
+/// low nibble; `i` the bytes after the flags, `rest` the input after the option.
+type LayoutFn<'a, O> = fn(u16, &'a [u8], &'a [u8]) -> O;
+
+/// Decodes a DSS option (its frame already split) into the caller's whole result.
+///
+/// DSS is on nearly every segment of a connection. The flags and the length byte choose one
+/// of 32 functions (layout A a M m, with or without checksum), called through a table: each
+/// knows its fields' offsets, checks once that the bytes are there, and writes its result in
+/// place. Errors are tail calls to cold functions, so the layout functions are leaves that
+/// save no register; and no value is copied from one `Result` into another. [`parse`], the
+/// same decode with nom parsers and the layout a variable, behind the one dispatch of all
+/// subtypes, decodes 92 M options/s of the decode bench where this one decodes 139 to 150 M.
+pub(crate) fn decode<'a, O: Output<'a>>(
+    header: Header,
+    body: &'a [u8],
+    rest: &'a [u8],
+    table: &[LayoutFn<'a, O>; 32],
+) -> O {
+    let Some((&f, i)) = body.split_first().filter(|_| header.length >= 4) else {
+        return fail(header, body, rest);
+    };
+    let layout = (f & 0x0f) as usize;
+    let expected = LENGTHS[layout];
+    let which = if header.length == expected {
+        layout
+    } else if f & flags::MAPPING != 0 && header.length == expected + 2 {
+        layout + 16
+    } else {
+        return fail(header, body, rest);
+    };
+    table[which](u16::from(f) | u16::from(header.nibble) << 8, i, rest)
+}
+
+/// The result of [`decode`] for an option it does not decode: the reference decoder's error.
+// Cold and out of line, the error paths leave the layout functions leaves that save no
+// register: the decode bench decodes 16 % fewer options per second without it.
+#[cold]
+#[inline(never)]
+fn fail<'a, O: Output<'a>>(header: Header, body: &[u8], rest: &'a [u8]) -> O {
+    match parse(header, body) {
+        Err(e) => O::failed(rest, e),
+        // Not reached: `parse` fails where `decode` does.
+        Ok(dss) => O::decoded(rest, dss),
+    }
+}
+
+/// The decoder of one layout (`LAYOUT`: flags A a M m; `CHECKSUM`: with the 2-byte checksum).
+fn layout<'a, O: Output<'a>, const LAYOUT: u8, const CHECKSUM: bool>(
+    bits: u16,
+    i: &'a [u8],
+    rest: &'a [u8],
+) -> O {
+    let (f, nibble) = (bits as u8, (bits >> 8) as u8 & 0x0f);
+    let length = expected_len(LAYOUT) + if CHECKSUM { 2 } else { 0 };
+    let header = Header {
+        length,
+        subtype: 2,
+        nibble,
+    };
+    if i.len() < length as usize - 4 {
+        return cut(bits, length, i, rest);
+    }
+    // With the length known and checked, every read below is at a fixed offset within it.
+    match read_fields(LAYOUT, header, f, i) {
+        Ok(dss) => O::decoded(rest, dss),
+        Err(e) => O::failed(rest, e),
+    }
+}
+
+/// The result of a [`layout`] whose option is cut: the field readers name the field.
+// As `fail`.
+#[cold]
+#[inline(never)]
+fn cut<'a, O: Output<'a>>(bits: u16, length: u8, i: &[u8], rest: &'a [u8]) -> O {
+    let header = Header {
+        length,
+        subtype: 2,
+        nibble: (bits >> 8) as u8 & 0x0f,
+    };
+    match read_fields((bits & 0x0f) as u8, header, bits as u8, i) {
+        Err(e) => O::failed(rest, e),
+        // Not reached: the caller found the fields too short.
+        Ok(dss) => O::decoded(rest, dss),
+    }
+}
+
+/// The table of [`layout`] functions for one output, as `$name::<LAYOUT, CHECKSUM>`.
+macro_rules! layouts {
+    ($name:ident) => {
+        [
+            $name::<0, false>,
+            $name::<1, false>,
+            $name::<2, false>,
+            $name::<3, false>,
+            $name::<4, false>,
+            $name::<5, false>,
+            $name::<6, false>,
+            $name::<7, false>,
+            $name::<8, false>,
+            $name::<9, false>,
+            $name::<10, false>,
+            $name::<11, false>,
+            $name::<12, false>,
+            $name::<13, false>,
+            $name::<14, false>,
+            $name::<15, false>,
+            // With a checksum: only the layouts with M are reached; the others stand in without.
+            $name::<0, false>,
+            $name::<1, false>,
+            $name::<2, false>,
+            $name::<3, false>,
+            $name::<4, true>,
+            $name::<5, true>,
+            $name::<6, true>,
+            $name::<7, true>,
+            $name::<8, false>,
+            $name::<9, false>,
+            $name::<10, false>,
+            $name::<11, false>,
+            $name::<12, true>,
+            $name::<13, true>,
+            $name::<14, true>,
+            $name::<15, true>,
+        ]
+    };
+}
+
+type StrictFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> PResult<'a, MptcpOption<'a>>;
+type LenientFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> (&'a [u8], Decoded<'a>);
+type ItemFn = for<'a> fn(u16, &'a [u8], &'a [u8]) -> Option<Decoded<'a>>;
+
+/// The layout decoders of [`parse_mptcp_option`](crate::parse_mptcp_option).
+pub(crate) static STRICT: [StrictFn; 32] = layouts!(strict);
+
+/// The layout decoders of [`parse_mptcp_option_lenient`](crate::parse_mptcp_option_lenient).
+pub(crate) static LENIENT: [LenientFn; 32] = layouts!(lenient);
+
+/// The layout decoders of [`mptcp_options_lenient`](crate::mptcp_options_lenient).
+pub(crate) static ITEMS: [ItemFn; 32] = layouts!(item);
+
+fn strict<'a, const LAYOUT: u8, const CHECKSUM: bool>(
+    bits: u16,
+    i: &'a [u8],
+    rest: &'a [u8],
+) -> PResult<'a, MptcpOption<'a>> {
+    layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
+}
+
+fn lenient<'a, const LAYOUT: u8, const CHECKSUM: bool>(
+    bits: u16,
+    i: &'a [u8],
+    rest: &'a [u8],
+) -> (&'a [u8], Decoded<'a>) {
+    layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
+}
+
+fn item<'a, const LAYOUT: u8, const CHECKSUM: bool>(
+    bits: u16,
+    i: &'a [u8],
+    rest: &'a [u8],
+) -> Option<Decoded<'a>> {
+    layout::<_, LAYOUT, CHECKSUM>(bits, i, rest)
+}
+
+/// Reads the fields `layout` (flags A a M m) calls for, after the flags byte `f`.
+fn read_fields(layout: u8, header: Header, f: u8, i: &[u8]) -> Result<Dss, Error> {
+    let has_mapping = layout & flags::MAPPING != 0;
+    let (i, data_ack) = if layout & flags::DATA_ACK == 0 {
+        (i, None)
+    } else if layout & flags::ACK_64 != 0 {
+        let (i, v) = field_u64(i, "Data ACK")?;
+        (i, Some(DataSeq::U64(v)))
+    } else {
+        let (i, v) = field_u32(i, "Data ACK")?;
+        (i, Some(DataSeq::U32(v)))
+    };
+    let mapping = if has_mapping {
+        let (i, dsn) = if layout & flags::DSN_64 != 0 {
+            let (i, v) = field_u64(i, "data sequence number")?;
+            (i, DataSeq::U64(v))
+        } else {
+            let (i, v) = field_u32(i, "data sequence number")?;
+            (i, DataSeq::U32(v))
+        };
+        let (i, ssn) = field_u32(i, "subflow sequence number")?;
+        let (i, data_len) = field_u16(i, "data-level length")?;
+        let checksum = if header.length > expected_len(layout) {
+            Some(field_u16(i, "checksum")?.1)
+        } else {
+            None
+        };
+        Some(Mapping {
+            dsn,
+            ssn,
+            data_len,
+            checksum,
+        })
+    } else {
+        None
+    };
+    // `a` without `A` and `m` without `M` are flags no field accounts for.
+    let mut unused = flags::RESERVED;
+    if layout & flags::DATA_ACK == 0 {
+        unused |= flags::ACK_64;
+    }
+    if !has_mapping {
+        unused |= flags::DSN_64;
+    }
+    Ok(Dss {
+        data_ack,
+        mapping,
+        data_fin: f & flags::DATA_FIN != 0,
+        unused_flags: f & unused,
+        reserved: header.nibble,
+    })
 }
 
 impl Dss {

@@ -1,10 +1,11 @@
 //! The TCP options area: every option of a TCP header, MPTCP ones decoded.
 
+use crate::dss;
 use crate::error::{Error, LengthSet};
 #[cfg(doc)]
 use crate::option::parse_mptcp_option_lenient;
-use crate::option::{decode, parse_mptcp_option, Decoded, MptcpOption, Strictness};
-use crate::wire::{bytes_field, field, u8_field, MPTCP_KIND};
+use crate::option::{lenient_other, parse_mptcp_option, subtype, Decoded, MptcpOption};
+use crate::wire::{bytes_field, field, frame, u8_field, MPTCP_KIND};
 use crate::{Context, Segment, TcpFlags};
 use nom::bits::{bits, complete::take as take_bits};
 use nom::bytes::complete::take;
@@ -161,10 +162,13 @@ impl<'a> Iterator for MptcpOptionsLenient<'a> {
     fn next(&mut self) -> Option<Decoded<'a>> {
         loop {
             return match self.raw.next()? {
-                Ok(raw) if raw.kind == MPTCP_KIND => {
-                    let (_, option) = decode(raw.bytes, &self.ctx, Strictness::Lenient);
-                    Some(Decoded::new(option, &self.ctx))
-                }
+                Ok(raw) if raw.kind == MPTCP_KIND => match frame(raw.bytes) {
+                    // DSS, as `parse_mptcp_option_lenient` decodes it, built in the `Some`.
+                    Ok(f) if f.header.subtype == subtype::DSS => {
+                        dss::decode(f.header, f.body, f.rest, &dss::ITEMS)
+                    }
+                    _ => Some(lenient_other(raw.bytes, &self.ctx).1),
+                },
                 Ok(_) => continue,
                 Err(e) => Some(Decoded {
                     option: Err(e),

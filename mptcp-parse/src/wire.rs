@@ -35,6 +35,9 @@ pub(crate) struct Framed<'a> {
 
 /// Splits off one MPTCP option (starting at its kind byte), bounded by its length byte so that
 /// a bad option never eats the next one.
+// Inlined into the DSS fast path of each entry point: called, the decode bench decodes a
+// third fewer options per second (93 against 149 M/s).
+#[inline(always)]
 pub(crate) fn frame(input: &[u8]) -> Result<Framed<'_>, Error> {
     let (_, &[_, length, byte2]) =
         verify(array::<3>(), |h: &[u8; 3]| h[0] == MPTCP_KIND && h[1] >= 3)
@@ -162,6 +165,35 @@ pub(crate) fn bytes_field<'a>(
 ) -> impl Parser<&'a [u8], Output = &'a [u8], Error = Error> {
     field(name, len, take(len))
 }
+
+// Plain readers for the DSS fast path, which runs on nearly every segment: through nom
+// parsers (`cond`, closures) the same reads are not always inlined into the layout functions,
+// and the decode bench decodes less than half as many options per second (62 against 150 M/s).
+macro_rules! field_reader {
+    ($name:ident, $ty:ty) => {
+        /// Reads one named big-endian field; a short input reports the field and the bytes missing.
+        pub(crate) fn $name<'a>(input: &'a [u8], field: &'static str) -> PResult<'a, $ty> {
+            // One bounds check and one (byte-swapped) load, rather than nom's byte-by-byte
+            // `be_u*`; the result is still a nom `IResult` with this crate's error.
+            match input.split_first_chunk::<{ core::mem::size_of::<$ty>() }>() {
+                Some((bytes, rest)) => Ok((rest, <$ty>::from_be_bytes(*bytes))),
+                None => Err(truncated(field, core::mem::size_of::<$ty>(), input.len())),
+            }
+        }
+    };
+}
+
+/// The error of a field reader that found `available` of the `size` bytes it needs.
+fn truncated(field: &'static str, size: usize, available: usize) -> nom::Err<Error> {
+    nom::Err::Error(Error::Truncated {
+        field,
+        needed: size - available,
+    })
+}
+
+field_reader!(field_u16, u16);
+field_reader!(field_u32, u32);
+field_reader!(field_u64, u64);
 
 /// Why `emit` wrote nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
