@@ -181,37 +181,23 @@ static const char *exception_name(unsigned long code)
     }
 }
 
-/* Every exception of Wireshark's: what CATCH_ALL catches. */
-static const except_id_t catch_all[] = { { XCEPT_GROUP_WIRESHARK, XCEPT_CODE_ANY } };
-
 /*
- * The catcher of the calls below that add to the tree or the columns: what TRY { ... }
- * CATCH_ALL { ... } ENDTRY does, written out as in dissect_tcp_segment, without the volatile
- * state TRY keeps for clauses these do not have (one runs for each item added: under
- * `tshark -Y mptcpx`, twice a packet). MPTCPX_GUARD(what, on_error) sets it up in the calling
- * function: after an exception, remembered under `what`, `on_error` runs and must leave the
- * function (what was set after the guard is not to be read there unless volatile).
- * MPTCPX_UNGUARD() takes it down on the way out.
+ * The item adders below run `stmt` in TRY: an exception it throws is caught, remembered under
+ * `what` (report_caught shows it once the segment's callback has returned), and the adder
+ * returns what it has so far (its variables set in `stmt` are volatile for that).
  */
-#define MPTCPX_GUARD(what, on_error) \
-    struct except_stacknode guard_node; \
-    struct except_catch guard_catcher; \
-    except_setup_try(&guard_node, &guard_catcher, catch_all, 1); \
-    if (G_UNLIKELY(setjmp(guard_catcher.except_jmp) != 0)) { \
-        caught((what), &guard_catcher.except_obj); \
-        on_error; \
-    }
-/* Nothing was caught: no exception data to free. */
-#define MPTCPX_UNGUARD() except_pop()
+#define MPTCPX_GUARDED(what, stmt) \
+    TRY { \
+        stmt; \
+    } \
+    CATCH_ALL { \
+        caught((what), EXCEPT_CODE, GET_MESSAGE); \
+    } \
+    ENDTRY
 
-/* An exception caught by MPTCPX_GUARD, its catcher still on top: remembered (shown once the
- * segment's callback has returned: after_callback), then freed as ENDTRY would, and the
- * catcher popped. */
-static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, except_t *exc)
+/* An exception caught by MPTCPX_GUARDED: what the adder was doing, then the exception. */
+static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, unsigned long code, const char *message)
 {
-    unsigned long code = exc->except_id.except_code;
-    const char *message = except_message(exc);
-
     /* A DissectorError's message says what it is (the tree's limit: "Adding mptcpx.subtype
      * would put more than N items in the tree ..."); other exceptions are named. */
     if (code == DissectorError && message != NULL)
@@ -220,8 +206,6 @@ static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, exce
         g_snprintf(caught_message, sizeof caught_message, "%s: %s%s%s", what,
                    exception_name(code), message ? ": " : "", message ? message : "");
     hot.caught = 1;
-    except_free(exc->except_dyndata);
-    except_pop();
 }
 
 /*
@@ -593,39 +577,26 @@ static MPTCPX_PER_SEGMENT void finish_segment(tvbuff_t *tvb, packet_info *pinfo,
  */
 static MPTCPX_PER_SEGMENT int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    /*
-     * What TRY { ... } CATCH_ALL { ...; RETHROW; } ENDTRY does here, written out: the same
-     * catcher and the same calls, without the volatile state TRY keeps for clauses this one
-     * does not have. This runs for every segment.
-     */
-    struct except_stacknode node;
-    struct except_catch catcher;
-    /* Read after a longjmp: volatile, so that no register holds them across it. */
-    const uint8_t *volatile bytes;
-    volatile int captured;
-    volatile int outermost;
-    int n;
-    int consumed;
+    const uint8_t *bytes;
+    int captured;
+    int outermost;
+    volatile int consumed = 0;
 
     if (G_UNLIKELY(plugin_off()))
         return call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
     outermost = hot.tcp_depth++ == 0;
-    bytes = captured_bytes(tvb, &n);
-    captured = n;
-    except_setup_try(&node, &catcher, catch_all, 1);
-    if (G_UNLIKELY(setjmp(catcher.except_jmp) != 0)) {
-        /* Caught, our catcher still on top. A truncated or malformed segment still counts (a
-         * RST is short), and its options are still shown; then the exception goes on as it
-         * would without the plugin (except_rethrow pops our catcher first). */
+    bytes = captured_bytes(tvb, &captured);
+    /* A truncated or malformed segment still counts (a RST is short), and its options are
+     * still shown; then the exception goes on as it would without the plugin (ENDTRY
+     * rethrows it). */
+    TRY {
+        consumed = call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
+    }
+    FINALLY {
         hot.tcp_depth--;
         finish_segment(tvb, pinfo, tree, bytes, captured, outermost);
-        except_rethrow(&catcher.except_obj);
     }
-    consumed = call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
-    /* Nothing was caught: no exception data to free. */
-    except_pop();
-    hot.tcp_depth--;
-    finish_segment(tvb, pinfo, tree, bytes, captured, outermost);
+    ENDTRY;
     return consumed;
 }
 
@@ -675,35 +646,30 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_caught_cb caught_
 MPTCPX_PER_SEGMENT proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
                                      int length, int ett, proto_tree **subtree)
 {
-    /* Read after a longjmp: the item may be in the tree when its subtree is not. */
+    /* The item may be in the tree when its subtree is not. */
     proto_item *volatile item = NULL;
-    proto_tree *sub;
+    proto_tree *volatile sub = NULL;
 
-    *subtree = NULL;
-    MPTCPX_GUARD("adding the protocol item", return item);
-    item = proto_tree_add_item(tree, proto, tvb, start, length, ENC_NA);
-    sub = proto_item_add_subtree(item, ett);
-    MPTCPX_UNGUARD();
+    MPTCPX_GUARDED("adding the protocol item", {
+        item = proto_tree_add_item(tree, proto, tvb, start, length, ENC_NA);
+        sub = proto_item_add_subtree(item, ett);
+    });
     *subtree = sub;
     return item;
 }
 
 proto_tree *mptcpx_shim_add_subtree(proto_item *item, int ett)
 {
-    proto_tree *sub;
+    proto_tree *volatile sub = NULL;
 
-    MPTCPX_GUARD("adding a subtree", return NULL);
-    sub = proto_item_add_subtree(item, ett);
-    MPTCPX_UNGUARD();
+    MPTCPX_GUARDED("adding a subtree", sub = proto_item_add_subtree(item, ett));
     return sub;
 }
 
 /* Body of the item adders: `call` runs guarded; NULL when it threw. */
 #define MPTCPX_ADD(what, call) \
-    proto_item *item; \
-    MPTCPX_GUARD(what, return NULL); \
-    item = (call); \
-    MPTCPX_UNGUARD(); \
+    proto_item *volatile item = NULL; \
+    MPTCPX_GUARDED(what, item = (call)); \
     return item
 
 proto_item *mptcpx_shim_add_uint(proto_tree *tree, int hf, tvbuff_t *tvb, int start,
@@ -788,38 +754,32 @@ void mptcpx_shim_item_append_text(proto_item *item, const char *text)
 {
     if (item == NULL || text == NULL)
         return;
-    MPTCPX_GUARD("appending text", return);
-    proto_item_append_text(item, "%s", text);
-    MPTCPX_UNGUARD();
+    MPTCPX_GUARDED("appending text", proto_item_append_text(item, "%s", text));
 }
 
 void mptcpx_shim_move_item_after(proto_tree *tree, proto_item *fixed, proto_item *item)
 {
     if (tree == NULL || fixed == NULL || item == NULL || fixed == item)
         return;
-    MPTCPX_GUARD("placing an item", return);
-    proto_tree_move_item(tree, fixed, item);
-    MPTCPX_UNGUARD();
+    MPTCPX_GUARDED("placing an item", proto_tree_move_item(tree, fixed, item));
 }
 
 void mptcpx_shim_expert(packet_info *pinfo, proto_item *item, expert_field *ei,
                         const char *message)
 {
-    MPTCPX_GUARD("adding an expert item", return);
-    if (message != NULL)
-        expert_add_info_format(pinfo, item, ei, "%s", message);
-    else
-        expert_add_info(pinfo, item, ei);
-    MPTCPX_UNGUARD();
+    MPTCPX_GUARDED("adding an expert item", {
+        if (message != NULL)
+            expert_add_info_format(pinfo, item, ei, "%s", message);
+        else
+            expert_add_info(pinfo, item, ei);
+    });
 }
 
 void mptcpx_shim_col_append_info(packet_info *pinfo, const char *text)
 {
     if (text == NULL)
         return;
-    MPTCPX_GUARD("writing the Info column", return);
-    col_append_sep_str(pinfo->cinfo, COL_INFO, " ", text);
-    MPTCPX_UNGUARD();
+    MPTCPX_GUARDED("writing the Info column", col_append_sep_str(pinfo->cinfo, COL_INFO, " ", text));
 }
 
 uint32_t mptcpx_shim_frame_number(packet_info *pinfo)
