@@ -193,13 +193,6 @@ fn main() {
         .include("dissector")
         .warnings(true)
         .flag_if_supported("-Wno-unused-parameter")
-        // Calls into Wireshark through the GOT, without a PLT stub each: fewer lines of code
-        // fetched per packet.
-        .flag_if_supported("-fno-plt")
-        // For size: its per-segment code runs once a packet between Wireshark's, so each cache
-        // line of it costs more than its instructions (5 lines a packet fewer than at -O3,
-        // as many instructions).
-        .flag("-Os")
         .define("WS_LOG_DOMAIN", "\"mptcpx\"");
     for p in &ws.include_paths {
         cc.include(p);

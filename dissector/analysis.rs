@@ -78,10 +78,7 @@ fn with_engine<T>(f: impl FnOnce(&mut Engine) -> T) -> T {
     f(engine)
 }
 
-/// The engine made on first use, if Wireshark's init routine has not made one. Out of line: it
-/// is there from the start of every capture file.
-#[cold]
-#[inline(never)]
+/// The engine made on first use, if Wireshark's init routine has not made one.
 fn first_engine(slot: &mut Option<Engine>) -> &mut Engine {
     slot.insert(Engine::new(config()))
 }
@@ -185,7 +182,6 @@ pub(crate) unsafe extern "C" fn on_segment(
 /// # Safety
 /// Called by the shim with pointers Wireshark gave it for the segment, and `message` a
 /// NUL-terminated string valid during the call.
-#[cold]
 pub(crate) unsafe extern "C" fn on_caught(
     tvb: *mut ffi::tvbuff_t,
     pinfo: *mut ffi::packet_info,
@@ -270,9 +266,7 @@ fn ipv6_of(end: &ffi::mptcpx_end) -> Ipv6Addr {
 }
 
 /// A frame seen before (the second pass, a click in the GUI): its stored findings, and its
-/// connection where it would be shown. Apart from the first pass's code, which runs for every
-/// segment.
-#[inline(never)]
+/// connection where it would be shown.
 fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
     let frame = segment.frame;
     with_engine(|engine| {
@@ -309,8 +303,7 @@ fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
 }
 
 /// Adds the analysis tree of one frame where [`worth_showing`] says so, and gathers its
-/// findings only then. In line: most frames need nothing, and the test is a few instructions.
-#[inline(always)]
+/// findings only then.
 fn show<'e>(
     view: &TreeView,
     frame: u32,
@@ -355,9 +348,7 @@ fn worth_showing(view: &TreeView, outcome: FrameOutcome) -> bool {
                 || (outcome.connection.is_some() && view.wants(Hf::Connection))))
 }
 
-/// The analysis item and its subtree. Apart from [`show`]: most frames need none of it, and
-/// this code then stays out of the instruction cache.
-#[inline(never)]
+/// The analysis item and its subtree.
 fn add_report(view: &TreeView, frame: u32, report: &FrameReport<'_>) {
     let mut tree = view.clone_view();
     let top = tree

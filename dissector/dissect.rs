@@ -59,10 +59,7 @@ pub(crate) fn show_in_segment<'b>(
 }
 
 /// [`show_in_segment`] for each option of the segment at `offsets`, the options that decoded
-/// pushed into `options`: where the tree is shown, or keeps its protocol items. Out of line,
-/// like [`decode_in_segment_named`], to keep the common case's lines together.
-#[cold]
-#[inline(never)]
+/// pushed into `options`: where the tree is shown, or keeps its protocol items.
 pub(crate) fn show_all_in_segment<'b, const N: usize>(
     view: &TreeView,
     bytes: &'b [u8],
@@ -128,10 +125,7 @@ pub(crate) fn decode_in_segment<'b, const NAMED: bool, const N: usize>(
     }
 }
 
-/// [`decode_in_segment`] where the protocol is named: a function of its own, so that its code
-/// stays out of the common case's lines.
-#[cold]
-#[inline(never)]
+/// [`decode_in_segment`] where the protocol is named.
 pub(crate) fn decode_in_segment_named<'b, const N: usize>(
     view: &TreeView,
     bytes: &'b [u8],
@@ -143,10 +137,7 @@ pub(crate) fn decode_in_segment_named<'b, const N: usize>(
     decode_in_segment::<true, N>(view, bytes, offsets, seg, pref, options);
 }
 
-/// [`show_in_segment`] for an option that [`decode_in_segment`] leaves to it: cold, so that its
-/// call sits apart from the lines the other options run through.
-#[cold]
-#[inline(never)]
+/// [`show_in_segment`] for an option that [`decode_in_segment`] leaves to it.
 fn show_instead<'b>(
     view: &TreeView,
     bytes: &'b [u8],
@@ -246,10 +237,7 @@ fn show_decoding(
     Some(add_option(view, bytes, on_wire, decoded, fault_subtype))
 }
 
-/// The option's `mptcpx` item, subtree, expert items and Info notes. Apart from
-/// [`show_decoding`]: most options need none of it where no tree is looked at, and this code
-/// then stays out of the instruction cache.
-#[inline(never)]
+/// The option's `mptcpx` item, subtree, expert items and Info notes.
 fn add_option(
     view: &mut TreeView,
     bytes: &[u8],

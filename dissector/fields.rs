@@ -513,7 +513,6 @@ fn subtype_name(s: u8) -> *const c_char {
 
 /// Makes the subtype names follow the FAULT_ANNOUNCE preference. Called at registration and
 /// before each option is displayed (cheap when nothing changed).
-#[inline]
 pub(crate) fn sync_subtype_names(fault_announce_subtype: u32) {
     // A plain load: this runs for every option, and the preference rarely changes.
     if SUBTYPE_VALS_FOR.load(Relaxed) != fault_announce_subtype {
@@ -521,8 +520,6 @@ pub(crate) fn sync_subtype_names(fault_announce_subtype: u32) {
     }
 }
 
-#[cold]
-#[inline(never)]
 fn rename_subtypes(fault_announce_subtype: u32) {
     SUBTYPE_VALS_FOR.store(fault_announce_subtype, Relaxed);
     // SAFETY: single-threaded (see ExpertFields); the Vec is built once with 17 entries and

@@ -23,14 +23,6 @@
     (WIRESHARK_VERSION_MAJOR > (maj) || \
      (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
-/*
- * On the functions that run for every segment, and the protocol item's adder, which runs for
- * every option under tshark -Y mptcpx: each from the start of a cache line, so that it spans
- * the fewest lines its size allows (-Os does not align functions at all; BENCHMARKS.md,
- * item 16).
- */
-#define MPTCPX_PER_SEGMENT __attribute__((aligned(64)))
-
 /* TCP option kind of Multipath TCP (RFC 8684). */
 #define MPTCPX_TCPOPT_MPTCP 30
 
@@ -196,7 +188,7 @@ static const char *exception_name(unsigned long code)
     ENDTRY
 
 /* An exception caught by MPTCPX_GUARDED: what the adder was doing, then the exception. */
-static G_GNUC_NO_INLINE __attribute__((cold)) void caught(const char *what, unsigned long code, const char *message)
+static void caught(const char *what, unsigned long code, const char *message)
 {
     /* A DissectorError's message says what it is (the tree's limit: "Adding mptcpx.subtype
      * would put more than N items in the tree ..."); other exceptions are named. */
@@ -340,7 +332,7 @@ static int plugin_off(void)
  * found or created the conversation for this frame (a reused port pair gives a conversation
  * per connection, by frame number). -1 when not TCP. About a thousand instructions.
  */
-static G_GNUC_NO_INLINE int stream_of_conversation(packet_info *pinfo)
+static int stream_of_conversation(packet_info *pinfo)
 {
     conversation_t *conv;
     struct tcp_analysis *tcpd;
@@ -395,8 +387,7 @@ static int end_of(const address *addr, uint32_t port, pair_end *end)
     return 0;
 }
 
-/* Without branches: it runs twice a segment. */
-static MPTCPX_PER_SEGMENT int same_end(const pair_end *x, const pair_end *y)
+static int same_end(const pair_end *x, const pair_end *y)
 {
     return ((x->addr[0] ^ y->addr[0]) | (x->addr[1] ^ y->addr[1]) |
             (x->port_family ^ y->port_family)) == 0;
@@ -424,9 +415,8 @@ static stream_slot *slot_of(const pair_end *src, const pair_end *dst)
                          (MPTCPX_STREAM_SLOTS - 1)];
 }
 
-/* A SYN or a pair not in its slot: the stream from TCP's conversation, filed. Out of line:
- * most segments find their pair. */
-static G_GNUC_NO_INLINE int file_pair(packet_info *pinfo, stream_slot *slot,
+/* A SYN or a pair not in its slot: the stream from TCP's conversation, filed. */
+static int file_pair(packet_info *pinfo, stream_slot *slot,
                                       const pair_end *src, const pair_end *dst)
 {
     int stream = stream_of_conversation(pinfo);
@@ -484,21 +474,19 @@ static void set_plain_stream(int stream)
     plain_streams[byte] |= (uint8_t)(1u << (stream % 8));
 }
 
-/* Out of line: on a capture of MPTCP alone no stream is plain, and this is not called. */
-static G_GNUC_NO_INLINE __attribute__((cold)) void clear_plain_stream(int stream)
+static void clear_plain_stream(int stream)
 {
     if (is_plain_stream(stream))
         plain_streams[stream / 8] &= (uint8_t)~(1u << (stream % 8));
 }
 
 /*
- * What follows the segment's callback now and then, out of line (most segments need
- * neither): an exception an item adder caught during the callback is shown (the items it
+ * What follows the segment's callback now and then (most segments need neither): an exception an item adder caught during the callback is shown (the items it
  * was adding are missing; Wireshark reset its count of items before throwing, so the report
  * fits; exceptions caught while reporting are not reported again), and a stream found to be
  * plain TCP so far is marked.
  */
-static G_GNUC_NO_INLINE __attribute__((cold)) void after_callback(tvbuff_t *tvb, packet_info *pinfo,
+static void after_callback(tvbuff_t *tvb, packet_info *pinfo,
                                                                   proto_tree *tree,
                                                                   const mptcpx_segment *seg, int plain)
 {
@@ -515,7 +503,7 @@ static G_GNUC_NO_INLINE __attribute__((cold)) void after_callback(tvbuff_t *tvb,
 
 /* Hands the segment TCP has just dissected over: its MPTCP options to show, and the segment
  * itself to the analysis when `outermost`. `b` and `n` are its captured bytes. */
-static MPTCPX_PER_SEGMENT void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                            const uint8_t *b, int n, int outermost)
 {
     mptcpx_segment seg;
@@ -575,7 +563,7 @@ static MPTCPX_PER_SEGMENT void finish_segment(tvbuff_t *tvb, packet_info *pinfo,
  * then hands the segment over, whatever TCP's own subdissectors did: its MPTCP options are
  * decoded once, for their subtrees and for the analysis.
  */
-static MPTCPX_PER_SEGMENT int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
     const uint8_t *bytes;
     int captured;
@@ -643,7 +631,7 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_caught_cb caught_
 
 /* ---- Per packet ------------------------------------------------------------------ */
 
-MPTCPX_PER_SEGMENT proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
+proto_item *mptcpx_shim_add_protocol(proto_tree *tree, int proto, tvbuff_t *tvb, int start,
                                      int length, int ett, proto_tree **subtree)
 {
     /* The item may be in the tree when its subtree is not. */

@@ -222,7 +222,6 @@ impl TreeView {
     }
 
     /// A relative time of `ns` nanoseconds, over no bytes.
-    #[inline(never)]
     pub(crate) fn relative_time(&self, hf: Hf, ns: i64) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -234,7 +233,6 @@ impl TreeView {
     }
 
     /// An address computed rather than read: over no bytes.
-    #[inline(never)]
     pub(crate) fn address(&self, v4: Hf, v6: Hf, address: std::net::IpAddr) -> Item {
         if let Some(item) = self.fake(if address.is_ipv4() { v4 } else { v6 }) {
             return item;
@@ -279,10 +277,6 @@ impl TreeView {
 
     /// An unsigned integer of up to 32 bits at `[start, start+len)`. For a field with a
     /// bitmask, `value` is the field's value; it is placed under the mask here.
-    ///
-    /// (The adders are not inlined: an option's display calls them for a dozen fields, most
-    /// of which nobody needs; a call each is less code to fetch than a check and a call.)
-    #[inline(never)]
     pub(crate) fn uint(&self, hf: Hf, start: usize, len: usize, value: u32) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -294,7 +288,6 @@ impl TreeView {
         })
     }
 
-    #[inline(never)]
     pub(crate) fn uint64(&self, hf: Hf, start: usize, len: usize, value: u64) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -312,7 +305,6 @@ impl TreeView {
         })
     }
 
-    #[inline(never)]
     pub(crate) fn boolean(&self, hf: Hf, start: usize, len: usize, value: bool) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -331,7 +323,6 @@ impl TreeView {
         })
     }
 
-    #[inline(never)]
     pub(crate) fn ipv4(&self, hf: Hf, start: usize, octets: &[u8; 4]) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -349,7 +340,6 @@ impl TreeView {
         })
     }
 
-    #[inline(never)]
     pub(crate) fn ipv6(&self, hf: Hf, start: usize, octets: &[u8; 16]) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
@@ -368,7 +358,6 @@ impl TreeView {
     }
 
     /// Bytes shown as they are; `bytes.len()` is the highlighted length.
-    #[inline(never)]
     pub(crate) fn bytes(&self, hf: Hf, start: usize, bytes: &[u8]) -> Item {
         if let Some(item) = self.fake(hf) {
             return item;
