@@ -132,6 +132,8 @@ fn main() {
         .allowlist_type("ft_framenum_type")
         .allowlist_var("(FT|BASE|ENC|PI|SEP|ABSOLUTE_TIME)_.*")
         .allowlist_var("COL_INFO")
+        // A segment's addresses and port type, read where the shim hands them over.
+        .allowlist_type("address|address_type|port_type")
         // Registration functions (they never throw).
         .allowlist_function("proto_register_plugin")
         .allowlist_function("proto_register_protocol")
@@ -142,7 +144,6 @@ fn main() {
         // Everything per packet goes through the shim (TRY/CATCH, macros).
         .allowlist_function("mptcpx_shim_.*")
         .allowlist_type("mptcpx_.*")
-        .opaque_type("_?address")
         .blocklist_type("tvbuff_t|tvbuff")
         .blocklist_type("_packet_info|packet_info")
         .blocklist_type("_proto_node|proto_node|proto_tree|proto_item")

@@ -11,11 +11,14 @@
 //! would build none (the first pass of `tshark -2` without a filter). So the shim puts its
 //! own handle in `ip.proto` in TCP's place: it calls the TCP dissector, then hands the segment
 //! (TCP's own tvb, from the header on, without link-layer padding) to [`on_segment`], whether
-//! or not a tree is being built. Its tcp.stream comes from the shim's table of recent address
-//! and port pairs, or from TCP's conversation data (on a miss, a SYN, or in a frame seen
-//! again, only where its report is shown).
+//! or not a tree is being built. Its tcp.stream comes from a table of recent address and port
+//! pairs (`streams.rs`), or from TCP's conversation data (on a miss, a SYN, or in a frame seen
+//! again, only where its report is shown). A segment without MPTCP options, SYN or RST on a
+//! stream of plain TCP so far ([`Engine::is_plain_tcp`]) tells the engine nothing, and is not
+//! handed to it.
 //!
-//! The segment comes with where its MPTCP options are in its header. Each is decoded once,
+//! The segment's MPTCP options are found in its header as TCP walks them
+//! (`dissect::mptcp_option_offsets`). Each is decoded once,
 //! shown (`dissect::show_in_segment`) or, where nothing looks at its items, only decoded
 //! (`dissect::decode_in_segment`), and handed to the engine decoded
 //! (`Engine::process_decoded_outcome`, which says whether the frame has findings: they are
@@ -32,26 +35,49 @@
 
 use std::borrow::Cow;
 use std::ffi::c_int;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::RangeInclusive;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use arrayvec::ArrayVec;
 use mptcp_parse::analysis::{Config, Engine, Finding, FrameOutcome, FrameReport, Packet};
-use mptcp_parse::MptcpOption;
+use mptcp_parse::{MptcpOption, TcpFlags};
 
 use crate::fields::{Ett, Hf, PROTO};
 use crate::findings::show_finding;
+use crate::streams::{End, Streams};
 use crate::tree::{report_error, report_panic, TreeView};
 use crate::{dissect, ffi};
 
-/// The most MPTCP options the shim hands over for one segment.
-const MAX_OPTIONS: usize = ffi::MPTCPX_MAX_OPTIONS as usize;
+/// The most MPTCP options of a segment: 40 bytes of options, at least 2 each.
+const MAX_OPTIONS: usize = 20;
 
-/// The engine of the open capture file.
-static ENGINE: Mutex<Option<Engine>> = Mutex::new(None);
+/// What the plugin keeps of the open capture file.
+struct FileState {
+    /// The analysis engine.
+    engine: Option<Engine>,
+    /// The tcp.stream of the address pairs met lately.
+    streams: Streams,
+}
+
+static STATE: Mutex<FileState> = Mutex::new(FileState {
+    engine: None,
+    streams: Streams::new(),
+});
+
+/// The open file's state.
+fn file_state() -> MutexGuard<'static, FileState> {
+    // A poisoned lock only means an earlier panic was caught: the state is still usable.
+    STATE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl FileState {
+    /// The engine, made on first use if Wireshark's init routine has not made one.
+    fn engine(&mut self) -> &mut Engine {
+        self.engine.get_or_insert_with(|| Engine::new(config()))
+    }
+}
 
 fn config() -> Config {
     // SAFETY: read preference values owned by the shim.
@@ -67,54 +93,41 @@ fn config() -> Config {
     }
 }
 
-fn with_engine<T>(f: impl FnOnce(&mut Engine) -> T) -> T {
-    // A poisoned lock only means an earlier panic was caught: the engine is still usable.
-    let mut guard = ENGINE.lock().unwrap_or_else(|e| e.into_inner());
-    // One call of `f`, which is then in line.
-    let engine = match &mut *guard {
-        Some(engine) => engine,
-        slot => first_engine(slot),
-    };
-    f(engine)
-}
-
-/// The engine made on first use, if Wireshark's init routine has not made one.
-fn first_engine(slot: &mut Option<Engine>) -> &mut Engine {
-    slot.insert(Engine::new(config()))
-}
-
 /// Capture file opened (or packets about to be dissected again): a fresh engine.
 pub(crate) extern "C" fn on_init() {
     let _ = catch_unwind(|| {
-        *ENGINE.lock().unwrap_or_else(|e| e.into_inner()) = Some(Engine::new(config()));
+        *file_state() = FileState {
+            engine: Some(Engine::new(config())),
+            streams: Streams::new(),
+        };
     });
 }
 
 /// Capture file closed: its state goes.
 pub(crate) extern "C" fn on_cleanup() {
     let _ = catch_unwind(|| {
-        *ENGINE.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *file_state() = FileState {
+            engine: None,
+            streams: Streams::new(),
+        };
     });
 }
 
 /// Called by the shim after the TCP dissector, for every TCP segment: shows its MPTCP options,
-/// then analyses it. Returns 1 when the segment, first seen and without MPTCP options, is on a
-/// stream of plain TCP so far ([`Engine::is_plain_tcp`]): the shim may then leave out the
-/// stream's next segments without MPTCP options, SYN or RST.
+/// then analyses it.
 ///
 /// # Safety
 /// Called by the shim with pointers Wireshark gave it and `segment` filled as shim.h says: its
-/// `bytes` point at `captured` bytes that stay valid during the call, and its `option_offsets`
-/// are offsets in them.
+/// `bytes` point at `captured` bytes and its addresses at theirs, valid during the call.
 pub(crate) unsafe extern "C" fn on_segment(
     tvb: *mut ffi::tvbuff_t,
     segment: *const ffi::mptcpx_segment,
     pinfo: *mut ffi::packet_info,
     tree: *mut ffi::proto_tree,
-) -> c_int {
+) {
     // SAFETY: the shim's promise above.
     let Some(segment) = (unsafe { segment.as_ref() }) else {
-        return 0;
+        return;
     };
     let bytes = match usize::try_from(segment.captured) {
         // SAFETY: the shim's promise above.
@@ -125,17 +138,12 @@ pub(crate) unsafe extern "C" fn on_segment(
     };
     // SAFETY: pointers from Wireshark, valid during this call.
     let view = unsafe { TreeView::with_flags(tvb, pinfo, tree, segment.tree_flags) };
+    let offsets = dissect::mptcp_option_offsets::<MAX_OPTIONS>(bytes);
     // Each option decoded once: for its subtree, then for the analysis.
     let mut options: ArrayVec<MptcpOption<'_>, MAX_OPTIONS> = ArrayVec::new();
-    let count = usize::try_from(segment.option_count)
-        .unwrap_or(0)
-        .min(options.capacity());
-    if count > 0 {
+    if !offsets.is_empty() {
         let seg = dissect::segment_of(bytes, usize::try_from(segment.reported).unwrap_or(0));
-        let (offsets, pref) = (
-            &segment.option_offsets[..count],
-            segment.fault_announce_subtype,
-        );
+        let (offsets, pref) = (&offsets[..], segment.fault_announce_subtype);
         if !view.wants_protocol() {
             // Nothing looks at the items (tshark -Y mptcp, -q): the common case, tested first.
             dissect::decode_in_segment::<false, MAX_OPTIONS>(
@@ -154,24 +162,20 @@ pub(crate) unsafe extern "C" fn on_segment(
         }
     }
     if segment.analyse == 0 {
-        return 0;
+        return;
     }
     let done = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the shim's promise above.
-        unsafe { analyse(&view, segment, bytes, &options) }
+        unsafe { analyse(&view, segment, bytes, !offsets.is_empty(), &options) }
     }));
-    match done {
-        Ok(plain) => c_int::from(plain),
-        Err(panic) => {
-            report_panic(
-                &mut view.clone_view(),
-                false,
-                Ett::Analysis,
-                "MPTCPX analysis internal error",
-                panic,
-            );
-            0
-        }
+    if let Err(panic) = done {
+        report_panic(
+            &mut view.clone_view(),
+            false,
+            Ett::Analysis,
+            "MPTCPX analysis internal error",
+            panic,
+        );
     }
 }
 
@@ -207,8 +211,9 @@ pub(crate) unsafe extern "C" fn on_caught(
     });
 }
 
-/// Returns whether the segment, first seen and without MPTCP options, is on a stream of plain
-/// TCP so far.
+/// Hands the segment to the engine (`tcp`, its bytes; `has_mptcp`: whether it has MPTCP
+/// options, `options` those that decoded) and shows the frame's findings; in a frame seen
+/// before, only shows them.
 ///
 /// # Safety
 /// `segment` as [`on_segment`]'s.
@@ -216,90 +221,83 @@ unsafe fn analyse(
     view: &TreeView,
     segment: &ffi::mptcpx_segment,
     tcp: &[u8],
+    has_mptcp: bool,
     options: &[MptcpOption<'_>],
-) -> bool {
+) {
     if segment.visited != 0 {
-        show_seen_frame(view, segment);
-        return false;
+        show_seen_frame(view, segment.frame);
+        return;
     }
-    let frame = segment.frame;
-    let stream = u32::try_from(segment.stream).ok();
-    let (src, dst) = match segment.src.port_family as u8 {
-        4 => (
-            IpAddr::V4(ipv4_of(&segment.src)),
-            IpAddr::V4(ipv4_of(&segment.dst)),
-        ),
-        16 => (
-            IpAddr::V6(ipv6_of(&segment.src)),
-            IpAddr::V6(ipv6_of(&segment.dst)),
-        ),
-        _ => return false,
+    // SAFETY: the shim's promise (on_segment): the addresses are Wireshark's, valid now.
+    let ends = (segment.ptype == ffi::PT_TCP).then(|| unsafe {
+        Some((
+            End::of(segment.src, segment.src_port)?,
+            End::of(segment.dst, segment.dst_port)?,
+        ))
+    });
+    let Some((src, dst)) = ends.flatten().filter(|(src, dst)| src.same_family(dst)) else {
+        // Not TCP over IP.
+        return;
     };
+    let flags = TcpFlags(tcp.get(13).copied().unwrap_or(0));
+    let frame = segment.frame;
+    let mut state = file_state();
+    let stream = state
+        .streams
+        .stream(&src, &dst, flags.contains(TcpFlags::SYN), || {
+            // SAFETY: `pinfo` is Wireshark's, for the segment being dissected.
+            u32::try_from(unsafe { ffi::mptcpx_shim_stream_of_conversation(view.pinfo()) }).ok()
+        });
+    let engine = state.engine();
+    if !has_mptcp
+        && !flags.intersects(TcpFlags::SYN.union(TcpFlags::RST))
+        && stream.is_some_and(|s| engine.is_plain_tcp(s))
+    {
+        // Plain TCP so far: nothing to tell the engine.
+        return;
+    }
     let packet = Packet {
         frame,
         time: segment.time_ns,
-        src,
-        dst,
+        src: src.ip(),
+        dst: dst.ip(),
         stream,
         tcp,
     };
-    with_engine(|engine| {
-        let outcome = engine.process_decoded_outcome(&packet, options);
-        show(view, frame, outcome, || engine.findings(frame));
-        options.is_empty() && stream.is_some_and(|s| engine.is_plain_tcp(s))
-    })
-}
-
-/// The address of an IPv4 end: its first 4 bytes, in memory order.
-fn ipv4_of(end: &ffi::mptcpx_end) -> Ipv4Addr {
-    let [a, b, c, d, ..] = end.addr[0].to_ne_bytes();
-    Ipv4Addr::new(a, b, c, d)
-}
-
-/// The address of an IPv6 end: its 16 bytes, in memory order.
-fn ipv6_of(end: &ffi::mptcpx_end) -> Ipv6Addr {
-    let [hi, lo] = end.addr.map(u64::to_ne_bytes);
-    let mut bytes = [0; 16];
-    bytes[..8].copy_from_slice(&hi);
-    bytes[8..].copy_from_slice(&lo);
-    Ipv6Addr::from(bytes)
+    let outcome = engine.process_decoded_outcome(&packet, options);
+    show(view, frame, outcome, || engine.findings(frame));
 }
 
 /// A frame seen before (the second pass, a click in the GUI): its stored findings, and its
 /// connection where it would be shown.
-fn show_seen_frame(view: &TreeView, segment: &ffi::mptcpx_segment) {
-    let frame = segment.frame;
-    with_engine(|engine| {
-        engine.finish();
-        let outcome = engine.frame_outcome(frame);
-        // Its connection is looked up only where it would be shown.
-        let in_connection = FrameOutcome {
-            connection: Some(0),
+fn show_seen_frame(view: &TreeView, frame: u32) {
+    let mut state = file_state();
+    let engine = state.engine();
+    engine.finish();
+    let outcome = engine.frame_outcome(frame);
+    // Its connection is looked up only where it would be shown.
+    let in_connection = FrameOutcome {
+        connection: Some(0),
+        ..outcome
+    };
+    let connection = if worth_showing(view, in_connection) {
+        // SAFETY: `pinfo` is Wireshark's, for the segment being dissected.
+        let stream = unsafe { ffi::mptcpx_shim_stream_of_conversation(view.pinfo()) };
+        u32::try_from(stream)
+            .ok()
+            .and_then(|s| engine.connection_of_stream(s))
+    } else {
+        None
+    };
+    show(
+        view,
+        frame,
+        FrameOutcome {
+            connection,
             ..outcome
-        };
-        let connection = if worth_showing(view, in_connection) {
-            let stream = match segment.stream {
-                // SAFETY: `pinfo` is Wireshark's, for the segment being dissected.
-                ffi::MPTCPX_STREAM_ASK => {
-                    u32::try_from(unsafe { ffi::mptcpx_shim_stream_of_conversation(view.pinfo()) })
-                        .ok()
-                }
-                stream => u32::try_from(stream).ok(),
-            };
-            stream.and_then(|s| engine.connection_of_stream(s))
-        } else {
-            None
-        };
-        show(
-            view,
-            frame,
-            FrameOutcome {
-                connection,
-                ..outcome
-            },
-            || engine.findings(frame),
-        );
-    });
+        },
+        || engine.findings(frame),
+    );
 }
 
 /// Adds the analysis tree of one frame where [`worth_showing`] says so, and gathers its

@@ -10,13 +10,40 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use arrayvec::ArrayVec;
 use mptcp_parse::{
-    parse_mptcp_option_lenient, subtype, AddAddr, AddAddrVersion, CapableForm, Context, Decoded,
-    Dss, Error, FaultAnnounce, JoinForm, MpCapable, MpJoin, MptcpOption, Opaque, Segment, Warning,
+    parse_mptcp_option_lenient, raw_options, subtype, AddAddr, AddAddrVersion, CapableForm,
+    Context, Decoded, Dss, Error, FaultAnnounce, JoinForm, MpCapable, MpJoin, MptcpOption, Opaque,
+    Segment, Warning, MPTCP_KIND,
 };
 
 use crate::ffi;
 use crate::fields::{option_fields, sync_subtype_names, Ei, Ett, Hf, PROTO};
 use crate::tree::{off, report_panic, Item, TreeView};
+
+/// Where the segment's MPTCP options (kind 30) start in its captured `bytes`, the first `N`,
+/// found as TCP walks its options (`raw_options`): an end-of-list stops, and so do a bad
+/// length, a kind or length byte the capture cut off, or an option that runs past the header
+/// (TCP throws there, or calls no option dissector). An option cut short by the capture is
+/// still given: TCP hands it to its dissector all the same.
+pub(crate) fn mptcp_option_offsets<const N: usize>(bytes: &[u8]) -> ArrayVec<u8, N> {
+    let mut offsets = ArrayVec::new();
+    let header = bytes.get(12).map_or(0, |&b| usize::from(b >> 4) * 4);
+    let Some(area) = bytes.get(20..header.min(bytes.len())) else {
+        return offsets;
+    };
+    let mut at = 20;
+    for option in raw_options(area) {
+        let Ok(option) = option else { break };
+        if option.kind == MPTCP_KIND {
+            let on_wire = option.bytes.get(1).map_or(0, |&len| usize::from(len));
+            let Ok(offset) = u8::try_from(at) else { break };
+            if at + on_wire > header || offsets.try_push(offset).is_err() {
+                break;
+            }
+        }
+        at += option.bytes.len();
+    }
+    offsets
+}
 
 /// The segment's TCP flags and payload length, from its captured header and its length on the
 /// wire (`reported`); `None` when the header was cut before the flags.

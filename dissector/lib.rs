@@ -43,6 +43,7 @@ mod fields;
 mod findings;
 #[cfg(feature = "fault-injection")]
 mod inject;
+mod streams;
 mod tree;
 
 use std::ffi::{c_char, c_int};

@@ -285,42 +285,6 @@ proto_tree *mptcpx_shim_option_parent(proto_tree *tree, tvbuff_t *tvb, int offse
     return options;
 }
 
-/*
- * The offsets of the MPTCP options (kind 30) in the TCP header `b` (`n` bytes captured), at
- * most MPTCPX_MAX_OPTIONS, found as TCP walks the options: an end-of-list stops, a no-operation
- * is one byte, a length below 2 or past the header stops, and so does a kind or length byte
- * the capture cut off (TCP throws there). An option cut short by the capture is still given:
- * TCP hands it to its dissector all the same.
- */
-static int mptcp_option_offsets(const uint8_t *b, int n, uint8_t *offsets)
-{
-    int count = 0;
-    int at = 20;
-    int header = n > 12 ? (b[12] >> 4) * 4 : 0;
-    int end = MIN(header, n);
-
-    while (at < end && count < MPTCPX_MAX_OPTIONS) {
-        int kind = b[at];
-        int len;
-
-        if (kind == 0)
-            break;
-        if (kind == 1) {
-            at++;
-            continue;
-        }
-        if (at + 1 >= end)
-            break;
-        len = b[at + 1];
-        if (len < 2 || at + len > header)
-            break;
-        if (kind == MPTCPX_TCPOPT_MPTCP)
-            offsets[count++] = (uint8_t)at;
-        at += len;
-    }
-    return count;
-}
-
 /* Nothing to do at all: our protocol disabled. (Read on every segment: it may change.) */
 static int plugin_off(void)
 {
@@ -328,11 +292,10 @@ static int plugin_off(void)
 }
 
 /*
- * The tcp.stream of the segment, from TCP's conversation data: the TCP dissector has just
- * found or created the conversation for this frame (a reused port pair gives a conversation
- * per connection, by frame number). -1 when not TCP. About a thousand instructions.
+ * From TCP's conversation data: the TCP dissector has just found or created the conversation
+ * for this frame (a reused port pair gives a conversation per connection, by frame number).
  */
-static int stream_of_conversation(packet_info *pinfo)
+int mptcpx_shim_stream_of_conversation(packet_info *pinfo)
 {
     conversation_t *conv;
     struct tcp_analysis *tcpd;
@@ -346,211 +309,49 @@ static int stream_of_conversation(packet_info *pinfo)
     return tcpd != NULL ? (int)tcpd->stream : -1;
 }
 
-int mptcpx_shim_stream_of_conversation(packet_info *pinfo)
-{
-    return stream_of_conversation(pinfo);
-}
-
 /*
- * The tcp.stream of the address and port pairs seen lately, for the first pass: finding TCP's
- * conversation again costs as much as all the rest of the plugin. TCP gives a pair a new
- * stream only at a SYN (a port reused: a SYN, or a SYN/ACK, with another sequence number),
- * so every SYN looks the stream up and files it, and both directions of a pair share one
- * entry. Frames seen again come in any order and are not looked up here.
+ * Shows an exception an item adder caught during the segment's callback (the items it was
+ * adding are missing; Wireshark reset its count of items before throwing, so the report
+ * fits; exceptions caught while reporting are not reported again).
  */
-#define MPTCPX_STREAM_SLOTS 1024 /* a power of two */
-
-/* One end of a pair, as handed over with the segment (shim.h); port_family 0 in an empty
- * slot. */
-typedef mptcpx_end pair_end;
-
-typedef struct {
-    pair_end a, b; /* the pair's ends, in the order they were filed */
-    int stream;
-} stream_slot;
-
-static stream_slot stream_slots[MPTCPX_STREAM_SLOTS];
-
-static int end_of(const address *addr, uint32_t port, pair_end *end)
+static void report_caught(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, int tree_flags)
 {
-    end->addr[0] = end->addr[1] = 0;
-    if (addr->type == AT_IPv4 && addr->len == 4) {
-        memcpy(end->addr, addr->data, 4);
-        end->port_family = port << 8 | 4;
-        return 1;
-    }
-    if (addr->type == AT_IPv6 && addr->len == 16) {
-        memcpy(end->addr, addr->data, 16);
-        end->port_family = port << 8 | 16;
-        return 1;
-    }
-    return 0;
+    char message[sizeof caught_message];
+
+    g_strlcpy(message, caught_message, sizeof message);
+    hot.caught_cb(tvb, pinfo, tree, tree_flags, message);
+    hot.caught = 0;
 }
 
-static int same_end(const pair_end *x, const pair_end *y)
-{
-    return ((x->addr[0] ^ y->addr[0]) | (x->addr[1] ^ y->addr[1]) |
-            (x->port_family ^ y->port_family)) == 0;
-}
-
-static uint32_t end_hash(const pair_end *end)
-{
-    uint64_t v = end->addr[0] ^ end->addr[1] ^ end->port_family;
-
-    return (uint32_t)(((v ^ (v >> 29)) * 0x9e3779b97f4a7c15ull) >> 32);
-}
-
-/* The segment's two ends (from TCP's addresses and ports): 0 when not TCP over IP. */
-static int ends_of(packet_info *pinfo, pair_end *src, pair_end *dst)
-{
-    return pinfo->ptype == PT_TCP && end_of(&pinfo->src, pinfo->srcport, src) &&
-           end_of(&pinfo->dst, pinfo->destport, dst) &&
-           (src->port_family & 0xff) == (dst->port_family & 0xff);
-}
-
-/* The slot of a pair, the same both ways. */
-static stream_slot *slot_of(const pair_end *src, const pair_end *dst)
-{
-    return &stream_slots[((end_hash(src) + end_hash(dst)) * 0x85ebca77u >> 20) &
-                         (MPTCPX_STREAM_SLOTS - 1)];
-}
-
-/* A SYN or a pair not in its slot: the stream from TCP's conversation, filed. */
-static int file_pair(packet_info *pinfo, stream_slot *slot,
-                                      const pair_end *src, const pair_end *dst)
-{
-    int stream = stream_of_conversation(pinfo);
-
-    if (stream >= 0) {
-        slot->a = *src;
-        slot->b = *dst;
-        slot->stream = stream;
-    }
-    return stream;
-}
-
-/* The stream of a first-pass segment with ends `src` and `dst` (`syn`: its SYN flag). */
-static int stream_of_pair(packet_info *pinfo, const pair_end *src, const pair_end *dst, int syn)
-{
-    stream_slot *slot = slot_of(src, dst);
-
-    if (G_LIKELY(!syn && ((same_end(&slot->a, src) && same_end(&slot->b, dst)) ||
-                          (same_end(&slot->a, dst) && same_end(&slot->b, src)))))
-        return slot->stream;
-    return file_pair(pinfo, slot, src, dst);
-}
-
-/*
- * Streams the analysis found to be plain TCP (segment_cb returned 1), a bit each: in the first
- * pass their segments without MPTCP options, SYN or RST are not handed over, which on a
- * capture without MPTCP is every segment but the handshakes and the resets. A segment with an
- * MPTCP option clears its stream's bit. Numbers from 2^27 on (16 MB of bits) are not kept.
- */
-#define MPTCPX_PLAIN_STREAMS_MAX (1u << 27)
-
-static uint8_t *plain_streams;
-static unsigned plain_streams_bytes;
-
-static int is_plain_stream(int stream)
-{
-    return stream >= 0 && (unsigned)stream / 8 < plain_streams_bytes &&
-           (plain_streams[stream / 8] >> (stream % 8) & 1) != 0;
-}
-
-static void set_plain_stream(int stream)
-{
-    unsigned byte;
-
-    if (stream < 0 || (unsigned)stream >= MPTCPX_PLAIN_STREAMS_MAX)
-        return;
-    byte = (unsigned)stream / 8;
-    if (byte >= plain_streams_bytes) {
-        unsigned bytes = MAX(MAX(byte + 1, 2 * plain_streams_bytes), 64u);
-
-        plain_streams = (uint8_t *)g_realloc(plain_streams, bytes);
-        memset(plain_streams + plain_streams_bytes, 0, bytes - plain_streams_bytes);
-        plain_streams_bytes = bytes;
-    }
-    plain_streams[byte] |= (uint8_t)(1u << (stream % 8));
-}
-
-static void clear_plain_stream(int stream)
-{
-    if (is_plain_stream(stream))
-        plain_streams[stream / 8] &= (uint8_t)~(1u << (stream % 8));
-}
-
-/*
- * What follows the segment's callback now and then (most segments need neither): an exception an item adder caught during the callback is shown (the items it
- * was adding are missing; Wireshark reset its count of items before throwing, so the report
- * fits; exceptions caught while reporting are not reported again), and a stream found to be
- * plain TCP so far is marked.
- */
-static void after_callback(tvbuff_t *tvb, packet_info *pinfo,
-                                                                  proto_tree *tree,
-                                                                  const mptcpx_segment *seg, int plain)
-{
-    if (hot.caught) {
-        char message[sizeof caught_message];
-
-        g_strlcpy(message, caught_message, sizeof message);
-        hot.caught_cb(tvb, pinfo, tree, seg->tree_flags, message);
-        hot.caught = 0;
-    }
-    if (plain && seg->analyse && !seg->visited && seg->option_count == 0)
-        set_plain_stream(seg->stream);
-}
-
-/* Hands the segment TCP has just dissected over: its MPTCP options to show, and the segment
- * itself to the analysis when `outermost`. `b` and `n` are its captured bytes. */
+/* Hands the segment TCP has just dissected over, to be analysed when `outermost`. `b` and `n`
+ * are its captured bytes. */
 static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                            const uint8_t *b, int n, int outermost)
 {
     mptcpx_segment seg;
     const char *saved_proto;
-    /* The segment's TCP flags (0 when cut short before them). */
-    int flags = n > 13 ? b[13] : 0;
-    int plain;
 
-    seg.option_count = b != NULL ? mptcp_option_offsets(b, n, seg.option_offsets) : 0;
-    seg.visited = PINFO_FD_VISITED(pinfo) ? 1 : 0;
-    /* A TCP header quoted in an ICMP error is not a segment of the connection; nor is one that
-     * is not over IP. */
-    seg.analyse = outermost && pref_analyze && !pinfo->flags.in_error_pkt && b != NULL;
-    seg.stream = -1;
-    seg.time_ns = 0;
-    if (G_LIKELY(seg.analyse && !seg.visited)) {
-        if (G_UNLIKELY(!ends_of(pinfo, &seg.src, &seg.dst))) {
-            seg.analyse = 0;
-        } else {
-            seg.stream = stream_of_pair(pinfo, &seg.src, &seg.dst, (flags & 0x02) != 0);
-            if (seg.option_count == 0) {
-                if ((flags & 0x06) == 0 && is_plain_stream(seg.stream))
-                    return; /* plain TCP: nothing to show, nothing for the analysis */
-            } else if (G_UNLIKELY(plain_streams_bytes != 0)) {
-                clear_plain_stream(seg.stream);
-            }
-            seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
-        }
-    } else if (seg.analyse) {
-        /* A frame seen before needs no more: the analysis has its findings. */
-        seg.stream = MPTCPX_STREAM_ASK;
-    }
-    if (!seg.analyse && seg.option_count == 0)
-        return;
     seg.bytes = b;
     seg.captured = n;
-    /* Only the options' decoding needs it (the segment's payload length). */
-    seg.reported = seg.option_count > 0 ? (int)tvb_reported_length(tvb) : n;
+    seg.reported = tvb != NULL ? (int)tvb_reported_length(tvb) : 0;
     /* One tree per frame: the options' subtrees are in the same one. */
     seg.tree_flags = tree_flags(tree);
     seg.fault_announce_subtype = fault_announce_subtype();
+    /* A TCP header quoted in an ICMP error is not a segment of the connection. */
+    seg.analyse = outermost && pref_analyze && !pinfo->flags.in_error_pkt && b != NULL;
+    seg.visited = PINFO_FD_VISITED(pinfo) ? 1 : 0;
     seg.frame = pinfo->num;
+    seg.time_ns = (int64_t)pinfo->abs_ts.secs * 1000000000 + pinfo->abs_ts.nsecs;
+    seg.ptype = pinfo->ptype;
+    seg.src = &pinfo->src;
+    seg.dst = &pinfo->dst;
+    seg.src_port = pinfo->srcport;
+    seg.dst_port = pinfo->destport;
     saved_proto = pinfo->current_proto;
     pinfo->current_proto = "MPTCPX";
-    plain = hot.segment_cb(tvb, &seg, pinfo, tree);
-    if (G_UNLIKELY(plain | hot.caught))
-        after_callback(tvb, pinfo, tree, &seg, plain);
+    hot.segment_cb(tvb, &seg, pinfo, tree);
+    if (G_UNLIKELY(hot.caught))
+        report_caught(tvb, pinfo, tree, seg.tree_flags);
     pinfo->current_proto = saved_proto;
 }
 
@@ -560,8 +361,9 @@ static void finish_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
  * options, and a postdissector would have to ask for the tcp item, which makes Wireshark
  * build a tree for every frame. So our handle takes TCP's place in "ip.proto", calls TCP
  * (which calls Wireshark's own MPTCP dissector for each option, as without the plugin),
- * then hands the segment over, whatever TCP's own subdissectors did: its MPTCP options are
- * decoded once, for their subtrees and for the analysis.
+ * then hands the segment over, whatever TCP's own subdissectors did. A truncated or
+ * malformed segment still counts (a RST is short), and its options are still shown; then the
+ * exception goes on as it would without the plugin (ENDTRY rethrows it).
  */
 static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
@@ -574,9 +376,6 @@ static int dissect_tcp_segment(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
         return call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
     outermost = hot.tcp_depth++ == 0;
     bytes = captured_bytes(tvb, &captured);
-    /* A truncated or malformed segment still counts (a RST is short), and its options are
-     * still shown; then the exception goes on as it would without the plugin (ENDTRY
-     * rethrows it). */
     TRY {
         consumed = call_dissector_only(hot.tcp_handle, tvb, pinfo, tree, data);
     }
@@ -606,15 +405,10 @@ static int wrap_tcp(void)
     return 0;
 }
 
-/* A file opened or closed: nothing kept from the last one, no stream of its address pairs,
- * no plain stream (its bits freed). */
+/* A file opened or closed: no segment under way. */
 static void forget_file_state(void)
 {
     hot.tcp_depth = 0;
-    memset(stream_slots, 0, sizeof stream_slots);
-    g_free(plain_streams);
-    plain_streams = NULL;
-    plain_streams_bytes = 0;
 }
 
 int mptcpx_shim_register_analysis(mptcpx_segment_cb cb, mptcpx_caught_cb caught_cb,

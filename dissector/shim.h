@@ -19,60 +19,36 @@
 #include <epan/proto.h>
 #include <epan/expert.h>
 
-/* At most this many MPTCP options are handed over per segment: 40 bytes of options, at least
- * 2 each. */
-#define MPTCPX_MAX_OPTIONS 20
-
-/* One end of a segment: its address (IPv4 in the first 4 bytes, zeros after), and its port
- * and family as port << 8 | 4 (IPv4) or 16 (IPv6); 0 when unset. */
-typedef struct mptcpx_end {
-    uint64_t addr[2];
-    uint32_t port_family;
-} mptcpx_end;
-
 /*
- * One TCP segment once TCP has dissected it: where its MPTCP options are, to show, and the
- * segment for the analysis unless it is a header quoted in an ICMP error or a segment inside
- * another (a tunnel). Filled in one go by the shim, so that the callback asks Wireshark
- * nothing.
+ * One TCP segment once TCP has dissected it, and what the callback needs to know about the
+ * packet, read from it in one go so that the callback asks Wireshark nothing more in the
+ * common case.
  */
 typedef struct mptcpx_segment {
     const uint8_t *bytes;    /* header, options, captured payload: part of the frame's buffer,
-                                valid during the call */
+                                valid during the call; NULL when none was captured */
     int captured;            /* how many bytes */
-    int reported;            /* the segment's length on the wire, header included, when
-                                option_count > 0 (only the options' decoding reads it); the
-                                captured length otherwise */
-    int option_count;        /* MPTCP options (kind 30) in the header, as TCP walks it */
-    uint8_t option_offsets[MPTCPX_MAX_OPTIONS]; /* where each starts in `bytes`; its length
-                                byte is captured, the rest may be cut by the capture */
+    int reported;            /* the segment's length on the wire, header included */
     int tree_flags;          /* who looks at the frame's tree (enum mptcpx_tree_flag below) */
     unsigned fault_announce_subtype; /* the preference's value */
     int analyse;             /* 0: only show the options (the analysis off, a TCP header quoted
-                                in an ICMP error, a segment inside another or not over IP);
-                                `stream` is then -1 and the fields after it unset */
+                                in an ICMP error, a segment inside another, nothing captured) */
+    int visited;             /* dissected before (second pass, a GUI click) */
     uint32_t frame;          /* frame number */
-    int visited;             /* dissected before (second pass, a GUI click): only the frame's
-                                report is wanted, and the fields below `stream` are unset */
-    int stream;              /* tcp.stream, -1 when unknown; MPTCPX_STREAM_ASK in a frame
-                                seen before, whose stream would cost a look-up: then
-                                mptcpx_shim_stream_of_conversation gives it */
     int64_t time_ns;         /* capture time, nanoseconds since the epoch */
-    mptcpx_end src, dst;     /* both of the same family */
+    port_type ptype;         /* the packet's port type: PT_TCP once TCP has set the ports */
+    const address *src;      /* the packet's addresses (Wireshark's, valid during the call) */
+    const address *dst;
+    uint32_t src_port;       /* and ports */
+    uint32_t dst_port;
 } mptcpx_segment;
-
-/* mptcpx_segment.stream of a frame seen before: ask for it where it is needed. */
-#define MPTCPX_STREAM_ASK (-2)
 
 /*
  * Called after the TCP dissector for every segment described above; `tvb` is TCP's, from
- * the header on. Implemented in Rust; it must not unwind. Returns 1 when the segment, first
- * seen and without MPTCP options, is on a stream of plain TCP so far: the stream's next
- * segments without MPTCP options, SYN or RST then tell the analysis nothing, and need not be
- * handed over until one with an MPTCP option comes.
+ * the header on. Implemented in Rust; it must not unwind.
  */
-typedef int (*mptcpx_segment_cb)(tvbuff_t *tvb, const mptcpx_segment *segment,
-                                 packet_info *pinfo, proto_tree *tree);
+typedef void (*mptcpx_segment_cb)(tvbuff_t *tvb, const mptcpx_segment *segment,
+                                  packet_info *pinfo, proto_tree *tree);
 
 /*
  * Called after mptcpx_segment_cb when an item adder below caught an exception of
@@ -128,7 +104,8 @@ int mptcpx_shim_register_analysis(mptcpx_segment_cb segment_cb, mptcpx_caught_cb
 /* The functions below that add to the tree or the columns catch Wireshark's exceptions; one
  * caught during mptcpx_segment_cb is handed to mptcpx_caught_cb after it. */
 
-/* The tcp.stream of the segment being dissected, from TCP's conversation; -1 when unknown. */
+/* The tcp.stream of the segment being dissected, from TCP's conversation; -1 when unknown.
+ * About a thousand instructions. */
 int mptcpx_shim_stream_of_conversation(packet_info *pinfo);
 
 /* A relative time item of `ns` nanoseconds. */
