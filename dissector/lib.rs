@@ -45,6 +45,7 @@ mod findings;
 mod inject;
 mod streams;
 mod tree;
+mod values;
 
 use std::ffi::{c_char, c_int};
 use std::panic::catch_unwind;
