@@ -58,7 +58,7 @@ fi
 version=$(pkg-config --modversion wireshark | cut -d. -f1,2)
 work=$(mktemp -d /tmp/mptcpx-compare.XXXXXX)
 # (TOGETHER=1: runs still going when one failed are stopped.)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/with/.local/lib/wireshark/plugins/$version/epan" "$work/without"
 cp "${CARGO_TARGET_DIR:-$ROOT/target}/release/libmptcpx.so" "$work/with/.local/lib/wireshark/plugins/$version/epan/mptcpx.so"
 variants=(without with)
