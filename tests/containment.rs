@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use common::{env, plugin_library, Env};
+use common::{env, frame_numbers, frame_query, plugin_library, Env};
 
 /// A capture whose analysis carries state from frame to frame: an option-A fastclose,
 /// retransmitted four times (frames 19, 21, 23, 25, numbered by the engine), answered by RSTs
@@ -108,26 +108,12 @@ fn rows(env: &Env, two_pass: bool, inject: Option<u32>) -> Vec<String> {
 /// Frames matching `filter`.
 fn frames_matching(env: &Env, two_pass: bool, inject: u32, filter: &str) -> Vec<u32> {
     let file = env.readable(&capture());
-    let mut args = vec![
-        "-r",
-        file.to_str().expect("utf-8 path"),
-        "-Y",
-        filter,
-        "-T",
-        "fields",
-        "-e",
-        "frame.number",
-    ];
-    if two_pass {
-        args.push("-2");
-    }
+    let args = frame_query(&file, two_pass, filter);
     let frame = inject.to_string();
     let out = env
         .tshark_with_env(&args, &[("MPTCPX_INJECT_PANIC", &frame)])
         .ok();
-    out.lines()
-        .map(|l| l.trim().parse().expect("frame number"))
-        .collect()
+    frame_numbers(CAPTURE, &out)
 }
 
 fn check_contained(two_pass: bool) {

@@ -394,11 +394,18 @@ pub fn fields(capture: &Path, extra: &[&str], fields: &[&str]) -> Vec<Vec<Vec<St
 /// Frames of the capture at `path` (one tshark can read: [`Env::readable`]) matching `filter`,
 /// in one pass or two, with `extra` tshark arguments.
 pub fn frames_in(path: &Path, two_pass: bool, filter: &str, extra: &[&str]) -> Vec<u32> {
-    let name = path.display();
-    let path = path.to_str().unwrap();
+    let mut args = frame_query(path, two_pass, filter);
+    args.extend_from_slice(extra);
+    let out = env().tshark(&args).ok();
+    frame_numbers(path.display(), &out)
+}
+
+/// The tshark arguments that print the number of every frame of `path` matching `filter`, one
+/// a line, in one pass or two.
+pub fn frame_query<'a>(path: &'a Path, two_pass: bool, filter: &'a str) -> Vec<&'a str> {
     let mut args = vec![
         "-r",
-        path,
+        path.to_str().expect("utf-8 path"),
         "-Y",
         filter,
         "-T",
@@ -409,9 +416,7 @@ pub fn frames_in(path: &Path, two_pass: bool, filter: &str, extra: &[&str]) -> V
     if two_pass {
         args.push("-2");
     }
-    args.extend_from_slice(extra);
-    let out = env().tshark(&args).ok();
-    frame_numbers(name, &out)
+    args
 }
 
 /// The frame numbers tshark printed, one a line, for the capture `name`.
