@@ -171,23 +171,7 @@ fn check_oracle() {
         hex(&rfc::hmac_a(false, key_a, key_b, r_a, r_b)),
         "cb7b87f5e5f0502f43b535fb70ef6607df2e6c7a"
     );
-    for (key, msg, expected) in [
-        (
-            b"0b0b0b0b0b0b0b0b",
-            b"48692054",
-            "8385e24fb4235ac37556b6b886db106284a1da671699f46db1f235ec622dcafa",
-        ),
-        (
-            b"aaaaaaaaaaaaaaaa",
-            b"dddddddd",
-            "2c5e219164ff1dca1c4a92318d847bb6b9d44492984e1eb71aff9022f71046e9",
-        ),
-        (
-            b"0102030405060708",
-            b"cdcdcdcd",
-            "e73b9ba9969969cefb04aa0d6df18ec2fcc075b6f23b4d8c4da736a5dbbc6e7d",
-        ),
-    ] {
+    for (key, msg, expected) in KUNIT {
         let k = |i: usize| rfc::low_64(&key[i..i + 8]);
         let r = |i: usize| rfc::low_64(&msg[i..i + 4]) as u32;
         assert_eq!(hex(&rfc::hmac_a(true, k(0), k(8), r(0), r(4))), expected);
@@ -210,6 +194,8 @@ fn check_oracle() {
         0x54ab
     );
 }
+
+include!("../../tests/support/kunit.rs");
 
 static ORACLE_CHECKED: Once = Once::new();
 
